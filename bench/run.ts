@@ -1,0 +1,32 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import type { Benchmark, BenchResult } from './bench.js';
+
+const dir = fileURLToPath(new URL('.', import.meta.url));
+const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const files = (await readdir(dir)).filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
+
+const results: (BenchResult & { suite: string })[] = [];
+for (const file of files) {
+  const suite = file.replace(/\.bench\.ts$/, '');
+  process.stderr.write(`running ${suite}...\n`);
+  const mod = (await import(pathToFileURL(join(dir, file)).href)) as { default: Benchmark };
+  for (const r of await mod.default()) results.push({ suite, ...r });
+}
+
+const rows = results.map((r) => [
+  r.suite,
+  r.name,
+  `${r.value} ${r.unit}`,
+  r.baseline ? `${r.baseline.name}: ${r.baseline.value} ${r.unit}` : '',
+  r.ratio !== undefined ? String(r.ratio) : '',
+  r.target ?? '',
+  r.pass === undefined ? '' : r.pass ? 'pass' : 'FAIL',
+]);
+const header = ['suite', 'figure', 'value', 'baseline (same run)', 'ratio', 'target', 'result'];
+const table = [header, header.map((h) => '-'.repeat(h.length)), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+console.log(table);
+await writeFile(join(dir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+await writeFile(join(dir, 'results.md'), `${table}\n`);
+if (results.some((r) => r.pass === false)) process.exitCode = 1;

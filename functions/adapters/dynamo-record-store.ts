@@ -1,0 +1,136 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionFailedError,
+  type ItemKey,
+  type Page,
+  type PutCondition,
+  type QueryRequest,
+  type RecordStore,
+  type StoredItem,
+} from '../core/ports.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+const INDEX_KEYS = {
+  table: ['pk', 'sk'],
+  gsi1: ['gsi1pk', 'gsi1sk'],
+  gsi2: ['gsi2pk', 'gsi2sk'],
+} as const;
+
+/** RecordStore on one DynamoDB table. Single-item conditional writes only (no transactions: see DESIGN.md). */
+export class DynamoRecordStore implements RecordStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  async get<T extends StoredItem>(key: ItemKey): Promise<T | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
+    );
+    return out.Item as T | undefined;
+  }
+
+  async put(item: StoredItem, condition?: PutCondition): Promise<void> {
+    const input = { TableName: this.tableName, Item: item, ...conditionExpression(condition) };
+    await this.translate(() => this.client.send(new PutCommand(input)));
+  }
+
+  async delete(key: ItemKey, condition?: { expectVersion?: number; ifExists?: true }): Promise<void> {
+    const cond =
+      condition?.expectVersion !== undefined
+        ? conditionExpression({ expectVersion: condition.expectVersion })
+        : condition?.ifExists
+          ? conditionExpression({ ifExists: true })
+          : {};
+    await this.translate(() =>
+      this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk }, ...cond })),
+    );
+  }
+
+  async query<T extends StoredItem>(request: QueryRequest): Promise<Page<T>> {
+    const [pkName, skName] = INDEX_KEYS[request.index ?? 'table'];
+    const names: Record<string, string> = { '#pk': pkName };
+    const values: Record<string, unknown> = { ':pk': request.pk };
+    let expression = '#pk = :pk';
+    const sk = request.sk;
+    if (sk) {
+      names['#sk'] = skName;
+      if ('beginsWith' in sk) {
+        expression += ' AND begins_with(#sk, :sk)';
+        values[':sk'] = sk.beginsWith;
+      } else if ('between' in sk) {
+        expression += ' AND #sk BETWEEN :lo AND :hi';
+        values[':lo'] = sk.between[0];
+        values[':hi'] = sk.between[1];
+      } else {
+        const [op, value] = Object.entries(sk)[0] as [keyof typeof OPERATORS, string | number];
+        expression += ` AND #sk ${OPERATORS[op]} :sk`;
+        values[':sk'] = value;
+      }
+    }
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      IndexName: request.index,
+      KeyConditionExpression: expression,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      Limit: request.limit,
+      ExclusiveStartKey: decodeCursor(request.cursor),
+      ScanIndexForward: !request.descending,
+      ConsistentRead: request.index ? undefined : true,
+    };
+    const out = await this.client.send(new QueryCommand(input));
+    return { items: (out.Items ?? []) as T[], cursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  async batchPut(items: StoredItem[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let pending: Record<string, unknown>[] | undefined = items
+        .slice(i, i + 25)
+        .map((Item) => ({ PutRequest: { Item } }));
+      // Unprocessed items are retried with a short backoff until the batch drains.
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+        const out = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }),
+        );
+        pending = out.UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
+        if (attempt > 10 && pending?.length) throw new Error(`batchPut: ${pending.length} items unprocessed`);
+      }
+    }
+  }
+
+  private async translate<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException') {
+        throw new ConditionFailedError(`conditional write to ${this.tableName} failed`);
+      }
+      throw e;
+    }
+  }
+}
+
+const OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=' } as const;
+
+function conditionExpression(condition?: PutCondition) {
+  if (!condition) return {};
+  if ('ifNotExists' in condition) return { ConditionExpression: 'attribute_not_exists(pk)' };
+  if ('ifExists' in condition) return { ConditionExpression: 'attribute_exists(pk)' };
+  if (condition.expectVersion === 0) return { ConditionExpression: 'attribute_not_exists(pk)' };
+  return {
+    ConditionExpression: '#v = :v',
+    ExpressionAttributeNames: { '#v': 'version' },
+    ExpressionAttributeValues: { ':v': condition.expectVersion },
+  };
+}

@@ -1,0 +1,35 @@
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
+import type { Services } from './services.js';
+
+export interface ComponentHealth {
+  status: 'ok' | 'error';
+  latencyMs: number;
+  error?: string;
+}
+
+async function probe(fn: () => Promise<unknown>): Promise<ComponentHealth> {
+  const started = performance.now();
+  try {
+    await fn();
+    return { status: 'ok', latencyMs: round(performance.now() - started) };
+  } catch (e) {
+    return { status: 'error', latencyMs: round(performance.now() - started), error: (e as Error).message };
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** One cheap read per backing service, run in parallel. */
+export async function probeHealth(services: Services) {
+  const { clients } = services;
+  const [dynamodb, s3, stepfunctions] = await Promise.all([
+    probe(() => clients.dynamodb.send(new ListTablesCommand({ Limit: 1 }))),
+    probe(() => clients.s3.send(new ListBucketsCommand({}))),
+    probe(() => clients.sfn.send(new ListStateMachinesCommand({ maxResults: 1 }))),
+  ]);
+  const components = { dynamodb, s3, stepfunctions };
+  const ok = Object.values(components).every((c) => c.status === 'ok');
+  return { status: ok ? ('ok' as const) : ('degraded' as const), components };
+}

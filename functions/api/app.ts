@@ -1,0 +1,49 @@
+import { Hono } from 'hono';
+import { DomainError, isDomainError } from '../core/errors.js';
+import { ConditionFailedError } from '../core/ports.js';
+import { InvalidCursorError } from '../adapters/cursor.js';
+import type { Services } from '../adapters/services.js';
+import { problemJson, STATUS_BY_KIND, type AppEnv, type ErrorFormatter, type Route } from './http.js';
+
+/** Builds the HTTP application from the route table; the same app runs on the local server and in Lambda. */
+export function createApp(services: Services, routes: readonly Route[]): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    c.set('services', services);
+    await next();
+  });
+  for (const route of routes) {
+    const format = route.formatError ?? problemJson;
+    app.on(route.method, route.path, async (c) => {
+      try {
+        return await route.handler(c);
+      } catch (e) {
+        return renderError(e, format, c);
+      }
+    });
+  }
+  app.notFound((c) =>
+    problemJson(new DomainError('not-found', 'RouteNotFound', `no route for ${c.req.method} ${c.req.path}`), 404, c),
+  );
+  app.onError((e, c) => renderError(e, problemJson, c));
+  return app;
+}
+
+function renderError(e: unknown, format: ErrorFormatter, c: Parameters<ErrorFormatter>[2]): Response {
+  const error = toDomainError(e);
+  // Domain refusals are expected answers; only unexpected failures are logged.
+  if (!isDomainError(e)) {
+    console.error(JSON.stringify({ level: 'error', message: 'unhandled error', path: c.req.path, error: String(e) }));
+  }
+  return format(error, STATUS_BY_KIND[error.kind], c);
+}
+
+export function toDomainError(e: unknown): DomainError {
+  if (isDomainError(e)) return e;
+  if (e instanceof ConditionFailedError) {
+    return new DomainError('conflict', 'ConcurrentModification', 'the record changed concurrently; retry the request');
+  }
+  if (e instanceof InvalidCursorError) return new DomainError('validation', 'InvalidCursor', e.message);
+  if (e instanceof SyntaxError) return new DomainError('validation', 'MalformedJson', 'request body is not valid JSON');
+  return new DomainError('unavailable', 'InternalError', 'internal error; the request can be retried');
+}

@@ -1,0 +1,54 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DomainError, type ErrorKind } from '../core/errors.js';
+import type { Services } from '../adapters/services.js';
+
+export interface AppEnv {
+  Variables: { services: Services };
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type RouteHandler = (c: Context<AppEnv>) => Response | Promise<Response>;
+/** How a route renders its errors: RFC 9457 problem+json (control API) or the appliance's XML `<error>`. */
+export type ErrorFormatter = (error: DomainError, status: ContentfulStatusCode, c: Context<AppEnv>) => Response;
+
+/** One entry of the route table shared by the local server and the CDK HTTP API. */
+export interface Route {
+  method: HttpMethod;
+  /** Hono path syntax (`/v1/appliances/:id`); CDK converts `:id` to `{id}`. */
+  path: string;
+  handler: RouteHandler;
+  /** Lambda function that serves this route on AWS. */
+  group: string;
+  /** Which credential the route requires. */
+  auth: 'public' | 'operator' | 'api-account' | 'appliance-admin';
+  summary: string;
+  formatError?: ErrorFormatter;
+}
+
+export const STATUS_BY_KIND: Record<ErrorKind, ContentfulStatusCode> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  precondition: 422,
+  'too-large': 413,
+  'unsupported-media': 415,
+  'rate-limited': 429,
+  unavailable: 503,
+};
+
+export const problemJson: ErrorFormatter = (error, status, c) =>
+  c.body(
+    JSON.stringify({
+      type: `urn:upgrade-cp:error:${error.code}`,
+      title: error.code,
+      status,
+      detail: error.message,
+      code: error.code,
+      ...(error.details ?? {}),
+    }),
+    status,
+    { 'content-type': 'application/problem+json' },
+  );

@@ -1,0 +1,4 @@
+import type { Route } from '../http.js';
+
+/** Routes of the failover area (filled in by its issue). */
+export const failoverRoutes: Route[] = [];

@@ -1,0 +1,38 @@
+import { startLocalRuntime } from './runtime.js';
+
+const port = (name: string, fallback?: number) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    console.error(`error: ${name} must be a port number (0-65535), got "${raw}"`);
+    process.exit(2);
+  }
+  return n;
+};
+
+try {
+  const runtime = await startLocalRuntime({
+    dataDir: process.env.DATA_DIR || '.data',
+    port: port('PORT', 3000),
+    host: process.env.HOST || '127.0.0.1',
+    dynamodbPort: port('DYNAMODB_PORT'),
+    s3Port: port('S3_PORT'),
+    sfnPort: port('SFN_PORT'),
+  });
+  console.log(`control plane ready at ${runtime.url} (health: ${runtime.url}/health) in ${runtime.startupMs} ms`);
+  console.log(`  dynamodb ${runtime.endpoints.dynamodb}  s3 ${runtime.endpoints.s3}  stepfunctions ${runtime.endpoints.sfn}`);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+} catch (e) {
+  console.error(`error: ${(e as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,138 @@
+import { createAdaptorServer } from '@hono/node-server';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { BUCKETS, loadConfig, TABLES, type Config } from '../adapters/config.js';
+import { ensureBucket, ensureTable } from '../adapters/bootstrap.js';
+import { DynamoRecordStore } from '../adapters/dynamo-record-store.js';
+import { buildServices, type Services } from '../adapters/services.js';
+import { probeHealth } from '../adapters/health.js';
+import { createApp } from '../api/app.js';
+import { routes } from '../api/routes.js';
+import { tasks } from '../tasks/index.js';
+import { closeServer, listen, startEmulators, StartupError, type Emulators } from './emulators.js';
+import { LocalStepFunctions } from './local-step-functions.js';
+import { createSfnServer } from './sfn-server.js';
+
+// The SDK warns on every start that future releases need Node 22; this project pins its SDK and targets Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export const STATEMACHINES_DIR = fileURLToPath(new URL('../../statemachines/', import.meta.url));
+const EXECUTIONS_TABLE = 'local-stepfunctions-executions';
+
+export interface LocalRuntimeOptions {
+  dataDir?: string;
+  /** HTTP port of the control plane; 0 picks a free one. */
+  port?: number;
+  host?: string;
+  dynamodbPort?: number;
+  s3Port?: number;
+  sfnPort?: number;
+  /** Extra environment for loadConfig (table prefixes, time scale). */
+  env?: Record<string, string | undefined>;
+}
+
+export interface LocalRuntime {
+  url: string;
+  config: Config;
+  services: Services;
+  stepFunctions: LocalStepFunctions;
+  endpoints: { dynamodb: string; s3: string; sfn: string };
+  /** ms from start() call to ready. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the whole control plane in this process: emulators, tables, buckets, Step Functions endpoint, HTTP API. */
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const started = performance.now();
+  const dataDir = resolve(options.dataDir ?? '.data');
+  await assertWritable(dataDir);
+  const cleanup: (() => Promise<void>)[] = [];
+  try {
+    const emulators: Emulators = await startEmulators(dataDir, { dynamodb: options.dynamodbPort, s3: options.s3Port });
+    cleanup.push(() => emulators.close());
+
+    const baseEnv = { ...process.env, ...options.env };
+    const preliminary = loadConfig({ ...baseEnv, DYNAMODB_ENDPOINT: emulators.dynamodbEndpoint, S3_ENDPOINT: emulators.s3Endpoint, SFN_ENDPOINT: 'http://127.0.0.1:1' });
+    const bootServices = buildServices(preliminary);
+    cleanup.push(async () => bootServices.clients.destroy());
+    const executionsTable = `${baseEnv.TABLE_PREFIX ?? ''}${EXECUTIONS_TABLE}`;
+    await Promise.all([
+      ...TABLES.map((t) => ensureTable(bootServices.clients.dynamodb, preliminary.tables[t])),
+      ensureTable(bootServices.clients.dynamodb, executionsTable),
+      ...BUCKETS.map((b) => ensureBucket(bootServices.clients.s3, preliminary.buckets[b])),
+    ]);
+
+    // Tasks get their own Services (they call Step Functions too, through the same endpoint).
+    let taskServices: Services | undefined;
+    const stepFunctions = new LocalStepFunctions(new DynamoRecordStore(bootServices.clients.documents, executionsTable), {
+      region: preliminary.region,
+      msPerModelledMinute: preliminary.msPerModelledMinute,
+      tasks: Object.fromEntries(
+        Object.entries(tasks).map(([name, task]) => [name, (input: Record<string, unknown>) => task(input, taskServices!)]),
+      ),
+    });
+    for (const file of (await readdir(STATEMACHINES_DIR)).filter((f) => f.endsWith('.asl.json')).sort()) {
+      stepFunctions.register({ name: file.replace(/\.asl\.json$/, ''), text: await readFile(join(STATEMACHINES_DIR, file), 'utf8') });
+    }
+    await stepFunctions.recoverInterrupted();
+    const sfnServer: Server = createSfnServer(stepFunctions);
+    const sfnPort = await listen(sfnServer, options.sfnPort ?? 0, 'Step Functions endpoint');
+    cleanup.push(async () => {
+      await stepFunctions.drain(true);
+      await closeServer(sfnServer);
+    });
+
+    const endpoints = { dynamodb: emulators.dynamodbEndpoint, s3: emulators.s3Endpoint, sfn: `http://127.0.0.1:${sfnPort}` };
+    const config = loadConfig({
+      ...baseEnv,
+      DYNAMODB_ENDPOINT: endpoints.dynamodb,
+      S3_ENDPOINT: endpoints.s3,
+      SFN_ENDPOINT: endpoints.sfn,
+      STATE_MACHINE_ARN_PREFIX: stepFunctions.arnPrefix(),
+    });
+    const services = buildServices(config);
+    taskServices = services;
+    cleanup.push(async () => services.clients.destroy());
+
+    const app = createApp(services, routes);
+    const host = options.host ?? '127.0.0.1';
+    const httpServer = createAdaptorServer({ fetch: app.fetch }) as Server;
+    const port = await listen(httpServer, options.port ?? 3000, 'HTTP API', host);
+    cleanup.push(() => closeServer(httpServer));
+
+    const health = await probeHealth(services);
+    if (health.status !== 'ok') throw new StartupError(`components not healthy: ${JSON.stringify(health.components)}`);
+
+    let stopped = false;
+    return {
+      url: `http://${host}:${port}`,
+      config,
+      services,
+      stepFunctions,
+      endpoints,
+      startupMs: Math.round(performance.now() - started),
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        for (const fn of cleanup.reverse()) await fn();
+      },
+    };
+  } catch (e) {
+    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function assertWritable(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const probe = join(dir, `.write-probe-${process.pid}`);
+    await writeFile(probe, '');
+    await rm(probe);
+  } catch (e) {
+    throw new StartupError(`data directory ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set DATA_DIR to a writable folder`);
+  }
+}

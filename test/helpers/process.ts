@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface StartedProcess {
+  child: ChildProcess;
+  url: string;
+  dynamodbEndpoint: string;
+  readyMs: number;
+  output(): string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs the `npm start` entry point (`tsx functions/local/main.ts`) as a child process. */
+export function spawnRuntime(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+}
+
+export async function startRuntimeProcess(env: Record<string, string>, timeoutMs = 15_000): Promise<StartedProcess> {
+  const started = performance.now();
+  const child = spawnRuntime(env);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const ready = await new Promise<{ url: string; dynamodb: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`runtime not ready in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const check = () => {
+      const url = /ready at (http:\/\/\S+)/.exec(out)?.[1];
+      const dynamodb = /dynamodb (http:\/\/\S+)/.exec(out)?.[1];
+      if (url && dynamodb) {
+        clearTimeout(timer);
+        resolve({ url, dynamodb });
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`runtime exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    child,
+    url: ready.url,
+    dynamodbEndpoint: ready.dynamodb,
+    readyMs: performance.now() - started,
+    output: () => out,
+    stop: (signal = 'SIGTERM') => {
+      child.kill(signal);
+      return exitOf(child);
+    },
+  };
+}

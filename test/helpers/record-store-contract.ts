@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ConditionFailedError, type RecordStore } from '../../functions/core/ports.js';
+
+/** One contract every RecordStore implementation must pass (DynamoDB on the emulator, in-memory). */
+export function recordStoreContract(name: string, makeStore: () => RecordStore) {
+  describe(`RecordStore contract: ${name}`, () => {
+    const id = () => Math.random().toString(36).slice(2);
+
+    it('puts and gets an item, undefined when missing', async () => {
+      const store = makeStore();
+      const pk = `P#${id()}`;
+      await store.put({ pk, sk: 'A', name: 'alpha', n: 3, nested: { list: [1, 2] } });
+      expect(await store.get({ pk, sk: 'A' })).toEqual({ pk, sk: 'A', name: 'alpha', n: 3, nested: { list: [1, 2] } });
+      expect(await store.get({ pk, sk: 'B' })).toBeUndefined();
+    });
+
+    it('ifNotExists refuses a second write and keeps the first', async () => {
+      const store = makeStore();
+      const pk = `P#${id()}`;
+      await store.put({ pk, sk: 'A', v: 1 }, { ifNotExists: true });
+      await expect(store.put({ pk, sk: 'A', v: 2 }, { ifNotExists: true })).rejects.toBeInstanceOf(ConditionFailedError);
+      expect((await store.get({ pk, sk: 'A' }))?.v).toBe(1);
+    });
+
+    it('expectVersion implements optimistic concurrency', async () => {
+      const store = makeStore();
+      const pk = `P#${id()}`;
+      await store.put({ pk, sk: 'A', version: 1 }, { expectVersion: 0 });
+      await expect(store.put({ pk, sk: 'A', version: 1 }, { expectVersion: 0 })).rejects.toBeInstanceOf(ConditionFailedError);
+      await store.put({ pk, sk: 'A', version: 2, x: 'new' }, { expectVersion: 1 });
+      await expect(store.put({ pk, sk: 'A', version: 2 }, { expectVersion: 1 })).rejects.toBeInstanceOf(ConditionFailedError);
+      expect(await store.get({ pk, sk: 'A' })).toMatchObject({ version: 2, x: 'new' });
+      await expect(store.delete({ pk, sk: 'A' }, { expectVersion: 1 })).rejects.toBeInstanceOf(ConditionFailedError);
+      await store.delete({ pk, sk: 'A' }, { expectVersion: 2 });
+      expect(await store.get({ pk, sk: 'A' })).toBeUndefined();
+    });
+
+    it('queries by sort prefix, range and order, with pagination', async () => {
+      const store = makeStore();
+      const pk = `P#${id()}`;
+      await store.batchPut(Array.from({ length: 30 }, (_, i) => ({ pk, sk: `S#${String(i).padStart(3, '0')}`, i })));
+      await store.put({ pk, sk: 'OTHER' });
+      const all: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.query({ pk, sk: { beginsWith: 'S#' }, limit: 7, cursor });
+        all.push(...page.items.map((x) => x.i as number));
+        cursor = page.cursor;
+      } while (cursor);
+      expect(all).toEqual(Array.from({ length: 30 }, (_, i) => i));
+      const desc = await store.query({ pk, sk: { between: ['S#010', 'S#012'] }, descending: true });
+      expect(desc.items.map((x) => x.i)).toEqual([12, 11, 10]);
+      const gt = await store.query({ pk, sk: { gt: 'S#027' } });
+      expect(gt.items.map((x) => x.sk)).toEqual(['S#028', 'S#029']);
+    });
+
+    it('queries gsi1 (string) and gsi2 (numeric) indexes', async () => {
+      const store = makeStore();
+      const g = `G#${id()}`;
+      await store.batchPut([
+        { pk: `a#${id()}`, sk: 'x', gsi1pk: g, gsi1sk: 'b', gsi2pk: g, gsi2sk: 10 },
+        { pk: `a#${id()}`, sk: 'x', gsi1pk: g, gsi1sk: 'a', gsi2pk: g, gsi2sk: 9 },
+        { pk: `a#${id()}`, sk: 'x', gsi1pk: g, gsi1sk: 'c', gsi2pk: g, gsi2sk: 100 },
+      ]);
+      expect((await store.query({ index: 'gsi1', pk: g })).items.map((i) => i.gsi1sk)).toEqual(['a', 'b', 'c']);
+      // numeric order: 9 < 10 < 100 (a string sort would put 10 and 100 before 9)
+      expect((await store.query({ index: 'gsi2', pk: g })).items.map((i) => i.gsi2sk)).toEqual([9, 10, 100]);
+      expect((await store.query({ index: 'gsi2', pk: g, sk: { gte: 10 } })).items.map((i) => i.gsi2sk)).toEqual([10, 100]);
+    });
+
+    it('rejects a forged cursor', async () => {
+      const store = makeStore();
+      await expect(store.query({ pk: 'x', cursor: '!!not-base64-json' })).rejects.toThrow(/cursor/);
+    });
+  });
+}
