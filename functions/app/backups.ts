@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { notFound, validationError } from '../core/errors.js';
 import type { StoredItem } from '../core/ports.js';
-import type { Services } from '../adapters/services.js';
+import type { AppContext } from './context.js';
 import { applianceKey, backupKey, BACKUP_SK_PREFIX } from './keys.js';
 
 export interface BackupRecord {
@@ -28,7 +28,7 @@ export function assertApplianceId(applianceId: unknown): asserts applianceId is 
  * Idempotent per `idempotencyKey`: a retried call returns the backup the first call made.
  */
 export async function createBackup(
-  services: Services,
+  services: AppContext,
   applianceId: string,
   idempotencyKey?: string,
 ): Promise<BackupRecord> {
@@ -71,7 +71,7 @@ export async function createBackup(
   return record;
 }
 
-export async function listBackups(services: Services, applianceId: string): Promise<BackupRecord[]> {
+export async function listBackups(services: AppContext, applianceId: string): Promise<BackupRecord[]> {
   assertApplianceId(applianceId);
   const items: StoredItem[] = [];
   let cursor: string | undefined;
@@ -88,7 +88,7 @@ export async function listBackups(services: Services, applianceId: string): Prom
   return items.map(toBackupRecord);
 }
 
-async function findBackupByIdempotencyKey(services: Services, applianceId: string, key: string) {
+async function findBackupByIdempotencyKey(services: AppContext, applianceId: string, key: string) {
   const backupId = createHash('sha256').update(key).digest('hex').slice(0, 32);
   const page = await services.records.appliances.query({ index: 'gsi1', pk: `BACKUP#${backupId}` });
   const item = page.items.find((i) => i.applianceId === applianceId);

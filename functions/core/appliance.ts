@@ -1,0 +1,51 @@
+/** The appliance domain model shared by every area. Pure types and small pure helpers. */
+
+export type ApplianceState = 'online' | 'installing' | 'restarting' | 'failed';
+export type FailoverRole = 'none' | 'primary' | 'backup';
+
+export interface License {
+  primaryHostname: string;
+  licenseCount: number;
+  /** ISO date, or null for "Never". */
+  expires: string | null;
+}
+
+export interface InstallInProgress {
+  packageId: string;
+  fromVersion: string;
+  targetVersion: string;
+  startedAt: string;
+  /** When the install phase ends and the restart begins (modelled time scaled to real time). */
+  restartAt: string;
+  /** When the appliance is back online. */
+  onlineAt: string;
+  /** Idempotency key of the request that started it (run id + step for workflows). */
+  requestKey?: string;
+}
+
+export interface Appliance {
+  applianceId: string;
+  hostname: string;
+  ipAddress: string;
+  /** Site (remote support web app) version, e.g. 10.5.2. */
+  productVersion: string;
+  /** Base software (appliance OS) version, e.g. 3.2.4. */
+  baseVersion: string;
+  license: License;
+  /** Stored data (recordings etc.) in GB: install duration grows with it. */
+  storedDataGb: number;
+  /** Pre-production appliance used to test a release before production (canary). */
+  staging: boolean;
+  state: ApplianceState;
+  stateChangedAt: string;
+  install?: InstallInProgress;
+  lastInstallError?: string;
+  failover: { pairId?: string; role: FailoverRole };
+  createdAt: string;
+  updatedAt: string;
+  /** Optimistic concurrency counter. */
+  version: number;
+}
+
+/** The site answers only when online; during install/restart it is down (503 + Retry-After). */
+export const siteAvailable = (a: Pick<Appliance, 'state'>) => a.state === 'online' || a.state === 'failed';

@@ -1,0 +1,38 @@
+/** Support sessions as recorded by an appliance (reporting API, Integration Client export, failover sync). */
+
+export type SessionEndReason =
+  | 'completed'
+  | 'terminated-by-upgrade'
+  | 'terminated-by-api'
+  | 'terminated-by-failover';
+
+export interface SupportSession {
+  applianceId: string;
+  /**
+   * Session id. Product ≥ 10.6: 32 lowercase hex characters (GUID). Before 10.6: a sequential
+   * integer, kept here as its decimal string.
+   */
+  lsid: string;
+  /** ≥ 10.6 only: incrementing number, not guaranteed unique or strictly sequential. */
+  lseq?: number;
+  sessionType: 'support';
+  status: 'active' | 'completed';
+  /** ISO 8601. */
+  startTime: string;
+  endTime?: string;
+  /** Seconds. */
+  duration?: number;
+  fileTransfers: number;
+  hostName: string;
+  externalKey: string;
+  publicSiteId: number;
+  publicSiteName: string;
+  customerName: string;
+  representativeName: string;
+  endReason?: SessionEndReason;
+  /** Which appliance first recorded it (survives failover merges). */
+  recordedBy: string;
+}
+
+export const isGuidLsid = (lsid: string) => /^[0-9a-f]{32}$/.test(lsid);
+export const isLegacyLsid = (lsid: string) => /^[1-9][0-9]{0,15}$/.test(lsid);
