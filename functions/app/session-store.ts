@@ -1,5 +1,7 @@
-import type { SessionEndReason, SupportSession } from '../core/session.js';
-import type { StoredItem } from '../core/ports.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { isLegacyLsid, migrateLegacySession, type SessionEndReason, type SupportSession } from '../core/session.js';
+import { ConditionFailedError, type StoredItem } from '../core/ports.js';
+import { usesGuidLsid } from '../core/versions.js';
 import type { AppContext } from './context.js';
 
 /**
@@ -73,4 +75,45 @@ export async function endActiveSessions(ctx: AppContext, applianceId: string, re
   }
   await putSessions(ctx, ended);
   return ended.length;
+}
+
+/**
+ * Allocates identifiers for `count` new sessions on an appliance: sequential integer lsids before 10.6,
+ * GUID lsids plus an incrementing lseq from 10.6 on. The counter is one item updated optimistically.
+ */
+export async function allocateSessionIds(
+  ctx: AppContext,
+  applianceId: string,
+  productVersion: string,
+  count: number,
+): Promise<{ lsid: string; lseq?: number }[]> {
+  const key = { pk: `APPLIANCE#${applianceId}`, sk: 'SESSION-COUNTER' };
+  for (let attempt = 0; ; attempt++) {
+    const current = await ctx.records.appliances.get(key);
+    const last = Number(current?.last ?? 0);
+    try {
+      await ctx.records.appliances.put({ ...key, last: last + count, version: (current?.version ?? 0) + 1 }, { expectVersion: current?.version ?? 0 });
+    } catch (e) {
+      if (attempt < 20 && e instanceof ConditionFailedError) continue;
+      throw e;
+    }
+    return Array.from({ length: count }, (_, i) =>
+      usesGuidLsid(productVersion)
+        ? { lsid: randomBytes(16).toString('hex'), lseq: last + i + 1 }
+        : { lsid: String(last + i + 1) },
+    );
+  }
+}
+
+/** Converts an appliance's legacy sessions to GUID lsid + lseq (upgrade across 10.6). Idempotent. */
+export async function migrateSessionsTo106(ctx: AppContext, applianceId: string): Promise<number> {
+  const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+  const legacy: SupportSession[] = [];
+  for await (const s of iterateSessions(ctx, applianceId)) if (isLegacyLsid(s.lsid)) legacy.push(s);
+  // Write the converted sessions first, then delete the old ones: a crash in between leaves duplicates
+  // that a re-run removes, never a lost session.
+  const converted = legacy.map((s) => migrateLegacySession(s, hash));
+  await putSessions(ctx, converted);
+  for (const s of legacy) await ctx.records.sessions.delete(sessionKey(applianceId, s.lsid));
+  return legacy.length;
 }

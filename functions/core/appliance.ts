@@ -40,7 +40,8 @@ export interface Appliance {
   stateChangedAt: string;
   install?: InstallInProgress;
   lastInstallError?: string;
-  failover: { pairId?: string; role: FailoverRole };
+  /** Maintained by the failover area; read by check_health. */
+  failover: { pairId?: string; role: FailoverRole; lastSyncAt?: string; lastSyncStatus?: string };
   createdAt: string;
   updatedAt: string;
   /** Optimistic concurrency counter. */

@@ -32,7 +32,20 @@ export interface SupportSession {
   endReason?: SessionEndReason;
   /** Which appliance first recorded it (survives failover merges). */
   recordedBy: string;
+  /** Set when the session was migrated across 10.6: its old integer lsid. */
+  legacyLsid?: number;
 }
 
 export const isGuidLsid = (lsid: string) => /^[0-9a-f]{32}$/.test(lsid);
 export const isLegacyLsid = (lsid: string) => /^[1-9][0-9]{0,15}$/.test(lsid);
+
+/**
+ * Upgrading across 10.6 converts a legacy integer lsid to a GUID the way the product does it for us:
+ * a stable 32-hex id derived from appliance + old lsid (so a retried migration maps identically),
+ * and lseq = the old integer (keeps the original order). `hash` is injected to keep core free of I/O modules.
+ */
+export function migrateLegacySession(s: SupportSession, hash: (text: string) => string): SupportSession {
+  if (!isLegacyLsid(s.lsid)) return s;
+  const guid = hash(`lsid:${s.recordedBy}:${s.lsid}`).slice(0, 32);
+  return { ...s, lsid: guid, lseq: Number(s.lsid), legacyLsid: Number(s.lsid) } as SupportSession;
+}

@@ -19,6 +19,7 @@ try {
     dynamodbPort: port('DYNAMODB_PORT'),
     s3Port: port('S3_PORT'),
     sfnPort: port('SFN_PORT'),
+    seed: process.env.SEED_DEMO !== 'false',
   });
   console.log(`control plane ready at ${runtime.url} (health: ${runtime.url}/health) in ${runtime.startupMs} ms`);
   console.log(`  dynamodb ${runtime.endpoints.dynamodb}  s3 ${runtime.endpoints.s3}  stepfunctions ${runtime.endpoints.sfn}`);

@@ -10,6 +10,7 @@ import { buildServices, type Services } from '../adapters/services.js';
 import { probeHealth } from '../adapters/health.js';
 import { createApp } from '../api/app.js';
 import { routes } from '../api/routes.js';
+import { runSeeds } from '../app/seed.js';
 import { tasks } from '../tasks/index.js';
 import { closeServer, listen, startEmulators, StartupError, type Emulators } from './emulators.js';
 import { LocalStepFunctions } from './local-step-functions.js';
@@ -29,6 +30,8 @@ export interface LocalRuntimeOptions {
   dynamodbPort?: number;
   s3Port?: number;
   sfnPort?: number;
+  /** Run the first-start seeds (default catalog, demo fleet). `npm start` does; tests opt in. */
+  seed?: boolean;
   /** Extra environment for loadConfig (table prefixes, time scale). */
   env?: Record<string, string | undefined>;
 }
@@ -103,6 +106,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const port = await listen(httpServer, options.port ?? 3000, 'HTTP API', host);
     cleanup.push(() => closeServer(httpServer));
 
+    if (options.seed) await runSeeds(services);
     const health = await probeHealth(services);
     if (health.status !== 'ok') throw new StartupError(`components not healthy: ${JSON.stringify(health.components)}`);
 
