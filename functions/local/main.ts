@@ -20,6 +20,8 @@ try {
     s3Port: port('S3_PORT'),
     sfnPort: port('SFN_PORT'),
     seed: process.env.SEED_DEMO !== 'false',
+    // Locally a modelled minute of appliance work lasts 100 ms unless configured (a 60-minute install: 6 s).
+    env: { TIME_SCALE_MS_PER_MINUTE: process.env.TIME_SCALE_MS_PER_MINUTE || '100' },
   });
   console.log(`control plane ready at ${runtime.url} (health: ${runtime.url}/health) in ${runtime.startupMs} ms`);
   console.log(`  dynamodb ${runtime.endpoints.dynamodb}  s3 ${runtime.endpoints.s3}  stepfunctions ${runtime.endpoints.sfn}`);
