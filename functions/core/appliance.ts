@@ -40,8 +40,17 @@ export interface Appliance {
   stateChangedAt: string;
   install?: InstallInProgress;
   lastInstallError?: string;
-  /** Maintained by the failover area; read by check_health. */
-  failover: { pairId?: string; role: FailoverRole; lastSyncAt?: string; lastSyncStatus?: string };
+  /**
+   * Maintained by the failover area; read by check_health and by install guards.
+   * `role` is this appliance's configured failover role; `pairStatus` says whether the pair is live.
+   */
+  failover: {
+    pairId?: string;
+    role: FailoverRole;
+    pairStatus?: 'established' | 'broken' | 'syncing';
+    lastSyncAt?: string;
+    lastSyncStatus?: string;
+  };
   createdAt: string;
   updatedAt: string;
   /** Optimistic concurrency counter. */
