@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, preconditionFailed, validationError } from '../core/errors.js';
+import {
+  finishWindow,
+  startWindow,
+  windowCount,
+  type MaintenanceWindow,
+  type Run,
+  type UpgradeOption,
+  type WindowIndex,
+} from '../core/run.js';
+import type { AppContext } from './context.js';
+import { appendAudit, createRun, listAudit, requireRun, updateRun } from './run-store.js';
+
+/** The state machine (statemachines/<name>.asl.json) that runs each window of an option. */
+export const WORKFLOW_BY_OPTION: Record<UpgradeOption, string> = {
+  single: 'single-appliance-upgrade',
+  option1: 'failover-option1',
+  option2: 'failover-option2',
+};
+
+export interface NewRun {
+  option: UpgradeOption;
+  packageId: string;
+  targetVersion: string;
+  primaryId: string;
+  backupId?: string;
+  pairId?: string;
+  windows: { start: string; durationMinutes: number; timeZone: string }[];
+  runId?: string;
+}
+
+/** Creates a run in `scheduled` state; windows must match the option and be in order. */
+export async function createUpgradeRun(ctx: AppContext, input: NewRun, actor: string): Promise<Run> {
+  const count = windowCount(input.option);
+  if (input.windows.length !== count) {
+    throw validationError('WindowCountMismatch', `${input.option} needs exactly ${count} maintenance window(s), got ${input.windows.length}`);
+  }
+  if (input.option !== 'single' && !input.backupId) throw validationError('BackupRequired', 'a failover run needs backupId');
+  if (input.option !== 'single' && input.backupId === input.primaryId) throw validationError('SameAppliance', 'primary and backup must differ');
+  const starts = input.windows.map((w) => Date.parse(w.start));
+  if (starts.some(Number.isNaN)) throw validationError('InvalidWindowStart', 'window start must be an ISO 8601 instant');
+  const w1 = input.windows[0]!;
+  if (count === 2 && starts[1]! < starts[0]! + w1.durationMinutes * 60_000) {
+    throw validationError('WindowsOverlap', 'window 2 must start after window 1 ends (leave an interim for verification)');
+  }
+  const now = ctx.clock.now().toISOString();
+  const windows: MaintenanceWindow[] = input.windows.map((w, i) => ({ ...w, index: (i + 1) as WindowIndex, status: 'scheduled' }));
+  const run = await createRun(ctx, {
+    runId: input.runId ?? `run-${randomUUID()}`,
+    option: input.option,
+    packageId: input.packageId,
+    targetVersion: input.targetVersion,
+    primaryId: input.primaryId,
+    backupId: input.backupId,
+    pairId: input.pairId,
+    windows,
+    interim: {},
+    status: 'scheduled',
+    createdBy: actor,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await appendAudit(ctx, { runId: run.runId, step: 'run.create', actor, outcome: 'succeeded', inputs: input });
+  return run;
+}
+
+/**
+ * Starts window `index` as a new Step Functions execution. Refuses when the run is closed, the window
+ * is out of order or (window 2) the interim gate is closed. A window that failed to start or whose
+ * execution died can be started again: each attempt is a new execution name, and the steps it repeats
+ * are idempotent per run.
+ */
+export async function startRunWindow(ctx: AppContext, runId: string, index: WindowIndex, actor: string): Promise<Run> {
+  let attempt = 0;
+  const run = await updateRun(ctx, runId, (r) => {
+    const window = r.windows[index - 1];
+    if (window?.status === 'running') throw preconditionFailed('WindowRunning', `window ${index} of run ${runId} is already running`);
+    if (r.cancelRequested) throw preconditionFailed('RunCancelled', `run ${runId} was cancelled`);
+    const status = startWindow(r, index);
+    attempt = (window?.executionArn ? Number(/-a(\d+)$/.exec(window.executionArn)?.[1] ?? 0) : 0) + 1;
+    return { ...r, status, windows: r.windows.map((w) => (w.index === index ? { ...w, status: 'running', startedAt: ctx.clock.now().toISOString(), endedAt: undefined, error: undefined } : w)) };
+  });
+  try {
+    const { executionArn } = await ctx.workflows.start(WORKFLOW_BY_OPTION[run.option], { runId, window: index }, `${runId}-w${index}-a${attempt}`);
+    await appendAudit(ctx, { runId, step: `window${index}.start`, actor, outcome: 'started', inputs: { index, attempt }, detail: executionArn });
+    return await updateRun(ctx, runId, (r) => ({ ...r, windows: r.windows.map((w) => (w.index === index ? { ...w, executionArn } : w)) }));
+  } catch (e) {
+    await recordWindowOutcome(ctx, runId, index, { ok: false, error: `execution did not start: ${(e as Error).message}` }, actor);
+    throw e;
+  }
+}
+
+/** Called by the last task of a window (success) or its failure handler. Idempotent. */
+export async function recordWindowOutcome(
+  ctx: AppContext,
+  runId: string,
+  index: WindowIndex,
+  outcome: { ok: boolean; error?: string },
+  actor = 'workflow',
+): Promise<Run> {
+  const run = await updateRun(ctx, runId, (r) => {
+    const w = r.windows[index - 1];
+    const finalStatus = outcome.ok ? 'succeeded' : 'failed';
+    if (w?.status === finalStatus) return r;
+    return {
+      ...r,
+      status: !outcome.ok && r.cancelRequested ? 'cancelled' : finishWindow(r, index, outcome.ok),
+      statusReason: outcome.ok ? r.statusReason : outcome.error,
+      windows: r.windows.map((x) => (x.index === index ? { ...x, status: finalStatus, endedAt: ctx.clock.now().toISOString(), error: outcome.error } : x)),
+    };
+  });
+  await appendAudit(ctx, { runId, step: `window${index}.end`, actor, outcome: outcome.ok ? 'succeeded' : 'failed', inputs: outcome, detail: outcome.error });
+  return run;
+}
+
+/** Records the approver's sign-off (optionally refusing self-approval). */
+export async function approveInterim(
+  ctx: AppContext,
+  runId: string,
+  approver: string,
+  options: { comment?: string; forbidSelfApproval?: boolean } = {},
+): Promise<Run> {
+  const run = await updateRun(ctx, runId, (r) => {
+    if (r.status !== 'interim') throw preconditionFailed('NotInInterim', `run ${runId} is ${r.status}, not waiting in the interim`);
+    if (options.forbidSelfApproval && r.createdBy === approver) {
+      throw new DomainError('forbidden', 'SelfApprovalForbidden', 'the operator who started the run cannot approve its interim');
+    }
+    return { ...r, interim: { ...r.interim, approval: { by: approver, at: ctx.clock.now().toISOString(), comment: options.comment } } };
+  });
+  await appendAudit(ctx, { runId, step: 'interim.approve', actor: approver, outcome: 'succeeded', inputs: options });
+  return run;
+}
+
+/** Lets window 2 start despite failing checks or missing approval; the reason is mandatory and audited. */
+export async function overrideInterim(ctx: AppContext, runId: string, actor: string, reason: string): Promise<Run> {
+  if (!reason.trim()) throw validationError('ReasonRequired', 'an override needs a reason');
+  const run = await updateRun(ctx, runId, (r) => {
+    if (r.status !== 'interim') throw preconditionFailed('NotInInterim', `run ${runId} is ${r.status}, not waiting in the interim`);
+    return { ...r, interim: { ...r.interim, override: { by: actor, at: ctx.clock.now().toISOString(), reason } } };
+  });
+  await appendAudit(ctx, { runId, step: 'interim.override', actor, outcome: 'succeeded', inputs: { reason } });
+  return run;
+}
+
+/**
+ * Cancels a run between steps: the flag is checked by every workflow step before it acts, so a running
+ * window stops at the next step boundary (never in the middle of an install).
+ */
+export async function cancelRun(ctx: AppContext, runId: string, actor: string, reason: string): Promise<Run> {
+  const run = await updateRun(ctx, runId, (r) => {
+    if (r.status === 'succeeded' || r.status === 'failed' || r.status === 'cancelled') {
+      throw preconditionFailed('RunClosed', `run ${runId} is already ${r.status}`);
+    }
+    const running = r.windows.some((w) => w.status === 'running');
+    return {
+      ...r,
+      cancelRequested: { by: actor, at: ctx.clock.now().toISOString(), reason },
+      // A running window finishes its current step and then records the cancellation itself.
+      status: running ? r.status : 'cancelled',
+      statusReason: running ? r.statusReason : `cancelled by ${actor}: ${reason}`,
+      windows: r.windows.map((w) => (w.status === 'scheduled' ? { ...w, status: 'cancelled' } : w)),
+    };
+  });
+  await appendAudit(ctx, { runId, step: 'run.cancel', actor, outcome: 'succeeded', inputs: { reason } });
+  return run;
+}
+
+/** Run with its audit trail, for the control API and console. */
+export async function runDetail(ctx: AppContext, runId: string) {
+  const run = await requireRun(ctx, runId);
+  return { run, audit: await listAudit(ctx, runId) };
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { approveInterim, cancelRun, createUpgradeRun, overrideInterim, recordWindowOutcome, runDetail, startRunWindow } from '../../functions/app/runs.js';
+import { requireRun, updateRun } from '../../functions/app/run-store.js';
+import type { WorkflowEngine } from '../../functions/core/ports.js';
+import { memoryContext } from '../helpers/memory-context.js';
+
+function recordingEngine() {
+  const started: { workflow: string; input: unknown; name?: string }[] = [];
+  const engine: WorkflowEngine = {
+    stateMachineArn: (w) => `arn:sm:${w}`,
+    start: async (workflow, input, name) => {
+      started.push({ workflow, input, name });
+      return { executionArn: `arn:exec:${workflow}:${name}`, startDate: new Date() };
+    },
+    describe: async () => { throw new Error('unused'); },
+    list: async () => [],
+    stop: async () => undefined,
+  };
+  return { engine, started };
+}
+
+const newRun = {
+  option: 'option2' as const,
+  packageId: 'pkg-11.1.1',
+  targetVersion: '11.1.1',
+  primaryId: 'appliance-a',
+  backupId: 'appliance-b',
+  windows: [
+    { start: '2026-12-01T16:00:00Z', durationMinutes: 120, timeZone: 'Asia/Tokyo' },
+    { start: '2026-12-03T16:00:00Z', durationMinutes: 120, timeZone: 'Asia/Tokyo' },
+  ],
+};
+
+describe('upgrade runs', () => {
+  it('walks an option-2 run through window 1, interim approval and window 2', async () => {
+    const { engine, started } = recordingEngine();
+    const ctx = { ...memoryContext(), workflows: engine };
+    const run = await createUpgradeRun(ctx, { ...newRun, runId: 'r1' }, 'alice');
+    expect(run.status).toBe('scheduled');
+    await startRunWindow(ctx, 'r1', 1, 'alice');
+    expect(started[0]).toEqual({ workflow: 'failover-option2', input: { runId: 'r1', window: 1 }, name: 'r1-w1-a1' });
+    await expect(startRunWindow(ctx, 'r1', 2, 'alice')).rejects.toThrow(/window 1 has not succeeded/);
+    await recordWindowOutcome(ctx, 'r1', 1, { ok: true });
+    expect((await requireRun(ctx, 'r1')).status).toBe('interim');
+    await expect(startRunWindow(ctx, 'r1', 2, 'alice')).rejects.toMatchObject({ code: 'InterimGateClosed' });
+    await updateRun(ctx, 'r1', (r) => ({ ...r, interim: { ...r.interim, checks: { passed: true, results: [], checkedAt: 'now' } } }));
+    await expect(approveInterim(ctx, 'r1', 'alice', { forbidSelfApproval: true })).rejects.toMatchObject({ code: 'SelfApprovalForbidden' });
+    await approveInterim(ctx, 'r1', 'bob', { forbidSelfApproval: true });
+    await startRunWindow(ctx, 'r1', 2, 'bob');
+    expect(started[1]?.name).toBe('r1-w2-a1');
+    await recordWindowOutcome(ctx, 'r1', 2, { ok: true });
+    const { run: done, audit } = await runDetail(ctx, 'r1');
+    expect(done.status).toBe('succeeded');
+    expect(audit.map((e) => e.step)).toEqual(['run.create', 'window1.start', 'window1.end', 'interim.approve', 'window2.start', 'window2.end']);
+  });
+
+  it('refuses malformed runs without creating anything', async () => {
+    const ctx = memoryContext();
+    await expect(createUpgradeRun(ctx, { ...newRun, windows: newRun.windows.slice(0, 1) }, 'a')).rejects.toMatchObject({ code: 'WindowCountMismatch' });
+    await expect(createUpgradeRun(ctx, { ...newRun, backupId: 'appliance-a' }, 'a')).rejects.toMatchObject({ code: 'SameAppliance' });
+    await expect(
+      createUpgradeRun(ctx, { ...newRun, windows: [newRun.windows[0]!, { ...newRun.windows[1]!, start: '2026-12-01T17:00:00Z' }] }, 'a'),
+    ).rejects.toMatchObject({ code: 'WindowsOverlap' });
+    expect((await ctx.records.runs.query({ index: 'gsi1', pk: 'RUNS' })).items).toHaveLength(0);
+  });
+
+  it('cancels between steps: a running window ends as cancelled, a scheduled run at once', async () => {
+    const { engine } = recordingEngine();
+    const ctx = { ...memoryContext(), workflows: engine };
+    await createUpgradeRun(ctx, { ...newRun, runId: 'r2' }, 'a');
+    await startRunWindow(ctx, 'r2', 1, 'a');
+    const requested = await cancelRun(ctx, 'r2', 'a', 'change freeze');
+    expect(requested.status).toBe('window1-running');
+    await expect(startRunWindow(ctx, 'r2', 1, 'a')).rejects.toMatchObject({ code: 'WindowRunning' });
+    const ended = await recordWindowOutcome(ctx, 'r2', 1, { ok: false, error: 'cancelled by operator' });
+    expect(ended.status).toBe('cancelled');
+    await createUpgradeRun(ctx, { ...newRun, runId: 'r3' }, 'a');
+    expect((await cancelRun(ctx, 'r3', 'a', 'not needed')).status).toBe('cancelled');
+    await expect(cancelRun(ctx, 'r3', 'a', 'again')).rejects.toMatchObject({ code: 'RunClosed' });
+  });
+
+  it('overrides a closed interim gate only with a reason', async () => {
+    const { engine } = recordingEngine();
+    const ctx = { ...memoryContext(), workflows: engine };
+    await createUpgradeRun(ctx, { ...newRun, runId: 'r4' }, 'a');
+    await startRunWindow(ctx, 'r4', 1, 'a');
+    await recordWindowOutcome(ctx, 'r4', 1, { ok: true });
+    await expect(overrideInterim(ctx, 'r4', 'boss', '  ')).rejects.toMatchObject({ code: 'ReasonRequired' });
+    await overrideInterim(ctx, 'r4', 'boss', 'health check endpoint flaky, verified by hand');
+    expect((await startRunWindow(ctx, 'r4', 2, 'boss')).status).toBe('window2-running');
+  });
+});
