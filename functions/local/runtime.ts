@@ -13,6 +13,7 @@ import { routes } from '../api/routes.js';
 import { runSeeds } from '../app/seed.js';
 import { tasks } from '../tasks/index.js';
 import { closeServer, listen, startEmulators, StartupError, type Emulators } from './emulators.js';
+import type { FaultInjector } from './faults.js';
 import { LocalStepFunctions } from './local-step-functions.js';
 import { createSfnServer } from './sfn-server.js';
 
@@ -32,6 +33,8 @@ export interface LocalRuntimeOptions {
   sfnPort?: number;
   /** Run the first-start seeds (default catalog, demo fleet). `npm start` does; tests opt in. */
   seed?: boolean;
+  /** Test-only fault injection for tasks and store/blob calls; absent in the product. */
+  faults?: FaultInjector;
   /** Extra environment for loadConfig (table prefixes, time scale). */
   env?: Record<string, string | undefined>;
 }
@@ -74,7 +77,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       region: preliminary.region,
       msPerModelledMinute: preliminary.msPerModelledMinute,
       tasks: Object.fromEntries(
-        Object.entries(tasks).map(([name, task]) => [name, (input: Record<string, unknown>) => task(input, taskServices!)]),
+        Object.entries(tasks).map(([name, task]) => [
+          name,
+          async (input: Record<string, unknown>) => {
+            await options.faults?.apply(`task:${name}`, { runId: input.runId as string | undefined, step: input.step as string | undefined });
+            return task(input, taskServices!);
+          },
+        ]),
       ),
     });
     for (const file of (await readdir(STATEMACHINES_DIR)).filter((f) => f.endsWith('.asl.json')).sort()) {
@@ -96,7 +105,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       SFN_ENDPOINT: endpoints.sfn,
       STATE_MACHINE_ARN_PREFIX: stepFunctions.arnPrefix(),
     });
-    const services = buildServices(config);
+    const services = withFaults(buildServices(config), options.faults);
     taskServices = services;
     cleanup.push(async () => services.clients.destroy());
 
@@ -128,6 +137,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
     throw e;
   }
+}
+
+function withFaults(services: Services, faults: FaultInjector | undefined): Services {
+  if (!faults) return services;
+  const wrapAll = <T extends object>(group: Record<string, T>) =>
+    Object.fromEntries(Object.entries(group).map(([name, store]) => [name, faults.wrap(store, name)]));
+  return {
+    ...services,
+    records: wrapAll(services.records) as Services['records'],
+    blobs: wrapAll(services.blobs) as Services['blobs'],
+  };
 }
 
 async function assertWritable(dir: string): Promise<void> {
