@@ -9,12 +9,17 @@ import type { AppContext } from './context.js';
  *   pk = APPLIANCE#<id>, sk = LSID#<lsid> (legacy integer lsids zero-padded so they sort numerically)
  *   gsi1: APPLIANCE#<id>#START / <startTime>#<lsid>   (time-window reports)
  *   gsi2: APPLIANCE#<id>#LSEQ / <lseq>                (lseq ordering, incremental sync/export; ≥ 10.6 only)
- * Active sessions also carry `activeOn` = appliance id so they can be ended in bulk.
+ * Beside the sessions, in the same partition:
+ *   sk = ACTIVE#<lsid>  one small marker per active session, so ending them never scans the partition;
+ *   sk = META#STATS     the longest session duration seen, which bounds end-time window queries.
  */
 export const sessionKey = (applianceId: string, lsid: string) => ({
   pk: `APPLIANCE#${applianceId}`,
   sk: `LSID#${/^\d+$/.test(lsid) ? lsid.padStart(16, '0') : lsid}`,
 });
+
+const activeKey = (applianceId: string, lsid: string) => ({ pk: `APPLIANCE#${applianceId}`, sk: `ACTIVE#${lsid}` });
+const statsKey = (applianceId: string) => ({ pk: `APPLIANCE#${applianceId}`, sk: 'META#STATS' });
 
 export function sessionToItem(s: SupportSession): StoredItem {
   return {
@@ -33,10 +38,57 @@ export function sessionFromItem(item: StoredItem): SupportSession {
 
 export async function putSession(ctx: AppContext, session: SupportSession): Promise<void> {
   await ctx.records.sessions.put(sessionToItem(session));
+  if (session.status === 'active') await ctx.records.sessions.put({ ...activeKey(session.applianceId, session.lsid), lsid: session.lsid });
+  else await ctx.records.sessions.delete(activeKey(session.applianceId, session.lsid));
+  await noteDurations(ctx, session.applianceId, [session]);
 }
 
+/** Bulk write. Active-session markers are written with the batch; completed ones drop their marker. */
 export async function putSessions(ctx: AppContext, sessions: SupportSession[]): Promise<void> {
-  await ctx.records.sessions.batchPut(sessions.map(sessionToItem));
+  if (sessions.length === 0) return;
+  const markers = sessions.filter((s) => s.status === 'active').map((s) => ({ ...activeKey(s.applianceId, s.lsid), lsid: s.lsid }));
+  await ctx.records.sessions.batchPut([...sessions.map(sessionToItem), ...markers]);
+  const byAppliance = new Map<string, SupportSession[]>();
+  for (const s of sessions) byAppliance.set(s.applianceId, [...(byAppliance.get(s.applianceId) ?? []), s]);
+  for (const [applianceId, list] of byAppliance) {
+    const completed = new Set(list.filter((s) => s.status !== 'active').map((s) => s.lsid));
+    // The marker partition holds only active sessions (few), so this stays small however big the batch is.
+    if (completed.size > 0) {
+      for (const lsid of await activeLsids(ctx, applianceId)) if (completed.has(lsid)) await ctx.records.sessions.delete(activeKey(applianceId, lsid));
+    }
+    await noteDurations(ctx, applianceId, list);
+  }
+}
+
+async function activeLsids(ctx: AppContext, applianceId: string): Promise<string[]> {
+  const lsids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.records.sessions.query({ pk: `APPLIANCE#${applianceId}`, sk: { beginsWith: 'ACTIVE#' }, cursor });
+    lsids.push(...page.items.map((i) => String(i.lsid)));
+    cursor = page.cursor;
+  } while (cursor);
+  return lsids;
+}
+
+/** Keeps META#STATS.maxDuration ≥ every stored duration (optimistic; one read per call). */
+async function noteDurations(ctx: AppContext, applianceId: string, sessions: SupportSession[]): Promise<void> {
+  const longest = Math.max(0, ...sessions.map((s) => s.duration ?? 0));
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const current = await ctx.records.sessions.get(statsKey(applianceId));
+    if (Number(current?.maxDuration ?? -1) >= longest) return;
+    try {
+      await ctx.records.sessions.put({ ...statsKey(applianceId), maxDuration: longest, version: (current?.version ?? 0) + 1 }, { expectVersion: current?.version ?? 0 });
+      return;
+    } catch (e) {
+      if (!(e instanceof ConditionFailedError)) throw e;
+    }
+  }
+}
+
+/** The longest duration (seconds) of any session stored for the appliance. */
+export async function maxSessionDuration(ctx: AppContext, applianceId: string): Promise<number> {
+  return Number((await ctx.records.sessions.get(statsKey(applianceId)))?.maxDuration ?? 0);
 }
 
 export async function getSession(ctx: AppContext, applianceId: string, lsid: string): Promise<SupportSession | undefined> {
@@ -64,17 +116,71 @@ export async function* iterateSessionsAfterLseq(ctx: AppContext, applianceId: st
   } while (cursor);
 }
 
+/** Sessions that started in [fromIso, toIso) (toIso undefined = no upper bound), in start order, page by page. */
+export async function* iterateSessionsByStart(
+  ctx: AppContext,
+  applianceId: string,
+  fromIso: string,
+  toIso: string | undefined,
+  pageSize = 1000,
+): AsyncGenerator<SupportSession[]> {
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.records.sessions.query({
+      index: 'gsi1',
+      pk: `APPLIANCE#${applianceId}#START`,
+      // '#' < digits, so `${to}` sorts before every `${to}#lsid`: the upper bound stays exclusive.
+      sk: toIso === undefined ? { gte: fromIso } : { between: [fromIso, toIso] },
+      limit: pageSize,
+      cursor,
+    });
+    const sessions = page.items.map(sessionFromItem).filter((s) => toIso === undefined || s.startTime < toIso);
+    if (sessions.length > 0) yield sessions;
+    cursor = page.cursor;
+  } while (cursor);
+}
+
+/**
+ * Completed sessions that ended in [fromIso, toIso). There is no end-time index: a session that ended
+ * at or after `from` started no earlier than `from - longest duration`, so the start index bounds the scan.
+ */
+export async function* iterateSessionsByEnd(
+  ctx: AppContext,
+  applianceId: string,
+  fromIso: string,
+  toIso: string | undefined,
+  pageSize = 1000,
+): AsyncGenerator<SupportSession[]> {
+  const lookback = await maxSessionDuration(ctx, applianceId);
+  const startFrom = new Date(Date.parse(fromIso) - (lookback + 1) * 1000).toISOString();
+  for await (const page of iterateSessionsByStart(ctx, applianceId, startFrom, toIso, pageSize)) {
+    const ended = page.filter((s) => s.status === 'completed' && s.endTime !== undefined && s.endTime >= fromIso && (toIso === undefined || s.endTime < toIso));
+    if (ended.length > 0) yield ended;
+  }
+}
+
 /** Ends every active session on the appliance with `reason` (install, failover...): sessions end, never vanish. */
 export async function endActiveSessions(ctx: AppContext, applianceId: string, reason: SessionEndReason): Promise<number> {
   const now = ctx.clock.now();
   const ended: SupportSession[] = [];
-  for await (const s of iterateSessions(ctx, applianceId)) {
-    if (s.status !== 'active') continue;
-    const duration = Math.max(0, Math.round((now.getTime() - Date.parse(s.startTime)) / 1000));
-    ended.push({ ...s, status: 'completed', endTime: now.toISOString(), duration, endReason: reason });
+  const stale: string[] = [];
+  for (const lsid of await activeLsids(ctx, applianceId)) {
+    const s = await getSession(ctx, applianceId, lsid);
+    if (!s || s.status !== 'active') {
+      stale.push(lsid);
+      continue;
+    }
+    ended.push(endSession(s, now, reason));
   }
   await putSessions(ctx, ended);
+  for (const lsid of stale) await ctx.records.sessions.delete(activeKey(applianceId, lsid));
   return ended.length;
+}
+
+/** The ended copy of an active session (pure). */
+export function endSession(s: SupportSession, now: Date, reason: SessionEndReason): SupportSession {
+  const duration = Math.max(0, Math.round((now.getTime() - Date.parse(s.startTime)) / 1000));
+  return { ...s, status: 'completed', endTime: now.toISOString(), duration, endReason: reason };
 }
 
 /**
@@ -105,15 +211,29 @@ export async function allocateSessionIds(
   }
 }
 
-/** Converts an appliance's legacy sessions to GUID lsid + lseq (upgrade across 10.6). Idempotent. */
+/**
+ * Converts an appliance's legacy sessions to GUID lsid + lseq (upgrade across 10.6). Idempotent.
+ * Mapping (functions/core/session.ts `migrateLegacySession`): lsid = first 32 hex of
+ * sha256("lsid:<recordedBy>:<old lsid>"), lseq = legacyLsid = the old integer. Works page by page
+ * so memory stays flat for large appliances.
+ */
 export async function migrateSessionsTo106(ctx: AppContext, applianceId: string): Promise<number> {
   const hash = (text: string) => createHash('sha256').update(text).digest('hex');
-  const legacy: SupportSession[] = [];
-  for await (const s of iterateSessions(ctx, applianceId)) if (isLegacyLsid(s.lsid)) legacy.push(s);
-  // Write the converted sessions first, then delete the old ones: a crash in between leaves duplicates
-  // that a re-run removes, never a lost session.
-  const converted = legacy.map((s) => migrateLegacySession(s, hash));
-  await putSessions(ctx, converted);
-  for (const s of legacy) await ctx.records.sessions.delete(sessionKey(applianceId, s.lsid));
-  return legacy.length;
+  let migrated = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.records.sessions.query({ pk: `APPLIANCE#${applianceId}`, sk: { beginsWith: 'LSID#' }, limit: 500, cursor });
+    cursor = page.cursor;
+    const legacy = page.items.map(sessionFromItem).filter((s) => isLegacyLsid(s.lsid));
+    if (legacy.length === 0) continue;
+    // Write the converted sessions first, then delete the old ones: a crash in between leaves duplicates
+    // that a re-run removes, never a lost session.
+    await putSessions(ctx, legacy.map((s) => migrateLegacySession(s, hash)));
+    for (const s of legacy) {
+      await ctx.records.sessions.delete(sessionKey(applianceId, s.lsid));
+      if (s.status === 'active') await ctx.records.sessions.delete(activeKey(applianceId, s.lsid));
+    }
+    migrated += legacy.length;
+  } while (cursor);
+  return migrated;
 }

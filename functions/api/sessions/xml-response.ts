@@ -1,0 +1,63 @@
+import type { Context } from 'hono';
+import { apiFlavor } from '../../core/api-flavor.js';
+import { errorXml } from '../../core/report-xml.js';
+import { API_NAMESPACE } from '../../core/versions.js';
+import type { AppEnv, ErrorFormatter } from '../http.js';
+
+export const XML_CONTENT_TYPE = 'text/xml; charset=UTF-8';
+
+// The error formatter is synchronous and sees only the error; handlers note the namespace the appliance
+// speaks once they have loaded it, keyed by the request (no shared state between requests).
+const namespaceByRequest = new WeakMap<Request, string | undefined>();
+
+export const noteApplianceVersion = (c: Context<AppEnv>, productVersion: string) => namespaceByRequest.set(c.req.raw, apiFlavor(productVersion).namespace);
+
+/** Headers every refusal carries: the stable code, and what the client needs to retry or authenticate. */
+export function errorHeaders(error: Parameters<ErrorFormatter>[0]): Record<string, string> {
+  const headers: Record<string, string> = { 'x-error-code': error.code };
+  const retry = error.details?.retryAfterSeconds;
+  if (typeof retry === 'number') headers['retry-after'] = String(retry);
+  if (error.kind === 'unauthorized') headers['www-authenticate'] = 'Bearer realm="api"';
+  return headers;
+}
+
+/** The appliance's XML `<error>` (namespaced like the rest of its API; the newest flavor when the appliance is unknown). */
+export const xmlError: ErrorFormatter = (error, status, c) => {
+  const namespace = namespaceByRequest.has(c.req.raw) ? namespaceByRequest.get(c.req.raw) : API_NAMESPACE;
+  return c.body(errorXml(error.message, error.code, namespace), status, { 'content-type': XML_CONTENT_TYPE, ...errorHeaders(error) });
+};
+
+/** OAuth2 token endpoint errors (RFC 6749 §5.2 JSON). */
+export const oauthError: ErrorFormatter = (error, status, c) => {
+  const oauthCode = ['invalid_client', 'invalid_request', 'unsupported_grant_type', 'slow_down'].includes(error.code)
+    ? error.code
+    : error.kind === 'validation' || error.kind === 'unsupported-media' || error.kind === 'too-large'
+      ? 'invalid_request'
+      : error.kind === 'not-found'
+        ? 'invalid_client'
+        : 'server_error';
+  return c.body(JSON.stringify({ error: oauthCode, error_description: error.message, code: error.code }), status, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    ...errorHeaders(error),
+    ...(error.kind === 'unauthorized' ? { 'www-authenticate': 'Basic realm="oauth2"' } : {}),
+  });
+};
+
+/** Turns text chunks into a byte stream that is pulled only as fast as the client reads. */
+export function streamOf(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
+      },
+      async cancel() {
+        await chunks.return(undefined);
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}

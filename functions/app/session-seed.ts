@@ -1,0 +1,11 @@
+import type { AppContext } from './context.js';
+import { listAppliances } from './appliance-store.js';
+import { generateSessions } from './session-generator.js';
+
+/** Seed: a year of history (200 sessions) for each appliance that has none yet. Idempotent. */
+export async function seedSessionHistory(ctx: AppContext): Promise<void> {
+  for (const appliance of await listAppliances(ctx)) {
+    const existing = await ctx.records.sessions.query({ pk: `APPLIANCE#${appliance.applianceId}`, sk: { beginsWith: 'LSID#' }, limit: 1 });
+    if (existing.items.length === 0) await generateSessions(ctx, appliance, { count: 200, activeFraction: 0.02, seed: appliance.applianceId.length });
+  }
+}

@@ -1,0 +1,20 @@
+import { API_NAMESPACE, apiVersionFor, usesGuidLsid, usesXmlNamespace } from './versions.js';
+
+/** How an appliance of a given product version speaks its XML APIs. */
+export interface ApiFlavor {
+  productVersion: string;
+  apiVersion: string;
+  /** Default namespace of every XML response and XSD (API ≥ 1.5.0), undefined before. */
+  namespace?: string;
+  /** lsid is a 32-hex GUID plus an lseq element (≥ 10.6); before, a sequential integer and no lseq. */
+  guidLsid: boolean;
+}
+
+export function apiFlavor(productVersion: string): ApiFlavor {
+  return {
+    productVersion,
+    apiVersion: apiVersionFor(productVersion),
+    namespace: usesXmlNamespace(productVersion) ? API_NAMESPACE : undefined,
+    guidLsid: usesGuidLsid(productVersion),
+  };
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import {
+  endActiveSessions,
+  getSession,
+  iterateSessions,
+  iterateSessionsByEnd,
+  iterateSessionsByStart,
+  migrateSessionsTo106,
+  putSession,
+  putSessions,
+} from '../../functions/app/session-store.js';
+import type { RecordStore } from '../../functions/core/ports.js';
+import type { SupportSession } from '../../functions/core/session.js';
+import { FakeClock, memoryContext } from '../helpers/memory-context.js';
+import { sampleSession } from '../helpers/sessions.js';
+
+const collect = async <T>(it: AsyncIterable<T[]>) => {
+  const out: T[] = [];
+  for await (const page of it) out.push(...page);
+  return out;
+};
+
+/** Counts items read by queries, to prove a use case does not scan the partition. */
+function countingReads(store: RecordStore) {
+  let read = 0;
+  const query = store.query.bind(store);
+  store.query = async (request) => {
+    const page = await query(request);
+    read += page.items.length;
+    return page as never;
+  };
+  return () => read;
+}
+
+describe('session store', () => {
+  it('endActiveSessions touches only the active ones (marker index), ends them, loses none', async () => {
+    const clock = new FakeClock(new Date('2026-11-01T12:00:00Z'));
+    const ctx = memoryContext({ clock });
+    const sessions: SupportSession[] = Array.from({ length: 300 }, (_, i) =>
+      sampleSession('a1', String(i + 1), i % 100 === 0 ? { status: 'active', endTime: undefined, duration: undefined, endReason: undefined, startTime: '2026-11-01T11:00:00.000Z' } : {}),
+    );
+    await putSessions(ctx, sessions);
+    const reads = countingReads(ctx.records.sessions);
+    expect(await endActiveSessions(ctx, 'a1', 'terminated-by-upgrade')).toBe(3);
+    expect(reads()).toBeLessThan(20);
+    expect(await getSession(ctx, 'a1', '101')).toMatchObject({ status: 'completed', duration: 3600, endReason: 'terminated-by-upgrade', endTime: '2026-11-01T12:00:00.000Z' });
+    expect(await endActiveSessions(ctx, 'a1', 'terminated-by-upgrade')).toBe(0);
+    let n = 0;
+    for await (const _ of iterateSessions(ctx, 'a1')) n++;
+    expect(n).toBe(300);
+  });
+
+  it('a session completed by putSession leaves the active index', async () => {
+    const ctx = memoryContext();
+    const s = sampleSession('a1', '5', { status: 'active', endTime: undefined, duration: undefined });
+    await putSession(ctx, s);
+    await putSession(ctx, { ...s, status: 'completed', endTime: '2026-10-01T10:30:00.000Z', duration: 1800 });
+    expect(await endActiveSessions(ctx, 'a1', 'terminated-by-failover')).toBe(0);
+    expect((await getSession(ctx, 'a1', '5'))?.endReason).toBe('completed');
+  });
+
+  it('start windows are half-open; end windows find long sessions through the duration bound', async () => {
+    const ctx = memoryContext();
+    await putSessions(ctx, [
+      sampleSession('a1', '1', { startTime: '2026-10-01T00:00:00.000Z', endTime: '2026-10-01T00:10:00.000Z', duration: 600 }),
+      sampleSession('a1', '2', { startTime: '2026-10-02T00:00:00.000Z', endTime: '2026-10-05T00:00:00.000Z', duration: 3 * 86_400 }),
+      sampleSession('a1', '3', { startTime: '2026-10-04T00:00:00.000Z', endTime: '2026-10-04T01:00:00.000Z', duration: 3600 }),
+      sampleSession('a1', '4', { startTime: '2026-10-04T12:00:00.000Z', status: 'active', endTime: undefined, duration: undefined }),
+    ]);
+    const started = await collect(iterateSessionsByStart(ctx, 'a1', '2026-10-02T00:00:00.000Z', '2026-10-04T00:00:00.000Z'));
+    expect(started.map((s) => s.lsid)).toEqual(['2']);
+    const ended = await collect(iterateSessionsByEnd(ctx, 'a1', '2026-10-04T00:30:00.000Z', undefined));
+    expect(ended.map((s) => s.lsid).sort()).toEqual(['2', '3']);
+  });
+
+  it('migrates legacy sessions to GUID + lseq = old lsid, idempotently, keeping the active index', async () => {
+    const ctx = memoryContext();
+    await putSessions(ctx, [
+      sampleSession('a1', '1'),
+      sampleSession('a1', '2', { status: 'active', endTime: undefined, duration: undefined }),
+      sampleSession('a1', '3'),
+    ]);
+    expect(await migrateSessionsTo106(ctx, 'a1')).toBe(3);
+    expect(await migrateSessionsTo106(ctx, 'a1')).toBe(0);
+    const after: SupportSession[] = [];
+    for await (const s of iterateSessions(ctx, 'a1')) after.push(s);
+    expect(after.map((s) => [s.lseq, s.legacyLsid]).sort()).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(after.every((s) => /^[0-9a-f]{32}$/.test(s.lsid))).toBe(true);
+    expect(await endActiveSessions(ctx, 'a1', 'terminated-by-upgrade')).toBe(1);
+  });
+});
