@@ -6,6 +6,7 @@
 import { conflict, preconditionFailed, validationError } from '../core/errors.js';
 import {
   evaluateIntegration,
+  type DnsPublisher,
   type FailoverPair,
   type IntegrationClient,
   type IntegrationReadiness,
@@ -16,12 +17,6 @@ import { getAppliance, listAppliances, requireAppliance } from './appliance-stor
 import type { AppContext } from './context.js';
 import { getPair, requirePair } from './failover-pair-store.js';
 import { DNS_RECORDS_INDEX, dnsRecordKey, failoverPairKey, INTEGRATION_SK_PREFIX, integrationClientKey } from './keys.js';
-
-/** Publishes a primary-hostname record to real DNS (Route 53 on AWS). DynamoDB stays the source of truth. */
-export interface DnsPublisher {
-  readonly name: string;
-  publish(record: PrimaryHostnameRecord): Promise<void>;
-}
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;

@@ -1,4 +1,5 @@
 import type { AppContext } from './context.js';
+import { seedDemoFailoverPair } from './failover-seed.js';
 
 /** A first-start seed (default package catalog, demo fleet...). Each must be idempotent: it runs on every start. */
 export type Seed = (ctx: AppContext) => Promise<void>;
@@ -9,3 +10,6 @@ export const seeds: Seed[] = [];
 export async function runSeeds(ctx: AppContext): Promise<void> {
   for (const seed of seeds) await seed(ctx);
 }
+
+// Failover area: the demo pair (after the appliance seed has created appliance-a and appliance-b).
+seeds.push(seedDemoFailoverPair);

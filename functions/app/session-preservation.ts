@@ -139,7 +139,7 @@ export async function exportSessionsAtRisk(ctx: AppContext, pairId: string, opti
 export async function reimportIntoPrimary(ctx: AppContext, pairId: string): Promise<{ reimported: number; skipped: number; exports: string[] }> {
   const pair = await requirePair(ctx, pairId);
   if (pair.status !== 'established') {
-    throw preconditionFailed('PairNotEstablished', `failover pair ${pairId} is ${pair.status}; re-import after re-establishing it`, { pairId, status: pair.status });
+    throw preconditionFailed('PairNotEstablished', `failover pair ${pairId} is ${pair.status}; re-import after re-establishing it`, { pairId, pairStatus: pair.status });
   }
   const primary = await requireAppliance(ctx, pair.primaryId);
   const onPrimary = new Set((await readAllSessions(ctx, primary.applianceId)).map(sessionIdentity));

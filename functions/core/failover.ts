@@ -286,6 +286,12 @@ export interface PrimaryHostnameRecord {
   version: number;
 }
 
+/** Port: publishes a primary-hostname record to real DNS (Route 53 on AWS). DynamoDB stays the source of truth. */
+export interface DnsPublisher {
+  readonly name: string;
+  publish(record: PrimaryHostnameRecord): Promise<void>;
+}
+
 /** How an integration (e.g. the Integration Client) reaches the primary. */
 export interface IntegrationClient {
   integrationId: string;
