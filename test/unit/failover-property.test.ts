@@ -38,6 +38,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('sync' as const), full: fc.boolean() }) },
 );
 
+/** What the random runs exercised, so the property cannot pass vacuously. */
+const coverage = { guardFired: 0, reimported: 0, merged: 0, crossed106: 0, swapped: 0 };
+
 /** Runs a scenario against the in-memory context and tracks every completed session recorded. */
 class Harness {
   readonly ctx: AppContext;
@@ -79,7 +82,10 @@ class Harness {
   async upgrade(target: Side, to: string) {
     const before = (await requireAppliance(this.ctx, target)).productVersion;
     await updateAppliance(this.ctx, target, (a) => ({ ...a, productVersion: to }));
-    if (!usesGuidLsid(before) && usesGuidLsid(to)) await migrateSessionsTo106(this.ctx, target);
+    if (!usesGuidLsid(before) && usesGuidLsid(to)) {
+      await migrateSessionsTo106(this.ctx, target);
+      coverage.crossed106++;
+    }
   }
 
   /** The second maintenance window: same version on both sides, re-establish (export step where required), resync. */
@@ -96,9 +102,11 @@ class Harness {
       return;
     }
     try {
-      await establishPair(this.ctx, { primaryId: primary, backupId: backup });
+      const r = await establishPair(this.ctx, { primaryId: primary, backupId: backup });
+      if (r.merged > 0) coverage.merged++;
     } catch (e) {
       if (!isDomainError(e) || e.code !== 'SessionsAtRisk') throw e;
+      coverage.guardFired++;
       // The guard fired: it must list exactly the sessions a pre-10.6 overwrite would lose.
       expect(pairMergesBrokenSessions((await requireAppliance(this.ctx, 'a')).productVersion, (await requireAppliance(this.ctx, 'b')).productVersion)).toBe(false);
       expect((e.details?.count as number) > 0).toBe(true);
@@ -106,7 +114,7 @@ class Harness {
       await exportSessionsAtRisk(this.ctx, pair.pairId, { primaryId: primary });
       await establishPair(this.ctx, { primaryId: primary, backupId: backup });
     }
-    await reimportPreservedSessions(this.ctx, pair.pairId);
+    if ((await reimportPreservedSessions(this.ctx, pair.pairId)).reimported > 0) coverage.reimported++;
   }
 
   async apply(op: Op) {
@@ -126,7 +134,8 @@ class Harness {
           return;
         }
         case 'swap':
-          return await setFailoverRole(this.ctx, op.side, 'primary', { dataSyncFirst: op.dataSyncFirst });
+          if ((await setFailoverRole(this.ctx, op.side, 'primary', { dataSyncFirst: op.dataSyncFirst })).changed) coverage.swapped++;
+          return;
         case 'establish':
           return await this.reestablish(op.primary);
         case 'sync':
@@ -158,7 +167,7 @@ class Harness {
   }
 }
 
-const RUNS = { seed: 20_261_101, numRuns: 120 };
+const RUNS = { seed: 20_261_101, numRuns: 300 };
 
 describe('failover pair: no completed session is lost (property)', () => {
   it('every completed session is on the primary exactly once after re-establish + sync, with the export step where required', async () => {
@@ -179,6 +188,7 @@ describe('failover pair: no completed session is lost (property)', () => {
       }),
       RUNS,
     );
+    for (const [what, count] of Object.entries(coverage)) expect(count, what).toBeGreaterThan(0);
   });
 
   it('loses the backup’s broken-period sessions when a pre-10.6 pair is re-established with force and no export (the guard matters)', async () => {
@@ -205,6 +215,30 @@ describe('failover pair: no completed session is lost (property)', () => {
       }),
       { seed: 7, numRuns: 30 },
     );
+  });
+
+  it('an establish interrupted mid-sync resumes when retried, losing nothing', async () => {
+    const h = new Harness({ skipExport: false });
+    await h.setup('10.6.1');
+    await h.record('a', 2);
+    await breakPair(h.ctx, 'a');
+    await h.record('a', 1);
+    await h.record('b', 2);
+    const sessions = h.ctx.records.sessions;
+    const original = sessions.batchPut.bind(sessions);
+    let failures = 1;
+    sessions.batchPut = async (items) => {
+      if (failures-- > 0) throw new Error('network dropped');
+      return original(items);
+    };
+    await expect(establishPair(h.ctx, { primaryId: 'a', backupId: 'b' })).rejects.toThrow('network dropped');
+    expect((await h.pair()).status).toBe('syncing');
+    expect((await requireAppliance(h.ctx, 'b')).failover.pairStatus).toBe('syncing');
+    await expect(breakPair(h.ctx, 'a')).rejects.toMatchObject({ code: 'PairSyncing' });
+    const retried = await establishPair(h.ctx, { primaryId: 'a', backupId: 'b' });
+    expect(retried.pair.status).toBe('established');
+    const { primary } = await h.finish();
+    expect(new Set(primary.map(sessionIdentity))).toEqual(new Set(h.recorded.keys()));
   });
 
   it('the same pre-10.6 scenario keeps every session when the export step runs', async () => {
