@@ -3,11 +3,11 @@
  * full resync, the ≥ 10.6 merge, and the session-counter alignment a replicated database implies.
  * Queries beyond session-store's live here, over `ctx.records.sessions` with its documented key layout.
  */
-import { ConditionFailedError, type StoredItem } from '../core/ports.js';
+import { ConditionFailedError } from '../core/ports.js';
 import { advanceWatermark, sessionIdentity, type SyncWatermark } from '../core/failover.js';
 import type { SupportSession } from '../core/session.js';
 import type { AppContext } from './context.js';
-import { iterateSessions, iterateSessionsAfterLseq, sessionFromItem, sessionKey, sessionToItem } from './session-store.js';
+import { iterateSessions, iterateSessionsAfterLseq, putSessions, sessionFromItem, sessionKey } from './session-store.js';
 
 const PAGE = 1000;
 /** Concurrent batch writers: the emulator and DynamoDB both take parallel BatchWriteItem calls. */
@@ -18,14 +18,16 @@ const legacySk = (n: number) => `LSID#${String(n).padStart(16, '0')}`;
 /** A copy of `s` as held by `applianceId` (the recorder stays in `recordedBy`). */
 export const copyFor = (s: SupportSession, applianceId: string): SupportSession => ({ ...s, applianceId });
 
-/** Writes sessions (already addressed to their appliance) with a few concurrent batch writers. */
+/**
+ * Writes sessions (already addressed to their appliance) through session-store's `putSessions`, so
+ * whatever it maintains beside the session items stays right, with a few concurrent writers.
+ */
 export async function writeSessions(ctx: AppContext, sessions: SupportSession[]): Promise<void> {
   if (sessions.length === 0) return;
-  const items = sessions.map(sessionToItem);
-  const per = Math.max(25, Math.ceil(items.length / WRITERS / 25) * 25);
-  const chunks: StoredItem[][] = [];
-  for (let i = 0; i < items.length; i += per) chunks.push(items.slice(i, i + per));
-  await Promise.all(chunks.map((chunk) => ctx.records.sessions.batchPut(chunk)));
+  const per = Math.max(25, Math.ceil(sessions.length / WRITERS / 25) * 25);
+  const chunks: SupportSession[][] = [];
+  for (let i = 0; i < sessions.length; i += per) chunks.push(sessions.slice(i, i + per));
+  await Promise.all(chunks.map((chunk) => putSessions(ctx, chunk)));
 }
 
 export async function readAllSessions(ctx: AppContext, applianceId: string): Promise<SupportSession[]> {
