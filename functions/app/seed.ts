@@ -1,12 +1,12 @@
 import type { AppContext } from './context.js';
+import { seedDemoFailoverPair } from './failover-seed.js';
 import { seedSessionHistory } from './session-seed.js';
 
 /** A first-start seed (default package catalog, demo fleet...). Each must be idempotent: it runs on every start. */
 export type Seed = (ctx: AppContext) => Promise<void>;
 
-/** Seeds run by `npm start` (not by tests unless asked). Each area appends its own. */
-export const seeds: Seed[] = [];
-seeds.push(seedSessionHistory);
+/** Seeds run by `npm start` (not by tests unless asked), in dependency order: fleet, then sessions, then pairs. */
+export const seeds: Seed[] = [seedSessionHistory, seedDemoFailoverPair];
 
 export async function runSeeds(ctx: AppContext): Promise<void> {
   for (const seed of seeds) await seed(ctx);

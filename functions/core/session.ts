@@ -34,6 +34,11 @@ export interface SupportSession {
   recordedBy: string;
   /** Set when the session was migrated across 10.6: its old integer lsid. */
   legacyLsid?: number;
+  /**
+   * Set when a pre-10.6 session was re-imported into the other side of a failover pair under a new lsid
+   * (legacy lsids collide across a broken pair): the lsid its recording appliance gave it.
+   */
+  sourceLsid?: string;
 }
 
 export const isGuidLsid = (lsid: string) => /^[0-9a-f]{32}$/.test(lsid);

@@ -1,0 +1,38 @@
+import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import type { DnsPublisher, PrimaryHostnameRecord } from '../core/failover.js';
+
+/**
+ * Mirrors primary-hostname records into a Route 53 hosted zone (AWS deployments): an UPSERT of an
+ * A record with the record's TTL, so a retried switch is harmless.
+ */
+export class Route53DnsPublisher implements DnsPublisher {
+  readonly name = 'route53';
+  constructor(
+    private readonly client: Pick<Route53Client, 'send'>,
+    private readonly hostedZoneId: string,
+  ) {}
+
+  async publish(record: PrimaryHostnameRecord): Promise<void> {
+    await this.client.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: this.hostedZoneId,
+        ChangeBatch: {
+          Comment: `primary hostname ${record.hostname} -> appliance ${record.applianceId}`,
+          Changes: [
+            {
+              Action: 'UPSERT',
+              ResourceRecordSet: { Name: record.hostname, Type: 'A', TTL: record.ttlSeconds, ResourceRecords: [{ Value: record.ipAddress }] },
+            },
+          ],
+        },
+      }),
+    );
+  }
+}
+
+/** The Route 53 publisher when `ROUTE53_HOSTED_ZONE_ID` is set; otherwise none (DynamoDB records only, as locally). */
+export function route53PublisherFromEnv(env: Record<string, string | undefined> = process.env): DnsPublisher | undefined {
+  const zone = env.ROUTE53_HOSTED_ZONE_ID?.trim();
+  if (!zone) return undefined;
+  return new Route53DnsPublisher(new Route53Client({ region: env.AWS_REGION?.trim() || 'us-east-1' }), zone);
+}

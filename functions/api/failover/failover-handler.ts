@@ -1,0 +1,63 @@
+/** The appliance's /login > Management > Failover page: status, force sync, break, establish, set role. */
+import { z } from 'zod';
+import { breakPair, establishPair, forceSync, pairStatus, setFailoverRole } from '../../app/failover-pairs.js';
+import type { RouteHandler } from '../http.js';
+import { flag, parseBody } from './body.js';
+
+const applianceId = (c: Parameters<RouteHandler>[0]) => c.req.param('applianceId') ?? '';
+
+export const getFailoverStatus: RouteHandler = async (c) => c.json(await pairStatus(c.get('services'), applianceId(c), { byAppliance: true }));
+
+const syncBody = z.strictObject({ full: flag.optional(), force: flag.optional() });
+export const postForceSync: RouteHandler = async (c) => {
+  const body = await parseBody(c, syncBody);
+  const result = await forceSync(c.get('services'), applianceId(c), body);
+  return c.json({ pairId: result.pair.pairId, kind: result.kind, transferred: result.transferred, status: result.pair.status, lastSyncAt: result.pair.lastSyncAt });
+};
+
+export const postBreak: RouteHandler = async (c) => {
+  await parseBody(c, z.strictObject({}));
+  const result = await breakPair(c.get('services'), applianceId(c));
+  return c.json({ pairId: result.pair.pairId, status: result.pair.status, changed: result.changed, brokenAt: result.pair.brokenAt });
+};
+
+const establishBody = z.strictObject({
+  peerApplianceId: z.string().min(1),
+  /** This appliance's role in the pair. */
+  role: z.enum(['primary', 'backup']),
+  force: flag.optional(),
+});
+export const postEstablish: RouteHandler = async (c) => {
+  const body = await parseBody(c, establishBody);
+  const self = applianceId(c);
+  const [primaryId, backupId] = body.role === 'primary' ? [self, body.peerApplianceId] : [body.peerApplianceId, self];
+  const result = await establishPair(c.get('services'), { primaryId, backupId, force: body.force });
+  return c.json(
+    {
+      pairId: result.pair.pairId,
+      status: result.pair.status,
+      primaryId: result.pair.primaryId,
+      backupId: result.pair.backupId,
+      changed: result.changed,
+      mode: result.mode,
+      merged: result.merged,
+      overwritten: result.overwritten,
+    },
+    result.changed ? 201 : 200,
+  );
+};
+
+const roleBody = z.strictObject({ role: z.enum(['primary', 'backup']), dataSyncFirst: flag.optional(), force: flag.optional() });
+export const postSetRole: RouteHandler = async (c) => {
+  const body = await parseBody(c, roleBody);
+  const result = await setFailoverRole(c.get('services'), applianceId(c), body.role, body);
+  return c.json({
+    pairId: result.pair.pairId,
+    status: result.pair.status,
+    primaryId: result.pair.primaryId,
+    backupId: result.pair.backupId,
+    changed: result.changed,
+    message: result.message,
+    ...(result.synced !== undefined ? { synced: result.synced } : {}),
+  });
+};

@@ -1,0 +1,48 @@
+/** Control-plane reads and session-preservation steps for failover pairs. */
+import { z } from 'zod';
+import { listPairs } from '../../app/failover-pair-store.js';
+import { exportSessionsAtRisk, listSessionsAtRisk, pairStatus, reimportPreservedSessions } from '../../app/failover-pairs.js';
+import { integrationReadiness, listIntegrationClients, putIntegrationClient } from '../../app/primary-hostname.js';
+import type { RouteHandler } from '../http.js';
+import { parseBody, validate } from './body.js';
+
+const pairId = (c: Parameters<RouteHandler>[0]) => c.req.param('pairId') ?? '';
+const primaryQuery = z.strictObject({ primary: z.string().min(1).optional() });
+
+export const getPairs: RouteHandler = async (c) => c.json({ pairs: await listPairs(c.get('services')) });
+
+export const getPair: RouteHandler = async (c) => c.json(await pairStatus(c.get('services'), pairId(c)));
+
+export const getSessionsAtRisk: RouteHandler = async (c) => {
+  const q = validate(primaryQuery, c.req.query());
+  return c.json(await listSessionsAtRisk(c.get('services'), pairId(c), { primaryId: q.primary }));
+};
+
+export const postExport: RouteHandler = async (c) => {
+  const body = await parseBody(c, z.strictObject({ primaryId: z.string().min(1).optional() }));
+  const result = await exportSessionsAtRisk(c.get('services'), pairId(c), body);
+  return c.json({ count: result.count, ...(result.export ? { export: result.export } : {}) }, result.export ? 201 : 200);
+};
+
+export const postReimport: RouteHandler = async (c) => {
+  await parseBody(c, z.strictObject({}));
+  return c.json(await reimportPreservedSessions(c.get('services'), pairId(c)));
+};
+
+const integrationBody = z.union([
+  z.strictObject({ name: z.string().min(1).max(200), hostname: z.string().min(1) }),
+  z.strictObject({ name: z.string().min(1).max(200), ipAddress: z.string().min(1) }),
+]);
+export const putIntegration: RouteHandler = async (c) => {
+  const body = await parseBody(c, integrationBody);
+  const target = 'hostname' in body ? { kind: 'hostname' as const, hostname: body.hostname } : { kind: 'ip' as const, ipAddress: body.ipAddress };
+  const client = await putIntegrationClient(c.get('services'), pairId(c), { integrationId: c.req.param('integrationId') ?? '', name: body.name, target });
+  return c.json(client);
+};
+
+export const getIntegrations: RouteHandler = async (c) => c.json({ integrations: await listIntegrationClients(c.get('services'), pairId(c)) });
+
+export const getIntegrationReadiness: RouteHandler = async (c) => {
+  const q = validate(primaryQuery, c.req.query());
+  return c.json(await integrationReadiness(c.get('services'), pairId(c), { targetPrimaryId: q.primary }));
+};

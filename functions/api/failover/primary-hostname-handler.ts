@@ -1,0 +1,29 @@
+/** Primary-hostname DNS records (hostname → appliance, TTL); mirrored to Route 53 when configured. */
+import { z } from 'zod';
+import { route53PublisherFromEnv } from '../../adapters/route53-dns.js';
+import { getPrimaryHostname, listPrimaryHostnames, normalizeHostname, switchPrimaryHostname } from '../../app/primary-hostname.js';
+import { notFound } from '../../core/errors.js';
+import type { DnsPublisher } from '../../core/failover.js';
+import type { RouteHandler } from '../http.js';
+import { parseBody } from './body.js';
+
+let publisher: DnsPublisher | undefined | null = null;
+/** One publisher per process (Lambda container), from the environment. */
+const dnsPublisher = () => (publisher === null ? (publisher = route53PublisherFromEnv()) : publisher);
+
+export const getHostnames: RouteHandler = async (c) => c.json({ records: await listPrimaryHostnames(c.get('services')) });
+
+export const getHostname: RouteHandler = async (c) => {
+  const hostname = normalizeHostname(c.req.param('hostname'));
+  const record = await getPrimaryHostname(c.get('services'), hostname);
+  if (!record) throw notFound('HostnameNotFound', `no primary-hostname record for ${hostname}`, { hostname });
+  return c.json(record);
+};
+
+const switchBody = z.strictObject({ applianceId: z.string().min(1), ttlSeconds: z.number().int().min(0).max(86_400).optional() });
+export const putHostname: RouteHandler = async (c) => {
+  const hostname = normalizeHostname(c.req.param('hostname'));
+  const body = await parseBody(c, switchBody);
+  const result = await switchPrimaryHostname(c.get('services'), hostname, body.applianceId, { ttlSeconds: body.ttlSeconds, publisher: dnsPublisher() });
+  return c.json({ ...result.record, changed: result.changed });
+};
