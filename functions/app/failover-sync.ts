@@ -7,7 +7,7 @@ import { ConditionFailedError } from '../core/ports.js';
 import { advanceWatermark, sessionIdentity, type SyncWatermark } from '../core/failover.js';
 import type { SupportSession } from '../core/session.js';
 import type { AppContext } from './context.js';
-import { iterateSessions, iterateSessionsAfterLseq, putSessions, sessionFromItem, sessionKey } from './session-store.js';
+import { deleteSession, iterateSessions, iterateSessionsAfterLseq, putSessions, sessionFromItem, sessionKey } from './session-store.js';
 
 const PAGE = 1000;
 /** Concurrent batch writers: the emulator and DynamoDB both take parallel BatchWriteItem calls. */
@@ -106,7 +106,7 @@ export async function fullResync(
   await writeSessions(ctx, final.map((s) => copyFor(s, backupId)));
   const keep = new Set(final.map((s) => s.lsid));
   const stale = backup.filter((s) => !keep.has(s.lsid));
-  for (const s of stale) await ctx.records.sessions.delete(sessionKey(backupId, s.lsid));
+  for (const s of stale) await deleteSession(ctx, s);
   await alignSessionCounters(ctx, [primaryId, backupId]);
   return {
     transferred: final.length,

@@ -43,6 +43,12 @@ export async function putSession(ctx: AppContext, session: SupportSession): Prom
   await noteDurations(ctx, session.applianceId, [session]);
 }
 
+/** Removes a session and its active marker (a full resync or a migration replaces it elsewhere). */
+export async function deleteSession(ctx: AppContext, session: Pick<SupportSession, 'applianceId' | 'lsid' | 'status'>): Promise<void> {
+  await ctx.records.sessions.delete(sessionKey(session.applianceId, session.lsid));
+  if (session.status === 'active') await ctx.records.sessions.delete(activeKey(session.applianceId, session.lsid));
+}
+
 /** Bulk write. Active-session markers are written with the batch; completed ones drop their marker. */
 export async function putSessions(ctx: AppContext, sessions: SupportSession[]): Promise<void> {
   if (sessions.length === 0) return;
@@ -229,10 +235,7 @@ export async function migrateSessionsTo106(ctx: AppContext, applianceId: string)
     // Write the converted sessions first, then delete the old ones: a crash in between leaves duplicates
     // that a re-run removes, never a lost session.
     await putSessions(ctx, legacy.map((s) => migrateLegacySession(s, hash)));
-    for (const s of legacy) {
-      await ctx.records.sessions.delete(sessionKey(applianceId, s.lsid));
-      if (s.status === 'active') await ctx.records.sessions.delete(activeKey(applianceId, s.lsid));
-    }
+    for (const s of legacy) await deleteSession(ctx, s);
     migrated += legacy.length;
   } while (cursor);
   return migrated;
