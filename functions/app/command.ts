@@ -6,6 +6,7 @@ import { DomainError, validationError } from '../core/errors.js';
 import { isGuidLsid, isLegacyLsid } from '../core/session.js';
 import type { ApiAccount } from './api-accounts.js';
 import type { AppContext } from './context.js';
+import { setFailoverRole } from './failover-pairs.js';
 import { endSession, getSession, putSession } from './session-store.js';
 
 export interface CommandRequest {
@@ -21,10 +22,13 @@ export interface CommandAction {
   run(request: CommandRequest): Promise<string>;
 }
 
-/**
- * The command API's action table. set_failover_role belongs to the failover area and is added to this
- * table when that lands; any name not in the table gets the vendor-style XML `<error>`.
- */
+const flag = (params: Record<string, string>, name: string): boolean => {
+  const value = params[name] ?? '0';
+  if (value !== '0' && value !== '1') throw validationError('InvalidFlag', `${name} must be 0 or 1`);
+  return value === '1';
+};
+
+/** The command API's action table; any name not in it gets the vendor-style XML `<error>`. */
 export const commandActions: Record<string, CommandAction> = {
   get_api_info: {
     permission: 'none',
@@ -46,6 +50,16 @@ export const commandActions: Record<string, CommandAction> = {
       if (session.status !== 'active') throw new DomainError('conflict', 'SessionNotActive', 'the session has already ended');
       await putSession(ctx, endSession(session, ctx.clock.now(), 'terminated-by-api'));
       return successXml(flavor, 'Session terminated.');
+    },
+  },
+  set_failover_role: {
+    permission: 'command-full',
+    run: async ({ ctx, appliance, params }) => {
+      const role = params.role;
+      if (role !== 'primary' && role !== 'backup') throw validationError('InvalidRole', 'role must be primary or backup');
+      const options = { dataSyncFirst: flag(params, 'data_sync_first'), force: flag(params, 'force') };
+      const result = await setFailoverRole(ctx, appliance.applianceId, role, options);
+      return successXml(apiFlavor(appliance.productVersion), result.message);
     },
   },
 };
