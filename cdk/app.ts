@@ -1,5 +1,6 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { pathToFileURL } from 'node:url';
 import { ControlPlaneStack } from './control-plane-stack.js';
 import { FEATURE_FLAGS } from './feature-flags.js';
 import { pascal } from './sources.js';
@@ -9,8 +10,11 @@ import { stageConfig } from './stage.js';
  * Builds the CDK app: one stack per stage, checked by the cdk-nag AwsSolutions pack (synth fails on any
  * unacknowledged finding). `context` adds to cdk.json / `-c` context; tests use it to pick a stage.
  */
-export function buildApp(context: Record<string, unknown> = {}): { app: App; stack: ControlPlaneStack } {
-  const app = new App({ context: { ...FEATURE_FLAGS, ...context } });
+export function buildApp(
+  context: Record<string, unknown> = {},
+  props: Omit<AppProps, 'context'> = {},
+): { app: App; stack: ControlPlaneStack } {
+  const app = new App({ ...props, context: { ...FEATURE_FLAGS, ...context } });
   const config = stageConfig(app.node);
   const stack = new ControlPlaneStack(app, `UpgradeControlPlane${pascal(config.stage)}`, {
     config,
@@ -24,4 +28,5 @@ export function buildApp(context: Record<string, unknown> = {}): { app: App; sta
   return { app, stack };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) buildApp().app.synth();
+// Entry of `cdk synth` (cdk.json); importing this module (tests, bench) builds nothing.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) buildApp().app.synth();

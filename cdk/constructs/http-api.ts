@@ -72,8 +72,10 @@ export class HttpApi extends Construct {
       const generated: apigw.HttpRoute[] = [];
       for (const path of toApiGatewayPaths(route.path)) {
         const key = `${route.method} ${path}`;
-        if (seen.has(key)) throw new Error(`route table: ${key} is declared twice (or two Hono paths map to it)`);
-        seen.add(key);
+        // API Gateway treats `/a/{id}` and `/a/{other}` as the same route.
+        const shape = `${route.method} ${path.replace(/\{\w+\}/g, '{}')}`;
+        if (seen.has(shape)) throw new Error(`route table: ${key} is declared twice (or two Hono paths map to it)`);
+        seen.add(shape);
         generated.push(...this.api.addRoutes({ path, methods: [route.method as apigw.HttpMethod], integration }));
       }
       this.generated.push({ route, routes: generated });
