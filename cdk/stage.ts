@@ -1,10 +1,12 @@
 import * as z from 'zod';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false'])])
   .transform((v) => v === true || v === 'true');
 const positiveInt = z.coerce.number().int().positive();
+const RETENTION_DAYS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
 
 /** Context keys (cdk.json or `-c key=value`); every one is optional except `stage`. */
 const contextSchema = z.object({
@@ -13,7 +15,9 @@ const contextSchema = z.object({
     .trim()
     .regex(/^[a-z][a-z0-9-]{0,15}$/, 'stage must be 1-16 lowercase letters, digits or "-", starting with a letter'),
   deletionProtection: bool.optional(),
-  logRetentionDays: positiveInt.optional(),
+  logRetentionDays: positiveInt
+    .refine((d) => RETENTION_DAYS.includes(d), `must be one of CloudWatch Logs' retention periods: ${RETENTION_DAYS.join(', ')}`)
+    .optional(),
   backupVersionRetentionDays: positiveInt.optional(),
   exportRetentionDays: positiveInt.optional(),
   apiRateLimit: positiveInt.optional(),

@@ -90,6 +90,8 @@ describe('dev stage defaults', () => {
     expect(() => stageConfig(app({}).node)).toThrow(/invalid CDK context stage/);
     expect(() => stageConfig(app({ stage: 'dev', hostedZoneId: 'nope' }).node)).toThrow(/hostedZoneId/);
     expect(() => stageConfig(app({ stage: 'dev', logRetentionDays: '-3' }).node)).toThrow(/logRetentionDays/);
+    expect(() => stageConfig(app({ stage: 'dev', logRetentionDays: '45' }).node)).toThrow(/logRetentionDays: must be one of/);
+    expect(stageConfig(app({ stage: 'dev', logRetentionDays: '14' }).node).logRetentionDays).toBe(14);
     expect(stageConfig(app({ stage: 'dev', deletionProtection: 'false' }).node).deletionProtection).toBe(false);
   });
 });
