@@ -1,5 +1,5 @@
 /** The appliance's /login > Management > Failover page: status, force sync, break, establish, set role. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { breakPair, establishPair, forceSync, pairStatus, setFailoverRole } from '../../app/failover-pairs.js';
 import type { RouteHandler } from '../http.js';
 import { flag, parseBody } from './body.js';

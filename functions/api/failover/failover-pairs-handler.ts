@@ -1,5 +1,5 @@
 /** Control-plane reads and session-preservation steps for failover pairs. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { listPairs } from '../../app/failover-pair-store.js';
 import { exportSessionsAtRisk, listSessionsAtRisk, pairStatus, reimportPreservedSessions } from '../../app/failover-pairs.js';
 import { integrationReadiness, listIntegrationClients, putIntegrationClient } from '../../app/primary-hostname.js';

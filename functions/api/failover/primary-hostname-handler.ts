@@ -1,5 +1,5 @@
 /** Primary-hostname DNS records (hostname → appliance, TTL); mirrored to Route 53 when configured. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { route53PublisherFromEnv } from '../../adapters/route53-dns.js';
 import { getPrimaryHostname, listPrimaryHostnames, normalizeHostname, switchPrimaryHostname } from '../../app/primary-hostname.js';
 import { notFound } from '../../core/errors.js';

@@ -1,0 +1,89 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { Construct } from 'constructs';
+import type { Route } from '../../functions/api/http.js';
+import { pascal, toApiGatewayPaths } from '../sources.js';
+import type { StageConfig } from '../stage.js';
+
+/** The API Gateway route key (`GET /appliances/{applianceId}/api/reporting`) of every path a route maps to. */
+export const routeKeys = (route: Route) => toApiGatewayPaths(route.path).map((p) => `${route.method} ${p}`);
+
+/** HTTP API (v2) whose routes are the route table; each route points at the function of its group. */
+export class HttpApi extends Construct {
+  readonly api: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly accessLogs: logs.LogGroup;
+  /** Each route of the table with the API Gateway routes generated for it. */
+  readonly generated: { route: Route; routes: apigw.HttpRoute[] }[] = [];
+
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { config: StageConfig; routes: readonly Route[]; functionOfGroup: (group: string) => lambda.IFunction },
+  ) {
+    super(scope, id);
+    const { config } = props;
+    this.api = new apigw.HttpApi(this, 'Api', {
+      apiName: `${config.prefix}-api`,
+      description: 'Appliance upgrade control plane: emulated appliance APIs and the control API',
+      createDefaultStage: false,
+    });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      logGroupName: `/aws/apigateway/${config.prefix}-api`,
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.api.rateLimit, burstLimit: config.api.burstLimit },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationError: '$context.integrationErrorMessage',
+            latencyMs: '$context.responseLatency',
+          }),
+        ),
+      },
+    });
+
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    const seen = new Set<string>();
+    for (const route of props.routes) {
+      let integration = integrations.get(route.group);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascal(route.group)}Integration`, props.functionOfGroup(route.group), {
+          payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+        });
+        integrations.set(route.group, integration);
+      }
+      const generated: apigw.HttpRoute[] = [];
+      for (const path of toApiGatewayPaths(route.path)) {
+        const key = `${route.method} ${path}`;
+        // API Gateway treats `/a/{id}` and `/a/{other}` as the same route.
+        const shape = `${route.method} ${path.replace(/\{\w+\}/g, '{}')}`;
+        if (seen.has(shape)) throw new Error(`route table: ${key} is declared twice (or two Hono paths map to it)`);
+        seen.add(shape);
+        generated.push(...this.api.addRoutes({ path, methods: [route.method as apigw.HttpMethod], integration }));
+      }
+      this.generated.push({ route, routes: generated });
+    }
+  }
+
+  /** Base URL of the deployed API. */
+  get url(): string {
+    return this.api.apiEndpoint;
+  }
+}

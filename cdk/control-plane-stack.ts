@@ -1,0 +1,138 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { BUCKETS, TABLES } from '../functions/adapters/config.js';
+import type { Route } from '../functions/api/http.js';
+import { routes as routeTable } from '../functions/api/routes.js';
+import { tasks as taskRegistry } from '../functions/tasks/index.js';
+import { Alarms } from './constructs/alarms.js';
+import { ControlPlaneFunction } from './constructs/control-plane-function.js';
+import { HttpApi } from './constructs/http-api.js';
+import { MaintenanceWindows } from './constructs/maintenance-windows.js';
+import { Storage } from './constructs/storage.js';
+import { stateMachineArnPrefix, workflowRefs, Workflows } from './constructs/workflows.js';
+import { applyPermissions, type GrantTargets } from './grants.js';
+import { applyNagSuppressions } from './nag-suppressions.js';
+import { permissionsFor, type Permissions } from './permissions.js';
+import { API_ENTRY, pascal, routesByGroup, TASK_ENTRY, workflowSources, type WorkflowSource } from './sources.js';
+import type { StageConfig } from './stage.js';
+
+export interface ControlPlaneStackProps extends StackProps {
+  config: StageConfig;
+  /** Defaults to the route table of functions/api/routes.ts (tests pass their own to probe edge cases). */
+  routes?: readonly Route[];
+  /** Defaults to the task names of functions/tasks/index.ts. */
+  tasks?: readonly string[];
+  /** Defaults to statemachines/*.asl.json. */
+  workflows?: readonly WorkflowSource[];
+}
+
+/** A function the stack created, with the declaration its rights came from (tests check one against the other). */
+export interface DeployedFunction {
+  kind: 'route group' | 'task';
+  name: string;
+  construct: ControlPlaneFunction;
+  permissions: Permissions;
+}
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * The whole control plane on AWS, generated from the route table, the task registry and the ASL files.
+ * This class wires parts together and declares outputs; the parts live in cdk/constructs/.
+ */
+export class ControlPlaneStack extends Stack {
+  readonly storage: Storage;
+  readonly http: HttpApi;
+  readonly workflows: Workflows;
+  readonly windows: MaintenanceWindows;
+  readonly functions: DeployedFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const routes = props.routes ?? routeTable;
+    const taskNames = props.tasks ?? Object.keys(taskRegistry);
+    const workflows = props.workflows ?? workflowSources();
+
+    this.storage = new Storage(this, 'Storage', config);
+    const refs = workflowRefs(this, config, workflows);
+    this.windows = new MaintenanceWindows(this, 'MaintenanceWindows', { config, workflows: refs });
+    const targets: GrantTargets = {
+      storage: this.storage,
+      workflows: refs,
+      scheduleGroup: this.windows.group,
+      schedulerRole: this.windows.executionRole,
+      hostedZoneId: config.hostedZoneId,
+    };
+    const arnPrefix = stateMachineArnPrefix(this, config);
+    const environmentFor = (p: Permissions): Record<string, string> => ({
+      ...Object.fromEntries(TABLES.map((t) => [`${t.toUpperCase()}_TABLE`, this.storage.tables[t].tableName])),
+      ...Object.fromEntries(BUCKETS.map((b) => [`${b.toUpperCase()}_BUCKET`, this.storage.buckets[b].bucketName])),
+      STATE_MACHINE_ARN_PREFIX: arnPrefix,
+      ...(p.scheduler
+        ? { SCHEDULE_GROUP_NAME: this.windows.group.scheduleGroupName, SCHEDULER_ROLE_ARN: this.windows.executionRole.roleArn }
+        : {}),
+      ...(p.route53 && config.hostedZoneId ? { HOSTED_ZONE_ID: config.hostedZoneId } : {}),
+    });
+    const deploy = (kind: DeployedFunction['kind'], name: string, make: (p: Permissions) => ControlPlaneFunction) => {
+      const permissions = permissionsFor(kind, name);
+      const construct = make(permissions);
+      applyPermissions(this, `${pascal(kind)}${pascal(name)}`, construct.role, permissions, targets);
+      this.functions.push({ kind, name, construct, permissions });
+      return construct.fn;
+    };
+
+    const taskFunctions = new Map<string, lambda.IFunction>();
+    for (const task of taskNames) {
+      taskFunctions.set(
+        task,
+        deploy('task', task, (p) =>
+          new ControlPlaneFunction(this, `Task${pascal(task)}`, {
+            config,
+            name: `task-${kebab(task)}`,
+            entry: TASK_ENTRY,
+            description: `Step Functions task ${task} (functions/tasks)`,
+            environment: { ...environmentFor(p), TASK_NAME: task },
+            timeout: Duration.minutes(1),
+          }),
+        ),
+      );
+    }
+
+    const groupFunctions = new Map<string, lambda.IFunction>();
+    for (const group of routesByGroup(routes).keys()) {
+      groupFunctions.set(
+        group,
+        deploy('route group', group, (p) =>
+          new ControlPlaneFunction(this, `Api${pascal(group)}`, {
+            config,
+            name: `api-${kebab(group)}`,
+            entry: API_ENTRY,
+            description: `HTTP routes of group ${group} (functions/api)`,
+            environment: { ...environmentFor(p), ROUTE_GROUP: group },
+            // API Gateway gives up after 30 s; fail first so the client sees our error.
+            timeout: Duration.seconds(25),
+          }),
+        ),
+      );
+    }
+
+    this.http = new HttpApi(this, 'Http', { config, routes, functionOfGroup: (g) => groupFunctions.get(g)! });
+    this.workflows = new Workflows(this, 'Workflows', { config, workflows, taskFunctions });
+    new Alarms(this, 'Alarms', {
+      config,
+      functions: new Map(this.functions.map((f) => [`${f.kind === 'task' ? 'task' : 'api'}-${f.name}`, f.construct.fn])),
+      machines: this.workflows.machines,
+      api: this.http.api,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.http.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'StateMachineArnPrefix', { value: arnPrefix });
+    new CfnOutput(this, 'ScheduleGroupName', { value: this.windows.group.scheduleGroupName });
+    for (const t of TABLES) new CfnOutput(this, `${pascal(t)}TableName`, { value: this.storage.tables[t].tableName });
+    for (const b of BUCKETS) new CfnOutput(this, `${pascal(b)}BucketName`, { value: this.storage.buckets[b].bucketName });
+
+    applyNagSuppressions(this);
+  }
+}

@@ -1,0 +1,74 @@
+import * as z from 'zod';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false'])])
+  .transform((v) => v === true || v === 'true');
+const positiveInt = z.coerce.number().int().positive();
+const RETENTION_DAYS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
+
+/** Context keys (cdk.json or `-c key=value`); every one is optional except `stage`. */
+const contextSchema = z.object({
+  stage: z
+    .string()
+    .trim()
+    .regex(/^[a-z][a-z0-9-]{0,15}$/, 'stage must be 1-16 lowercase letters, digits or "-", starting with a letter'),
+  deletionProtection: bool.optional(),
+  logRetentionDays: positiveInt
+    .refine((d) => RETENTION_DAYS.includes(d), `must be one of CloudWatch Logs' retention periods: ${RETENTION_DAYS.join(', ')}`)
+    .optional(),
+  backupVersionRetentionDays: positiveInt.optional(),
+  exportRetentionDays: positiveInt.optional(),
+  apiRateLimit: positiveInt.optional(),
+  apiBurstLimit: positiveInt.optional(),
+  lambdaErrorThreshold: positiveInt.optional(),
+  api5xxThreshold: positiveInt.optional(),
+  alarmTopicArn: z.string().trim().startsWith('arn:').optional(),
+  hostedZoneId: z.string().trim().regex(/^Z[A-Z0-9]{1,32}$/, 'hostedZoneId must look like Z0123456789ABC').optional(),
+  bundleAwsSdk: bool.optional(),
+});
+
+/** Everything that differs between stages; derived from context once, then passed to constructs. */
+export interface StageConfig {
+  stage: string;
+  /** Prefix of physical names that the code derives itself (state machines, schedule group, log groups). */
+  prefix: string;
+  production: boolean;
+  deletionProtection: boolean;
+  logRetentionDays: number;
+  /** How long non-current backup object versions are kept. */
+  backupVersionRetentionDays: number;
+  exportRetentionDays: number;
+  api: { rateLimit: number; burstLimit: number };
+  alarms: { lambdaErrors: number; api5xx: number; topicArn?: string };
+  /** Route 53 zone the failover role swap may change; without it no function gets Route 53 rights. */
+  hostedZoneId?: string;
+  /** Bundle the pinned SDK into each function instead of using the one in the Lambda runtime. */
+  bundleAwsSdk: boolean;
+}
+
+/** Reads and validates stage configuration from CDK context; throws one clear line on bad input. */
+export function stageConfig(node: Node): StageConfig {
+  const raw = Object.fromEntries(Object.keys(contextSchema.shape).map((k) => [k, node.tryGetContext(k)]));
+  const parsed = contextSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`invalid CDK context ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const c = parsed.data;
+  const production = c.stage === 'prod';
+  return {
+    stage: c.stage,
+    prefix: `upgrade-cp-${c.stage}`,
+    production,
+    deletionProtection: c.deletionProtection ?? true,
+    logRetentionDays: c.logRetentionDays ?? (production ? 365 : 30),
+    backupVersionRetentionDays: c.backupVersionRetentionDays ?? (production ? 90 : 30),
+    exportRetentionDays: c.exportRetentionDays ?? 30,
+    api: { rateLimit: c.apiRateLimit ?? 50, burstLimit: c.apiBurstLimit ?? 100 },
+    alarms: { lambdaErrors: c.lambdaErrorThreshold ?? 1, api5xx: c.api5xxThreshold ?? 5, topicArn: c.alarmTopicArn },
+    hostedZoneId: c.hostedZoneId,
+    bundleAwsSdk: c.bundleAwsSdk ?? false,
+  };
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { Route } from '../../functions/api/http.js';
+import { definitionSubstitutions, pascal, routesByGroup, toApiGatewayPaths } from '../../cdk/sources.js';
+
+describe('toApiGatewayPaths', () => {
+  it.each([
+    ['/health', ['/health']],
+    ['/appliances/:applianceId/api/reporting', ['/appliances/{applianceId}/api/reporting']],
+    ['/v1/runs/:runId/windows/:window', ['/v1/runs/{runId}/windows/{window}']],
+    ['/v1/packages/:sha256{[0-9a-f]{64}}', ['/v1/packages/{sha256}']],
+    ['/v1/appliances/:id?', ['/v1/appliances', '/v1/appliances/{id}']],
+    ['/static/*', ['/static/{proxy+}']],
+    ['/', ['/']],
+  ])('%s → %j', (hono, expected) => {
+    expect(toApiGatewayPaths(hono)).toEqual(expected);
+  });
+
+  it.each([
+    ['/a/*/b', /last segment/],
+    ['/a/:id?/b', /optional parameters/],
+    ['/files/name.:ext', /no API Gateway equivalent/],
+  ])('refuses %s with a clear error', (hono, message) => {
+    expect(() => toApiGatewayPaths(hono)).toThrow(message);
+  });
+});
+
+describe('definitionSubstitutions', () => {
+  it('maps each placeholder of the ASL text to the ARN of its task, once', () => {
+    const asl = JSON.stringify({
+      States: { A: { Resource: '${CreateBackupFunctionArn}' }, B: { Resource: '${InstallPackageFunctionArn}' }, C: { Resource: '${CreateBackupFunctionArn}' } },
+    });
+    expect(definitionSubstitutions(asl, (t) => `arn:${t}`)).toEqual({
+      CreateBackupFunctionArn: 'arn:createBackup',
+      InstallPackageFunctionArn: 'arn:installPackage',
+    });
+  });
+
+  it('is empty for a definition without tasks', () => {
+    expect(definitionSubstitutions('{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}', () => 'x')).toEqual({});
+  });
+});
+
+describe('routesByGroup and pascal', () => {
+  const route = (group: string, path: string): Route => ({
+    method: 'GET',
+    path,
+    group,
+    auth: 'public',
+    summary: path,
+    handler: (c) => c.text('ok'),
+  });
+
+  it('groups routes in order of first appearance', () => {
+    const groups = routesByGroup([route('system', '/health'), route('control', '/v1/a'), route('system', '/x')]);
+    expect([...groups.keys()]).toEqual(['system', 'control']);
+    expect(groups.get('system')!.map((r) => r.path)).toEqual(['/health', '/x']);
+  });
+
+  it('turns names into construct ids', () => {
+    expect(pascal('failover-pair')).toBe('FailoverPair');
+    expect(pascal('take-backup')).toBe('TakeBackup');
+    expect(pascal('createBackup')).toBe('CreateBackup');
+  });
+});
