@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,17 @@ async function timeToReady(command: string, args: string[], port: number | undef
   }
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 const bench: Benchmark = async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-startup-'));
   try {
@@ -40,7 +52,7 @@ const bench: Benchmark = async () => {
     const npmStart: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       baseline.push(await timeToReady(process.execPath, ['-e', ''], undefined, dataDir));
-      npmStart.push(await timeToReady('npm', ['start', '--silent'], 38000 + i, dataDir));
+      npmStart.push(await timeToReady('npm', ['start', '--silent'], await freePort(), dataDir));
     }
     const ready = round(median(npmStart), 0);
     const bare = round(median(baseline), 0);
