@@ -78,7 +78,7 @@ const bench: Benchmark = async () => {
       const services = buildServices(loadConfig({ DYNAMODB_ENDPOINT: server.dynamodbEndpoint, S3_ENDPOINT: 'http://127.0.0.1:1', SFN_ENDPOINT: 'http://127.0.0.1:1' }));
       const records: SupportSession[] = [];
       for await (const s of iterateSessions(services, APPLIANCE, 2000)) records.push(s);
-      services.clients.destroy();
+      services.destroy();
       const flavor = apiFlavor('10.6.0');
       const inMemory: number[] = [];
       for (let i = 0; i < RUNS; i++) {

@@ -1,6 +1,3 @@
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ListBucketsCommand } from '@aws-sdk/client-s3';
-import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import type { Services } from './services.js';
 
 export interface ComponentHealth {
@@ -23,7 +20,12 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /** One cheap read per backing service, run in parallel. */
 export async function probeHealth(services: Services) {
-  const { clients } = services;
+  const clients = await services.awsClients();
+  const [{ ListTablesCommand }, { ListBucketsCommand }, { ListStateMachinesCommand }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('@aws-sdk/client-s3'),
+    import('@aws-sdk/client-sfn'),
+  ]);
   const [dynamodb, s3, stepfunctions] = await Promise.all([
     probe(() => clients.dynamodb.send(new ListTablesCommand({ Limit: 1 }))),
     probe(() => clients.s3.send(new ListBucketsCommand({}))),

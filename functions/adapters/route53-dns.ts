@@ -30,9 +30,6 @@ export class Route53DnsPublisher implements DnsPublisher {
   }
 }
 
-/** The Route 53 publisher when `ROUTE53_HOSTED_ZONE_ID` is set; otherwise none (DynamoDB records only, as locally). */
-export function route53PublisherFromEnv(env: Record<string, string | undefined> = process.env): DnsPublisher | undefined {
-  const zone = env.ROUTE53_HOSTED_ZONE_ID?.trim();
-  if (!zone) return undefined;
-  return new Route53DnsPublisher(new Route53Client({ region: env.AWS_REGION?.trim() || 'us-east-1' }), zone);
-}
+/** The Route 53 publisher for one hosted zone (wired by services.ts when `ROUTE53_HOSTED_ZONE_ID` is set). */
+export const route53Publisher = (region: string, hostedZoneId: string): DnsPublisher =>
+  new Route53DnsPublisher(new Route53Client({ region }), hostedZoneId);

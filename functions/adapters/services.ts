@@ -1,9 +1,8 @@
+import type { DnsPublisher } from '../core/failover.js';
 import type { BlobStore, Clock, RecordStore, WorkflowEngine } from '../core/ports.js';
-import { createClients, type AwsClients } from './clients.js';
-import { loadConfig, type BucketName, type Config, type TableName } from './config.js';
-import { DynamoRecordStore } from './dynamo-record-store.js';
-import { S3BlobStore } from './s3-blob-store.js';
-import { SfnWorkflowEngine } from './sfn-workflow-engine.js';
+import type { AwsClients } from './clients.js';
+import { BUCKETS, loadConfig, TABLES, type BucketName, type Config, type TableName } from './config.js';
+import { lazyPort, once } from './lazy.js';
 
 /** Everything a handler or task needs, built once per process (Lambda cold start or local runtime). */
 export interface Services {
@@ -12,29 +11,62 @@ export interface Services {
   blobs: Record<BucketName, BlobStore>;
   workflows: WorkflowEngine;
   clock: Clock;
-  /** SDK clients, for health checks and emulator bootstrap only. */
-  clients: AwsClients;
+  /** Mirrors primary-hostname records to Route 53 when `ROUTE53_HOSTED_ZONE_ID` is set. */
+  dns?: DnsPublisher;
+  /** SDK clients, for health checks and emulator bootstrap only; created on first call. */
+  awsClients(): Promise<AwsClients>;
+  /** Releases SDK clients (sockets) if they were created. */
+  destroy(): void;
 }
 
 export const systemClock: Clock = { now: () => new Date() };
 
-export function buildServices(config: Config = loadConfig(), clock: Clock = systemClock): Services {
-  const clients = createClients(config);
+/**
+ * Wires ports to adapters. Nothing here imports the AWS SDK: each adapter module (and the SDK with it)
+ * is imported on its first call, so a Lambda cold start pays only for the clients it uses.
+ */
+export function buildServices(config: Config = loadConfig(), clock: Clock = systemClock, env: Record<string, string | undefined> = process.env): Services {
+  let created: AwsClients | undefined;
+  const awsClients = once(async () => (created = (await import('./clients.js')).createClients(config)));
+  const records = Object.fromEntries(
+    TABLES.map((name) => [
+      name,
+      lazyPort<RecordStore>(async () => {
+        const { DynamoRecordStore } = await import('./dynamo-record-store.js');
+        return new DynamoRecordStore((await awsClients()).documents, config.tables[name]);
+      }, { tableName: config.tables[name] }),
+    ]),
+  ) as Record<TableName, RecordStore>;
+  const blobs = Object.fromEntries(
+    BUCKETS.map((name) => [
+      name,
+      lazyPort<BlobStore>(async () => {
+        const { S3BlobStore } = await import('./s3-blob-store.js');
+        return new S3BlobStore((await awsClients()).s3, config.buckets[name]);
+      }, { bucket: config.buckets[name] }),
+    ]),
+  ) as Record<BucketName, BlobStore>;
+  const workflows = lazyPort<WorkflowEngine>(
+    async () => {
+      const { SfnWorkflowEngine } = await import('./sfn-workflow-engine.js');
+      return new SfnWorkflowEngine((await awsClients()).sfn, config.stateMachineArnPrefix);
+    },
+    // Pure: needed synchronously by callers.
+    { stateMachineArn: (workflow: string) => `${config.stateMachineArnPrefix}${workflow}` },
+  );
+  const zone = env.ROUTE53_HOSTED_ZONE_ID?.trim();
+  const dns = zone
+    ? lazyPort<DnsPublisher>(async () => (await import('./route53-dns.js')).route53Publisher(config.region, zone), { name: 'route53' } as Partial<DnsPublisher>)
+    : undefined;
   return {
     config,
     clock,
-    clients,
-    records: {
-      appliances: new DynamoRecordStore(clients.documents, config.tables.appliances),
-      sessions: new DynamoRecordStore(clients.documents, config.tables.sessions),
-      runs: new DynamoRecordStore(clients.documents, config.tables.runs),
-    },
-    blobs: {
-      packages: new S3BlobStore(clients.s3, config.buckets.packages),
-      backups: new S3BlobStore(clients.s3, config.buckets.backups),
-      exports: new S3BlobStore(clients.s3, config.buckets.exports),
-    },
-    workflows: new SfnWorkflowEngine(clients.sfn, config.stateMachineArnPrefix),
+    records,
+    blobs,
+    workflows,
+    dns,
+    awsClients,
+    destroy: () => created?.destroy(),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { BUCKETS, loadConfig, TABLES, type Config } from '../adapters/config.js';
 import { ensureBucket, ensureTable } from '../adapters/bootstrap.js';
+import { createClients } from '../adapters/clients.js';
 import { DynamoRecordStore } from '../adapters/dynamo-record-store.js';
 import { buildServices, type Services } from '../adapters/services.js';
 import { probeHealth } from '../adapters/health.js';
@@ -62,18 +63,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const baseEnv = { ...process.env, ...options.env };
     const preliminary = loadConfig({ ...baseEnv, DYNAMODB_ENDPOINT: emulators.dynamodbEndpoint, S3_ENDPOINT: emulators.s3Endpoint, SFN_ENDPOINT: 'http://127.0.0.1:1' });
-    const bootServices = buildServices(preliminary);
-    cleanup.push(async () => bootServices.clients.destroy());
+    const bootClients = createClients(preliminary);
+    cleanup.push(async () => bootClients.destroy());
     const executionsTable = `${baseEnv.TABLE_PREFIX ?? ''}${EXECUTIONS_TABLE}`;
     await Promise.all([
-      ...TABLES.map((t) => ensureTable(bootServices.clients.dynamodb, preliminary.tables[t])),
-      ensureTable(bootServices.clients.dynamodb, executionsTable),
-      ...BUCKETS.map((b) => ensureBucket(bootServices.clients.s3, preliminary.buckets[b])),
+      ...TABLES.map((t) => ensureTable(bootClients.dynamodb, preliminary.tables[t])),
+      ensureTable(bootClients.dynamodb, executionsTable),
+      ...BUCKETS.map((b) => ensureBucket(bootClients.s3, preliminary.buckets[b])),
     ]);
 
     // Tasks get their own Services (they call Step Functions too, through the same endpoint).
     let taskServices: Services | undefined;
-    const stepFunctions = new LocalStepFunctions(new DynamoRecordStore(bootServices.clients.documents, executionsTable), {
+    const stepFunctions = new LocalStepFunctions(new DynamoRecordStore(bootClients.documents, executionsTable), {
       region: preliminary.region,
       msPerModelledMinute: preliminary.msPerModelledMinute,
       tasks: Object.fromEntries(
@@ -107,7 +108,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     const services = withFaults(buildServices(config), options.faults);
     taskServices = services;
-    cleanup.push(async () => services.clients.destroy());
+    cleanup.push(async () => services.destroy());
 
     const app = createApp(services, routes);
     const host = options.host ?? '127.0.0.1';

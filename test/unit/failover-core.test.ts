@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
-import { Route53DnsPublisher, route53PublisherFromEnv } from '../../functions/adapters/route53-dns.js';
+import { Route53DnsPublisher } from '../../functions/adapters/route53-dns.js';
+import { buildServices } from '../../functions/adapters/services.js';
+import { loadConfig } from '../../functions/adapters/config.js';
 import { createAppliance, requireAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
 import { seedDemoFailoverPair } from '../../functions/app/failover-seed.js';
 import { getPair } from '../../functions/app/failover-pair-store.js';
@@ -152,8 +154,8 @@ describe('Route 53 adapter', () => {
     });
   });
   it('is only configured when a hosted zone is given', () => {
-    expect(route53PublisherFromEnv({})).toBeUndefined();
-    expect(route53PublisherFromEnv({ ROUTE53_HOSTED_ZONE_ID: 'Z1' })?.name).toBe('route53');
+    expect(buildServices(loadConfig({}), undefined, {}).dns).toBeUndefined();
+    expect(buildServices(loadConfig({}), undefined, { ROUTE53_HOSTED_ZONE_ID: 'Z1' }).dns?.name).toBe('route53');
   });
 });
 

@@ -1,15 +1,10 @@
 /** Primary-hostname DNS records (hostname → appliance, TTL); mirrored to Route 53 when configured. */
 import * as z from 'zod';
-import { route53PublisherFromEnv } from '../../adapters/route53-dns.js';
 import { getPrimaryHostname, listPrimaryHostnames, normalizeHostname, switchPrimaryHostname } from '../../app/primary-hostname.js';
 import { notFound } from '../../core/errors.js';
-import type { DnsPublisher } from '../../core/failover.js';
 import type { RouteHandler } from '../http.js';
 import { parseBody } from './body.js';
 
-let publisher: DnsPublisher | undefined | null = null;
-/** One publisher per process (Lambda container), from the environment. */
-const dnsPublisher = () => (publisher === null ? (publisher = route53PublisherFromEnv()) : publisher);
 
 export const getHostnames: RouteHandler = async (c) => c.json({ records: await listPrimaryHostnames(c.get('services')) });
 
@@ -24,6 +19,6 @@ const switchBody = z.strictObject({ applianceId: z.string().min(1), ttlSeconds: 
 export const putHostname: RouteHandler = async (c) => {
   const hostname = normalizeHostname(c.req.param('hostname'));
   const body = await parseBody(c, switchBody);
-  const result = await switchPrimaryHostname(c.get('services'), hostname, body.applianceId, { ttlSeconds: body.ttlSeconds, publisher: dnsPublisher() });
+  const result = await switchPrimaryHostname(c.get('services'), hostname, body.applianceId, { ttlSeconds: body.ttlSeconds, publisher: c.get('services').dns });
   return c.json({ ...result.record, changed: result.changed });
 };
