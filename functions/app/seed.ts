@@ -1,10 +1,11 @@
+import { seedDemoFleet, seedPackageCatalog } from './appliance-seed.js';
 import type { AppContext } from './context.js';
 
 /** A first-start seed (default package catalog, demo fleet...). Each must be idempotent: it runs on every start. */
 export type Seed = (ctx: AppContext) => Promise<void>;
 
 /** Seeds run by `npm start` (not by tests unless asked). Each area appends its own. */
-export const seeds: Seed[] = [];
+export const seeds: Seed[] = [seedPackageCatalog, seedDemoFleet];
 
 export async function runSeeds(ctx: AppContext): Promise<void> {
   for (const seed of seeds) await seed(ctx);
