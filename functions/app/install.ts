@@ -3,12 +3,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Appliance } from '../core/appliance.js';
 import { conflict, DomainError, validationError } from '../core/errors.js';
 import { planInstall, secondsUntilOnline, startedInstalling, type InstallPolicy } from '../core/install.js';
-import { evaluatePackage, INSTALL_OTHER_HINT, type PackageEvaluation } from '../core/packages.js';
+import { evaluatePackage, INSTALL_OTHER_HINT, type PackageEvaluation, type PackageManifest } from '../core/packages.js';
 import { requireAppliance, updateAppliance } from './appliance-store.js';
 import { assertApplianceId, listBackups } from './backups.js';
 import type { AppContext } from './context.js';
 import { getInstallRecord, installRecordFrom, installView, listInstallRecords, putInstallRecord, type InstallRecord } from './install-records.js';
-import { listPackages, requirePackage } from './packages.js';
+import { listPackages, requirePackage, storePackage } from './packages.js';
 import { endActiveSessions } from './session-store.js';
 import { logOutAllStaff } from './staff-console-store.js';
 
@@ -71,13 +71,7 @@ export async function startInstall(
   packageId: string,
   options: InstallOptions = {},
 ): Promise<{ install: InstallRecord & { state: string }; replayed: boolean }> {
-  assertApplianceId(applianceId);
-  if (options.requestKey !== undefined && !REQUEST_KEY.test(options.requestKey)) {
-    throw validationError('InvalidRequestKey', 'the idempotency key must be 1-200 characters of letters, digits and :._#/-');
-  }
-  if (options.requireBackupWithinHours !== undefined && !(options.requireBackupWithinHours > 0)) {
-    throw validationError('InvalidPolicy', 'requireBackupWithinHours must be a positive number');
-  }
+  assertInstallOptions(applianceId, options);
   const pkg = await requirePackage(ctx, packageId);
   const now = () => ctx.clock.now();
   const installId = options.requestKey ? installIdFor(applianceId, options.requestKey) : randomUUID().replaceAll('-', '');
@@ -131,6 +125,48 @@ export async function startInstall(
   };
   await putInstallRecord(ctx, record);
   return { install: installView(record, now()), replayed };
+}
+
+function assertInstallOptions(applianceId: string, options: InstallOptions): void {
+  assertApplianceId(applianceId);
+  if (options.requestKey !== undefined && !REQUEST_KEY.test(options.requestKey)) {
+    throw validationError('InvalidRequestKey', 'the idempotency key must be 1-200 characters of letters, digits and :._#/-');
+  }
+  if (options.requireBackupWithinHours !== undefined && !(options.requireBackupWithinHours > 0)) {
+    throw validationError('InvalidPolicy', 'requireBackupWithinHours must be a positive number');
+  }
+}
+
+/**
+ * Manual update ("Update Software"): streams an uploaded package file into the package store and installs
+ * it. The install rules are checked against the signed manifest before any payload byte is stored, so a
+ * refused update stores nothing; a replayed request key returns the first install without reading the body.
+ */
+export async function manualUpdate(
+  ctx: AppContext,
+  applianceId: string,
+  body: AsyncIterable<Uint8Array>,
+  options: InstallOptions & { contentLength?: number },
+) {
+  assertInstallOptions(applianceId, options);
+  if (options.requestKey) {
+    const existing = await getInstallRecord(ctx, applianceId, installIdFor(applianceId, options.requestKey));
+    if (existing) {
+      await requireAppliance(ctx, applianceId);
+      const settled = (await getInstallRecord(ctx, applianceId, existing.installId)) ?? existing;
+      return { install: installView(settled, ctx.clock.now()), replayed: true };
+    }
+  }
+  const latestBackupAt = options.requireBackupWithinHours !== undefined ? (await listBackups(ctx, applianceId))[0]?.createdAt : undefined;
+  const dryRun = async (manifest: PackageManifest) => {
+    const current = await requireAppliance(ctx, applianceId);
+    planInstall(current, manifest, { ...options, installId: 'dry-run' }, { now: ctx.clock.now(), msPerModelledMinute: ctx.config.msPerModelledMinute, latestBackupAt });
+  };
+  // Fail fast (404, 409 busy) before reading the upload at all.
+  const appliance = await requireAppliance(ctx, applianceId);
+  if (appliance.install) planInstall(appliance, { packageId: '-', kind: 'product', version: appliance.productVersion, requires: {} }, { installId: 'dry-run' }, { now: ctx.clock.now(), msPerModelledMinute: 1 });
+  const { record } = await storePackage(ctx, body, { source: 'upload', contentLength: options.contentLength, precheck: dryRun });
+  return startInstall(ctx, applianceId, record.packageId, options);
 }
 
 /** Current install (or the last one) and the appliance state, for pollers. */

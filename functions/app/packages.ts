@@ -41,7 +41,12 @@ export const payloadKey = (sha256: string) => `sha256/${sha256}`;
 export async function storePackage(
   ctx: AppContext,
   body: AsyncIterable<Uint8Array>,
-  options: { source: PackageSource; contentLength?: number },
+  options: {
+    source: PackageSource;
+    contentLength?: number;
+    /** Runs after the signature verified and before any payload byte is stored: refuse early (e.g. install rules). */
+    precheck?: (manifest: PackageManifest) => Promise<void>;
+  },
 ): Promise<{ record: PackageRecord; created: boolean }> {
   const reader = new ChunkReader(body);
   const header = await reader.readExactly(PACKAGE_HEADER_BYTES, 'package header');
@@ -57,6 +62,7 @@ export async function storePackage(
       { expectedBytes: expectedLength, receivedBytes: options.contentLength },
     );
   }
+  await options.precheck?.(manifest);
   const existing = await getPackage(ctx, manifest.packageId);
   if (existing && existing.sha256 !== manifest.payload.sha256) {
     throw conflict('PackageConflict', `package ${manifest.packageId} already exists with a different payload (sha256 ${existing.sha256})`);
