@@ -16,7 +16,7 @@ afterAll(async () => rt?.dispose());
 const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body instanceof Uint8Array) {
-    init.body = body;
+    init.body = body as unknown as BodyInit;
     (init.headers as Record<string, string>)['content-type'] ??= 'application/octet-stream';
   } else if (body !== undefined) {
     init.body = JSON.stringify(body);
@@ -191,7 +191,7 @@ describe('manual update: streamed signed upload', () => {
     ['truncated', () => good().subarray(0, good().length - 5), 400, 'PackageTruncated'],
     ['unsigned', unsigned, 422, 'PackageUnsigned'],
     ['mis-signed', forged, 422, 'PackageSignatureInvalid'],
-    ['digest-mismatching', () => { const f = Buffer.from(good()); f[f.length - 1] ^= 0xff; return f; }, 400, 'PackageDigestMismatch'],
+    ['digest-mismatching', () => { const f = Buffer.from(good()); f[f.length - 1] = f[f.length - 1]! ^ 0xff; return f; }, 400, 'PackageDigestMismatch'],
     ['empty', () => new Uint8Array(0), 400, 'PackageCorrupt'],
     ['multipart form', () => good(), 415, 'UnsupportedMediaType', { 'content-type': 'multipart/form-data; boundary=x' }],
   ];
