@@ -43,8 +43,13 @@ export function binaryBody(c: Context<AppEnv>): { body: AsyncIterable<Uint8Array
   }
   const length = c.req.header('content-length');
   const contentLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+  if (contentLength === 0) throw validationError('PackageCorrupt', 'the request body is empty; send the package file');
+  // On the Node server, read the IncomingMessage itself: Node 20's Readable.toWeb (behind c.req.raw.body)
+  // counts buffered chunks instead of bytes, so a fast client can fill memory; the Node stream keeps backpressure.
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  if (incoming instanceof Readable && !incoming.readableDidRead) return { body: incoming, contentLength };
   const stream = c.req.raw.body;
-  if (!stream || contentLength === 0) throw validationError('PackageCorrupt', 'the request body is empty; send the package file');
+  if (!stream) throw validationError('PackageCorrupt', 'the request body is empty; send the package file');
   return { body: stream as unknown as AsyncIterable<Uint8Array>, contentLength };
 }
 
