@@ -1,8 +1,12 @@
 import type { Appliance } from '../core/appliance.js';
 import { conflict, notFound } from '../core/errors.js';
+import { settle, type Settlement } from '../core/install.js';
 import { ConditionFailedError, type StoredItem } from '../core/ports.js';
 import type { AppContext } from './context.js';
+import { installRecordFrom, recordInstallOutcome } from './install-records.js';
 import { applianceKey } from './keys.js';
+import { migrateSessionsTo106 } from './session-store.js';
+import { flagConsolesAfterUpgrade } from './staff-console-store.js';
 
 const FLEET = 'FLEET';
 
@@ -15,9 +19,41 @@ function fromItem(item: StoredItem): Appliance {
   return rest as unknown as Appliance;
 }
 
+/**
+ * The appliance as it is now. An install in progress is settled lazily: once the clock passes a phase
+ * boundary the new state is written once (optimistic version), and when it passes `onlineAt` the final
+ * state is written after its effects (install record outcome, staff consoles flagged, sessions migrated
+ * when crossing 10.6), which are idempotent so concurrent readers may both run them safely.
+ */
 export async function getAppliance(ctx: AppContext, applianceId: string): Promise<Appliance | undefined> {
-  const item = await ctx.records.appliances.get(applianceKey(applianceId));
-  return item ? fromItem(item) : undefined;
+  for (let attempt = 0; ; attempt++) {
+    const item = await ctx.records.appliances.get(applianceKey(applianceId));
+    if (!item) return undefined;
+    const stored = fromItem(item);
+    if (!stored.install) return stored;
+    const now = ctx.clock.now();
+    const settlement = settle(stored, now);
+    if (!settlement.changed) return stored;
+    if (settlement.finished) await applySettlementEffects(ctx, stored, settlement);
+    const next = { ...settlement.appliance, version: stored.version + 1, updatedAt: now.toISOString() };
+    try {
+      await ctx.records.appliances.put(toItem(next), { expectVersion: stored.version });
+      return next;
+    } catch (e) {
+      // Another reader settled it (or a writer changed it) first: read again.
+      if (!(e instanceof ConditionFailedError) || attempt >= 5) throw e;
+    }
+  }
+}
+
+async function applySettlementEffects(ctx: AppContext, before: Appliance, s: Settlement): Promise<void> {
+  const finished = s.finished!;
+  const install = before.install!;
+  await recordInstallOutcome(ctx, before.applianceId, finished, installRecordFrom(before.applianceId, { ...install, installId: finished.installId }));
+  if (finished.outcome === 'online' && finished.packageKind === 'product') {
+    await flagConsolesAfterUpgrade(ctx, before.applianceId, finished.targetVersion, finished.finishedAt);
+  }
+  if (s.crossed106) await migrateSessionsTo106(ctx, before.applianceId);
 }
 
 export async function requireAppliance(ctx: AppContext, applianceId: string): Promise<Appliance> {
@@ -64,7 +100,10 @@ export async function listAppliances(ctx: AppContext): Promise<Appliance[]> {
   let cursor: string | undefined;
   do {
     const page = await ctx.records.appliances.query({ index: 'gsi1', pk: FLEET, cursor });
-    result.push(...page.items.map(fromItem));
+    for (const a of page.items.map(fromItem)) {
+      // Appliances with an install in progress are settled so the fleet view is current.
+      result.push(a.install ? ((await getAppliance(ctx, a.applianceId)) ?? a) : a);
+    }
     cursor = page.cursor;
   } while (cursor);
   return result;

@@ -1,6 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { notFound, validationError } from '../core/errors.js';
+import { assertRestorable } from '../core/backup-rules.js';
+import { conflict, notFound, validationError } from '../core/errors.js';
+import { siteUnavailable } from '../core/install.js';
 import type { StoredItem } from '../core/ports.js';
+import { getAppliance, updateAppliance } from './appliance-store.js';
 import type { AppContext } from './context.js';
 import { applianceKey, backupKey, BACKUP_SK_PREFIX } from './keys.js';
 
@@ -38,10 +41,11 @@ export async function createBackup(
     const existing = await findBackupByIdempotencyKey(services, applianceId, idempotencyKey);
     if (existing) return existing;
   }
-  const appliance = await records.appliances.get(applianceKey(applianceId));
+  // Settled read: a backup taken right after an install records the new version.
+  const appliance = await getAppliance(services, applianceId);
   if (!appliance) throw notFound('ApplianceNotFound', `appliance ${applianceId} does not exist`);
 
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g1s, gsi2pk: _g2, gsi2sk: _g2s, ...settings } = appliance;
+  const settings = appliance as unknown as Record<string, unknown>;
   const bytes = Buffer.from(JSON.stringify({ format: 'appliance-settings/1', applianceId, settings }));
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const backupId = idempotencyKey ? createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32) : randomUUID().replaceAll('-', '');
@@ -107,3 +111,65 @@ function toBackupRecord(item: StoredItem): BackupRecord {
     objectVersionId: item.objectVersionId as string | undefined,
   };
 }
+
+/** Any appliance's backup by id (backups can be restored onto another appliance of a compatible version). */
+export async function getBackup(services: AppContext, backupId: string): Promise<BackupRecord | undefined> {
+  if (!/^[0-9a-f]{32}$/.test(backupId)) throw validationError('InvalidBackupId', 'backupId must be 32 lowercase hex characters');
+  const page = await services.records.appliances.query({ index: 'gsi1', pk: `BACKUP#${backupId}` });
+  return page.items[0] ? toBackupRecord(page.items[0]) : undefined;
+}
+
+export async function requireBackup(services: AppContext, backupId: string, applianceId?: string): Promise<BackupRecord> {
+  const record = await getBackup(services, backupId);
+  if (!record || (applianceId !== undefined && record.applianceId !== applianceId)) {
+    throw notFound('BackupNotFound', `backup ${backupId} does not exist${applianceId ? ` for appliance ${applianceId}` : ''}`);
+  }
+  return record;
+}
+
+/** Streams the exact bytes stored for a backup (the object version recorded at creation). */
+export async function openBackup(services: AppContext, applianceId: string, backupId: string) {
+  assertApplianceId(applianceId);
+  const record = await requireBackup(services, backupId, applianceId);
+  const object = await services.blobs.backups.get(record.objectKey, record.objectVersionId ? { versionId: record.objectVersionId } : {});
+  if (!object) throw conflict('BackupMissing', `the file of backup ${backupId} is missing from the backups bucket`);
+  return { record, body: object.body };
+}
+
+/** The settings a restore applies; state, versions, installs and failover are never restored. */
+const RESTORED_FIELDS = ['hostname', 'ipAddress', 'license'] as const;
+
+/**
+ * Restores a settings backup (of this or another appliance) onto `applianceId`. Refused while the
+ * appliance installs (503), when the file does not match its recorded digest (409), and when the
+ * backup's product version is incompatible (422); a refusal changes nothing.
+ */
+export async function restoreBackup(services: AppContext, applianceId: string, backupId: string) {
+  assertApplianceId(applianceId);
+  const record = await requireBackup(services, backupId);
+  const object = await services.blobs.backups.get(record.objectKey, record.objectVersionId ? { versionId: record.objectVersionId } : {});
+  if (!object) throw conflict('BackupMissing', `the file of backup ${backupId} is missing from the backups bucket`);
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of object.body) chunks.push(chunk);
+  const bytes = Buffer.concat(chunks);
+  if (createHash('sha256').update(bytes).digest('hex') !== record.sha256) {
+    throw conflict('BackupCorrupt', `backup ${backupId} does not match its recorded SHA-256; it cannot be restored`);
+  }
+  let settings: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8')) as { format?: string; settings?: Record<string, unknown> };
+    if (parsed.format !== 'appliance-settings/1' || !parsed.settings) throw new Error('format');
+    settings = parsed.settings;
+  } catch {
+    throw conflict('BackupCorrupt', `backup ${backupId} is not an appliance settings backup`);
+  }
+  const at = services.clock.now().toISOString();
+  return updateAppliance(services, applianceId, (current) => {
+    if (current.state === 'installing' || current.state === 'restarting') throw siteUnavailable(current, services.clock.now());
+    assertRestorable(record.productVersion, current.productVersion);
+    const restored: Record<string, unknown> = {};
+    for (const field of RESTORED_FIELDS) if (settings[field] !== undefined) restored[field] = settings[field];
+    return { ...current, ...restored, lastRestore: { backupId, at, fromVersion: record.productVersion } };
+  });
+}
+

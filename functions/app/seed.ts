@@ -1,3 +1,4 @@
+import { seedDemoFleet, seedPackageCatalog } from './appliance-seed.js';
 import type { AppContext } from './context.js';
 import { seedDemoFailoverPair } from './failover-seed.js';
 import { seedSessionHistory } from './session-seed.js';
@@ -5,8 +6,8 @@ import { seedSessionHistory } from './session-seed.js';
 /** A first-start seed (default package catalog, demo fleet...). Each must be idempotent: it runs on every start. */
 export type Seed = (ctx: AppContext) => Promise<void>;
 
-/** Seeds run by `npm start` (not by tests unless asked), in dependency order: fleet, then sessions, then pairs. */
-export const seeds: Seed[] = [seedSessionHistory, seedDemoFailoverPair];
+/** Seeds run by `npm start` (not by tests unless asked), in dependency order: catalog and fleet, then sessions, then pairs. */
+export const seeds: Seed[] = [seedPackageCatalog, seedDemoFleet, seedSessionHistory, seedDemoFailoverPair];
 
 export async function runSeeds(ctx: AppContext): Promise<void> {
   for (const seed of seeds) await seed(ctx);

@@ -21,6 +21,27 @@ export interface InstallInProgress {
   onlineAt: string;
   /** Idempotency key of the request that started it (run id + step for workflows). */
   requestKey?: string;
+  /** Install record id (appliance area: `GET /appliances/:id/appliance/installs/:installId`). */
+  installId?: string;
+  /** What the package upgrades: the site (`product`, default) or the base software (`base`). */
+  packageKind?: 'product' | 'base';
+  /** Reinstall of the installed version was forced. */
+  forced?: boolean;
+  /** Emulator fault injection: the install ends `failed` at onlineAt instead of online. */
+  simulateFailure?: boolean;
+}
+
+/** Outcome of the most recent finished install (appliance area writes it when the install settles). */
+export interface InstallOutcome {
+  installId: string;
+  packageId: string;
+  packageKind: 'product' | 'base';
+  fromVersion: string;
+  targetVersion: string;
+  outcome: 'online' | 'failed';
+  startedAt: string;
+  finishedAt: string;
+  requestKey?: string;
 }
 
 export interface Appliance {
@@ -40,6 +61,10 @@ export interface Appliance {
   stateChangedAt: string;
   install?: InstallInProgress;
   lastInstallError?: string;
+  /** The last install that finished (online or failed). */
+  lastInstall?: InstallOutcome;
+  /** The last settings backup restored onto this appliance. */
+  lastRestore?: { backupId: string; at: string; fromVersion?: string };
   /**
    * Maintained by the failover area; read by check_health and by install guards.
    * `role` is this appliance's configured failover role; `pairStatus` says whether the pair is live.

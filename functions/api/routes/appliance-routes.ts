@@ -1,4 +1,52 @@
 import type { Route } from '../http.js';
+import { createBackupHandler, downloadBackupHandler, listBackupsHandler, restoreBackupHandler } from '../appliance/backups-handler.js';
+import {
+  applianceConsolesReportHandler,
+  fleetConsolesReportHandler,
+  listConsolesHandler,
+  redeployConsoleHandler,
+  registerConsoleHandler,
+  startConsoleHandler,
+} from '../appliance/consoles-handler.js';
+import { createApplianceHandler, getApplianceHandler, listAppliancesHandler, siteLoginHandler } from '../appliance/fleet-handler.js';
+import { problemWithRetryAfter } from '../appliance/http-helpers.js';
+import { getPackageHandler, listPackagesHandler, uploadPackageHandler } from '../appliance/packages-handler.js';
+import {
+  checkForUpdatesHandler,
+  getInstallHandler,
+  installStatusHandler,
+  installUpdateHandler,
+  listInstallsHandler,
+  manualUpdateHandler,
+} from '../appliance/updates-handler.js';
 
-/** Routes of the appliance area (filled in by its issue). */
-export const applianceRoutes: Route[] = [];
+const A = '/appliances/:applianceId';
+const BACKUPS = `${A}/login/software-management/backups`;
+const route = (r: Omit<Route, 'group' | 'formatError'>): Route => ({ ...r, group: 'appliance', formatError: problemWithRetryAfter });
+
+/** Routes of the appliance area: the fleet emulator, namespaced per appliance. */
+export const applianceRoutes: Route[] = [
+  route({ method: 'GET', path: '/appliances', handler: listAppliancesHandler, auth: 'operator', summary: 'List the emulated fleet' }),
+  route({ method: 'POST', path: '/appliances', handler: createApplianceHandler, auth: 'appliance-admin', summary: 'Add an appliance to the fleet' }),
+  route({ method: 'GET', path: '/packages', handler: listPackagesHandler, auth: 'operator', summary: 'List stored packages (catalog and uploads)' }),
+  route({ method: 'POST', path: '/packages', handler: uploadPackageHandler, auth: 'appliance-admin', summary: 'Upload a signed package file (streamed, content-addressed)' }),
+  route({ method: 'GET', path: '/packages/:packageId', handler: getPackageHandler, auth: 'operator', summary: 'One package and its prerequisites' }),
+  route({ method: 'GET', path: '/staff-consoles/report', handler: fleetConsolesReportHandler, auth: 'operator', summary: 'Staff consoles behind their site, fleet-wide' }),
+  route({ method: 'GET', path: A, handler: getApplianceHandler, auth: 'operator', summary: 'One appliance (state settled to now)' }),
+  route({ method: 'GET', path: `${A}/login`, handler: siteLoginHandler, auth: 'public', summary: 'Site /login landing: 503 + Retry-After while installing' }),
+  route({ method: 'GET', path: `${A}/appliance/updates`, handler: checkForUpdatesHandler, auth: 'appliance-admin', summary: 'Check for Updates: packages, status, reasons, license' }),
+  route({ method: 'POST', path: `${A}/appliance/updates/manual`, handler: manualUpdateHandler, auth: 'appliance-admin', summary: 'Manual update: upload a package file and install it' }),
+  route({ method: 'POST', path: `${A}/appliance/updates/:packageId/install`, handler: installUpdateHandler, auth: 'appliance-admin', summary: 'Install this Update' }),
+  route({ method: 'GET', path: `${A}/appliance/install`, handler: installStatusHandler, auth: 'appliance-admin', summary: 'Install status (current or last)' }),
+  route({ method: 'GET', path: `${A}/appliance/installs`, handler: listInstallsHandler, auth: 'appliance-admin', summary: 'Install history' }),
+  route({ method: 'GET', path: `${A}/appliance/installs/:installId`, handler: getInstallHandler, auth: 'appliance-admin', summary: 'One install' }),
+  route({ method: 'POST', path: BACKUPS, handler: createBackupHandler, auth: 'appliance-admin', summary: 'Create a settings backup' }),
+  route({ method: 'GET', path: BACKUPS, handler: listBackupsHandler, auth: 'appliance-admin', summary: 'List settings backups' }),
+  route({ method: 'GET', path: `${BACKUPS}/:backupId`, handler: downloadBackupHandler, auth: 'appliance-admin', summary: 'Download a settings backup' }),
+  route({ method: 'POST', path: `${BACKUPS}/:backupId/restore`, handler: restoreBackupHandler, auth: 'appliance-admin', summary: 'Restore a settings backup onto this appliance' }),
+  route({ method: 'GET', path: `${A}/staff-consoles`, handler: listConsolesHandler, auth: 'appliance-admin', summary: 'Registered staff consoles' }),
+  route({ method: 'POST', path: `${A}/staff-consoles`, handler: registerConsoleHandler, auth: 'appliance-admin', summary: 'Register a staff console' }),
+  route({ method: 'GET', path: `${A}/staff-consoles/report`, handler: applianceConsolesReportHandler, auth: 'appliance-admin', summary: 'Staff consoles behind the site' }),
+  route({ method: 'POST', path: `${A}/staff-consoles/:consoleId/start`, handler: startConsoleHandler, auth: 'public', summary: 'A representative starts the console (auto-update, login)' }),
+  route({ method: 'POST', path: `${A}/staff-consoles/:consoleId/redeploy`, handler: redeployConsoleHandler, auth: 'appliance-admin', summary: 'Redeploy an MSI console' }),
+];

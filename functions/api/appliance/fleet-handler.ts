@@ -1,0 +1,47 @@
+import * as z from 'zod';
+import { createAppliance, listAppliances, requireAppliance } from '../../app/appliance-store.js';
+import { assertApplianceId } from '../../app/backups.js';
+import { requireSiteAvailable } from '../../app/site.js';
+import { isVersionString } from '../../core/versions.js';
+import type { RouteHandler } from '../http.js';
+import { readJson } from './http-helpers.js';
+
+const version = z.string().refine(isVersionString, 'must be a version such as 10.5.2');
+const createSchema = z
+  .object({
+    applianceId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'applianceId must be 1-128 letters, digits, ".", "_" or "-"'),
+    hostname: z.string().trim().min(1).max(253),
+    ipAddress: z.string().trim().min(1).max(64).default('10.0.0.1'),
+    productVersion: version,
+    baseVersion: version,
+    license: z
+      .object({ primaryHostname: z.string().trim().min(1), licenseCount: z.number().int().nonnegative(), expires: z.string().date().nullable().default(null) })
+      .strict(),
+    storedDataGb: z.number().nonnegative().max(1_000_000).default(0),
+    staging: z.boolean().default(false),
+  })
+  .strict();
+
+export const listAppliancesHandler: RouteHandler = async (c) => c.json({ appliances: await listAppliances(c.get('services')) });
+
+export const createApplianceHandler: RouteHandler = async (c) => {
+  const services = c.get('services');
+  const input = await readJson(c, createSchema);
+  const now = services.clock.now().toISOString();
+  const created = await createAppliance(services, { ...input, state: 'online', stateChangedAt: now, failover: { role: 'none' }, createdAt: now, updatedAt: now });
+  return c.json(created, 201, { Location: `/appliances/${created.applianceId}` });
+};
+
+export const getApplianceHandler: RouteHandler = async (c) => {
+  const id = c.req.param('applianceId')!;
+  assertApplianceId(id);
+  return c.json(await requireAppliance(c.get('services'), id));
+};
+
+/** The site's `/login` landing: 200 when the site answers, 503 + Retry-After while installing. */
+export const siteLoginHandler: RouteHandler = async (c) => {
+  const id = c.req.param('applianceId')!;
+  assertApplianceId(id);
+  const a = await requireSiteAvailable(c.get('services'), id);
+  return c.json({ applianceId: a.applianceId, hostname: a.hostname, productVersion: a.productVersion, state: a.state });
+};

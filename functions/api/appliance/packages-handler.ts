@@ -1,0 +1,17 @@
+import { listPackages, packageView, requirePackage, storePackage } from '../../app/packages.js';
+import { validationError } from '../../core/errors.js';
+import type { RouteHandler } from '../http.js';
+import { binaryBody } from './http-helpers.js';
+
+/** Uploads a signed package file into the package store (no install). `?source=catalog` publishes it to Check for Updates. */
+export const uploadPackageHandler: RouteHandler = async (c) => {
+  const source = c.req.query('source') ?? 'upload';
+  if (source !== 'upload' && source !== 'catalog') throw validationError('InvalidRequest', 'source must be upload or catalog');
+  const { body, contentLength } = binaryBody(c);
+  const { record, created } = await storePackage(c.get('services'), body, { source, contentLength });
+  return c.json(packageView(record), created ? 201 : 200, { Location: `/packages/${record.packageId}` });
+};
+
+export const listPackagesHandler: RouteHandler = async (c) => c.json({ packages: (await listPackages(c.get('services'))).map(packageView) });
+
+export const getPackageHandler: RouteHandler = async (c) => c.json(packageView(await requirePackage(c.get('services'), c.req.param('packageId')!)));

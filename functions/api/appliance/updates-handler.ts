@@ -1,0 +1,63 @@
+import * as z from 'zod';
+import { checkForUpdates, getInstall, installStatus, listInstalls, manualUpdate, startInstall, type InstallOptions } from '../../app/install.js';
+import { validationError } from '../../core/errors.js';
+import type { AppEnv, RouteHandler } from '../http.js';
+import type { Context } from 'hono';
+import { binaryBody, queryBoolean, queryNumber, readJson } from './http-helpers.js';
+
+const installSchema = z
+  .object({
+    force: z.boolean().optional(),
+    requireBrokenFailover: z.boolean().optional(),
+    requireBackupWithinHours: z.number().positive().max(24 * 365).optional(),
+    requestKey: z.string().min(1).max(200).optional(),
+    simulateFailure: z.boolean().optional(),
+  })
+  .strict();
+
+/** `Idempotency-Key` header and body `requestKey` name the same thing; both given must agree. */
+function requestKey(c: Context<AppEnv>, fromBody?: string): string | undefined {
+  const header = c.req.header('idempotency-key');
+  if (header !== undefined && fromBody !== undefined && header !== fromBody) {
+    throw validationError('InvalidRequestKey', 'Idempotency-Key header and body requestKey differ');
+  }
+  return header ?? fromBody;
+}
+
+const installResponse = (c: Context<AppEnv>, applianceId: string, result: { install: { installId: string }; replayed: boolean }) =>
+  c.json({ ...result.install, replayed: result.replayed }, result.replayed ? 200 : 202, {
+    Location: `/appliances/${applianceId}/appliance/installs/${result.install.installId}`,
+  });
+
+export const checkForUpdatesHandler: RouteHandler = async (c) => c.json(await checkForUpdates(c.get('services'), c.req.param('applianceId')!));
+
+export const installUpdateHandler: RouteHandler = async (c) => {
+  const applianceId = c.req.param('applianceId')!;
+  const body = await readJson(c, installSchema);
+  const options: InstallOptions = { ...body, requestKey: requestKey(c, body.requestKey) };
+  return installResponse(c, applianceId, await startInstall(c.get('services'), applianceId, c.req.param('packageId')!, options));
+};
+
+/** "Update Software": the raw package file as the body; install options as query parameters. */
+export const manualUpdateHandler: RouteHandler = async (c) => {
+  const applianceId = c.req.param('applianceId')!;
+  const options: InstallOptions = {
+    force: queryBoolean(c, 'force'),
+    requireBrokenFailover: queryBoolean(c, 'requireBrokenFailover'),
+    requireBackupWithinHours: queryNumber(c, 'requireBackupWithinHours'),
+    simulateFailure: queryBoolean(c, 'simulateFailure'),
+    requestKey: requestKey(c),
+  };
+  const { body, contentLength } = binaryBody(c);
+  return installResponse(c, applianceId, await manualUpdate(c.get('services'), applianceId, body, { ...options, contentLength }));
+};
+
+export const installStatusHandler: RouteHandler = async (c) => {
+  const status = await installStatus(c.get('services'), c.req.param('applianceId')!);
+  return c.json(status, 200, status.retryAfterSeconds ? { 'Retry-After': String(status.retryAfterSeconds) } : {});
+};
+
+export const getInstallHandler: RouteHandler = async (c) =>
+  c.json(await getInstall(c.get('services'), c.req.param('applianceId')!, c.req.param('installId')!));
+
+export const listInstallsHandler: RouteHandler = async (c) => c.json({ installs: await listInstalls(c.get('services'), c.req.param('applianceId')!) });
