@@ -29,4 +29,7 @@ const table = [header, header.map((h) => '-'.repeat(h.length)), ...rows].map((r)
 console.log(table);
 await writeFile(join(dir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
 await writeFile(join(dir, 'results.md'), `${table}\n`);
-if (results.some((r) => r.pass === false)) process.exitCode = 1;
+const judged = results.filter((r) => r.pass !== undefined);
+console.log(`\ntargets met: ${judged.filter((r) => r.pass).length} of ${judged.length} (written to bench/results.json and bench/results.md)`);
+// Benchmarks report; they do not gate. `--strict` makes a missed target exit non-zero.
+if (process.argv.includes('--strict') && judged.some((r) => !r.pass)) process.exitCode = 1;

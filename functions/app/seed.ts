@@ -6,8 +6,8 @@ import { seedSessionHistory } from './session-seed.js';
 /** A first-start seed (default package catalog, demo fleet...). Each must be idempotent: it runs on every start. */
 export type Seed = (ctx: AppContext) => Promise<void>;
 
-/** Seeds run by `npm start` (not by tests unless asked), in dependency order: catalog and fleet, then sessions, then pairs. */
-export const seeds: Seed[] = [seedPackageCatalog, seedDemoFleet, seedSessionHistory, seedDemoFailoverPair];
+/** Seeds run by `npm start` (not by tests unless asked), in dependency order: catalog and fleet, the pair, then session history (synced to the pair's backup). */
+export const seeds: Seed[] = [seedPackageCatalog, seedDemoFleet, seedDemoFailoverPair, seedSessionHistory];
 
 export async function runSeeds(ctx: AppContext): Promise<void> {
   for (const seed of seeds) await seed(ctx);
