@@ -169,3 +169,11 @@ export async function cancelRunSchedules(ctx: AppContext, run: Run, remote?: Rem
     if (cancelled && remote && s.remoteName) await remote.delete(s.remoteName);
   }
 }
+
+/** A window started by hand before its schedule fired: the schedule stands down instead of being refused later. */
+export async function supersedeSchedule(ctx: AppContext, runId: string, window: WindowIndex, actor: string, remote?: RemoteScheduler): Promise<void> {
+  const s = await getSchedule(ctx, scheduleIdOf(runId, window));
+  if (!s || s.status !== 'pending') return;
+  const done = await transition(ctx, s, { status: 'cancelled', outcome: `window started by ${actor} before its schedule` });
+  if (done && remote && s.remoteName) await remote.delete(s.remoteName);
+}

@@ -338,3 +338,26 @@ function recommend(o1: OptionPlan, o2: OptionPlan, byIp: boolean): UpgradePlan['
   }
   return { option: 'option1', reason: `no failover event and production downtime no longer than option 2 (${o1.productionDowntimeMinutes} vs ${o2.productionDowntimeMinutes} min)` };
 }
+
+/**
+ * Catalog packages newer than what the appliance runs, with whether each can be installed now: the
+ * "Check for Updates" list, where a package whose prerequisite is unmet is shown disabled with the reason.
+ */
+export function pendingUpdates(
+  appliance: Pick<Appliance, 'productVersion' | 'baseVersion'>,
+  packages: (PlanPackage & { kind?: 'product' | 'base' })[],
+): { packageId: string; version: string; installable: boolean; reason?: string }[] {
+  return packages
+    .filter((p) => compareVersions(p.version, p.kind === 'base' ? appliance.baseVersion : appliance.productVersion) > 0)
+    .sort((x, y) => compareVersions(x.version, y.version))
+    .map((p) => {
+      const { minBaseVersion, minProductVersion } = p.prerequisites;
+      const unmet =
+        minBaseVersion && !isAtLeast(appliance.baseVersion, minBaseVersion)
+          ? `${appliance.baseVersion} does not satisfy ${p.version}'s requirements`
+          : minProductVersion && !isAtLeast(appliance.productVersion, minProductVersion)
+            ? `${appliance.productVersion} does not satisfy ${p.version}'s requirements`
+            : undefined;
+      return { packageId: p.packageId, version: p.version, installable: !unmet, ...(unmet ? { reason: unmet } : {}) };
+    });
+}
