@@ -336,3 +336,27 @@ describe('campaigns through the API', () => {
     expect((await listAudit(runtime.services, done.targets[1]!.runId!)).find((e) => e.step === 'interim.approve')?.actor).toBe('amy');
   });
 });
+
+describe('operator console and seed', () => {
+  it('serves the console at / with a strict CSP, and its script and styles', async () => {
+    const page = await fetch(`${runtime.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('<label for="token">Operator token</label>');
+    expect(html).toContain('role="alert"');
+    expect((await fetch(`${runtime.url}/console/console.js`)).headers.get('content-type')).toContain('javascript');
+    expect((await fetch(`${runtime.url}/console/console.css`)).status).toBe(200);
+  });
+
+  it('the control seed is idempotent and gives local demo tokens', async () => {
+    const { controlSeed } = await import('../../functions/app/control-seed.js');
+    await controlSeed(runtime.services);
+    await controlSeed(runtime.services);
+    const demo = controlClient(runtime.url, 'demo-lead-token-1');
+    expect((await (await demo.get('/v1/me')).json()).operator.roles).toEqual(['operator', 'approver']);
+    const { pairs } = S.PairList.parse(await (await demo.get('/v1/pairs')).json());
+    expect(pairs.find((p) => p.pairId === 'demo-pair')?.appliances).toHaveLength(2);
+  });
+});
