@@ -60,6 +60,8 @@ export interface Campaign {
   updatedAt: string;
   startedAt?: string;
   endedAt?: string;
+  /** Single-writer lease of the advancer (scheduler loop, API call, rate schedule) working on it. */
+  lease?: { holder: string; until: number };
   version: number;
 }
 
@@ -292,8 +294,34 @@ function halted(c: Campaign): Campaign {
   };
 }
 
-/** One step of the campaign state machine; safe to call repeatedly. */
+class LeaseBusy extends Error {}
+const LEASE_MS = 30_000;
+
+/**
+ * One step of the campaign state machine; safe to call repeatedly and concurrently: advancers take a
+ * short lease on the campaign record (conditional write), so only one moves it at a time and a run is
+ * never started twice. A crashed holder's lease expires after 30 s.
+ */
 export async function advanceCampaign(ctx: AppContext, campaignId: string): Promise<Campaign> {
+  const holder = crypto.randomUUID();
+  try {
+    await updateCampaign(ctx, campaignId, (c) => {
+      const now = ctx.clock.now().getTime();
+      if (c.lease && c.lease.until > now) throw new LeaseBusy();
+      return { ...c, lease: { holder, until: now + LEASE_MS } };
+    });
+  } catch (e) {
+    if (e instanceof LeaseBusy) return requireCampaign(ctx, campaignId);
+    throw e;
+  }
+  try {
+    return await advanceLeased(ctx, campaignId);
+  } finally {
+    await updateCampaign(ctx, campaignId, (c) => (c.lease?.holder === holder ? { ...c, lease: undefined } : c));
+  }
+}
+
+async function advanceLeased(ctx: AppContext, campaignId: string): Promise<Campaign> {
   let c = await requireCampaign(ctx, campaignId);
   if (!ACTIVE.includes(c.status) && c.status !== 'cancelled') return c;
 
@@ -333,7 +361,10 @@ export async function advanceCampaign(ctx: AppContext, campaignId: string): Prom
 
   // Claim first (record run ids), then start: a crash in between leaves a deterministic run id to resume.
   const claim = new Map(toStart.map((t) => [t.targetId, { status: 'running' as const, runId: `${campaignId}-${t.targetId}`.slice(0, 70) }]));
-  c = await updateCampaign(ctx, campaignId, (cur) => applyUpdates(cur, claim));
+  c = await updateCampaign(ctx, campaignId, (cur) => {
+    for (const id of claim.keys()) if (cur.targets.find((t) => t.targetId === id)?.status !== 'pending') claim.delete(id);
+    return applyUpdates(cur, claim);
+  });
   const started = await Promise.all(c.targets.filter((t) => claim.has(t.targetId)).map(async (t) => [t.targetId, await startTarget(ctx, c, t)] as const));
   const failures = new Map(started.filter(([, o]) => o.status === 'failed'));
   if (failures.size > 0) c = await updateCampaign(ctx, campaignId, (cur) => halted(applyUpdates(cur, failures)));

@@ -183,6 +183,8 @@ describe('POST /v1/runs', () => {
     );
     const past = await operator.post('/v1/runs', runBody({ windows: [{ start: '2020-01-01T00:00:00Z', durationMinutes: 60, timeZone: 'UTC' }, { start: '2020-01-02T00:00:00Z', durationMinutes: 60, timeZone: 'UTC' }] }));
     expect((await problemOf(past)).code).toBe('WindowInPast');
+    const typo = await problemOf(await operator.post('/v1/runs', runBody({ windows: [{ localStart: inDays(2), durationMinutes: 60, timeZone: 'UTC', timezone: 'UTC' }], schedual: false })));
+    expect(typo.errors?.map((e) => `${e.path}:${e.code}`)).toEqual(expect.arrayContaining(['windows[0].timezone:unrecognized_keys', 'schedual:unrecognized_keys']));
     const mismatch = await operator.post('/v1/runs', runBody({ option: 'single' }));
     expect((await problemOf(mismatch)).code).toBe('OptionMismatch');
     expect(await runCount()).toBe(before);

@@ -56,7 +56,9 @@ function paths(path: readonly PropertyKey[]) {
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: 'path' | 'query' | 'body'): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const errors = result.error.issues.map((issue) => {
+  const errors = result.error.issues.flatMap((issue) => {
+    // One entry per unknown field, at that field's path.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ ...paths([...issue.path, key]), message: `unknown field "${key}"`, code: 'unrecognized_keys' }));
     // Custom refinements carry the domain error code (InvalidTimeZone, ...) in params.
     const domainCode = issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
     return { ...paths(issue.path), message: issue.message, code: typeof domainCode === 'string' ? domainCode : issue.code };

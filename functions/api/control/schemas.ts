@@ -24,7 +24,7 @@ const Version = z.string().regex(/^\d{1,5}(?:\.\d{1,5}){1,3}$/, 'expected a vers
 export const WindowInput = named(
   'WindowInput',
   z
-    .object({
+    .strictObject({
       localStart: z.string().optional().describe('Wall-clock start in timeZone, YYYY-MM-DDTHH:mm (DST-correct). Give this or start.'),
       start: z.string().optional().describe('Absolute start, ISO 8601 with offset or Z. Give this or localStart.'),
       durationMinutes: z.number().int().min(1).max(1440),
@@ -56,7 +56,7 @@ const oneTarget = (v: { pairId?: string; applianceId?: string; primaryId?: strin
 export const PlanRequest = named(
   'PlanRequest',
   z
-    .object({ ...TargetFields, packageId: Id, windowMinutes: z.array(z.number().int().min(1).max(1440)).max(2).optional().describe('Booked window lengths, to flag windows that are too short') })
+    .strictObject({ ...TargetFields, packageId: Id, windowMinutes: z.array(z.number().int().min(1).max(1440)).max(2).optional().describe('Booked window lengths, to flag windows that are too short') })
     .superRefine(oneTarget),
 );
 
@@ -65,7 +65,7 @@ export const UpgradeOption = z.enum(['single', 'option1', 'option2']);
 export const CreateRunRequest = named(
   'CreateRunRequest',
   z
-    .object({
+    .strictObject({
       ...TargetFields,
       option: UpgradeOption,
       packageId: Id,
@@ -75,13 +75,14 @@ export const CreateRunRequest = named(
     .superRefine(oneTarget),
 );
 
-export const ApproveRequest = named('ApproveRequest', z.object({ comment: z.string().max(500).optional() }));
-export const ReasonRequest = named('ReasonRequest', z.object({ reason: z.string().trim().min(1, 'a reason is required').max(500) }));
+export const ApproveRequest = named('ApproveRequest', z.strictObject({ comment: z.string().max(500).optional() }));
+export const ReasonRequest = named('ReasonRequest', z.strictObject({ reason: z.string().trim().min(1, 'a reason is required').max(500) }));
 
 export const CreateCampaignRequest = named(
   'CreateCampaignRequest',
   z
-    .object({
+    .strictObject({
+      campaignId: Id.optional().describe('Client-chosen id (default: generated)'),
       packageId: Id,
       pairIds: z.array(Id).max(1000).default([]),
       applianceIds: z.array(Id).max(1000).default([]),

@@ -77,6 +77,21 @@ describe('fleet campaigns', () => {
     expect(later.targets.find((t) => t.targetId === 'p3')?.status).toBe('skipped'); // ...but nothing new starts
   });
 
+  it('never starts a run twice when advancers race (scheduler loop + API call)', async () => {
+    const { ctx, started, finish } = await setup();
+    await createCampaign(ctx, newCampaign, 'olivia');
+    await startCampaign(ctx, 'c1', 'amy');
+    await Promise.all([advanceCampaign(ctx, 'c1'), advanceCampaign(ctx, 'c1'), advanceCampaign(ctx, 'c1')]);
+    expect(started.map((s) => s.input.runId)).toEqual(['c1-staging-1']);
+    await finish('c1-staging-1', 1);
+    await Promise.all([advanceCampaign(ctx, 'c1'), advanceCampaign(ctx, 'c1')]);
+    await advanceCampaign(ctx, 'c1');
+    expect(started.map((s) => s.input.runId)).toEqual(['c1-staging-1', 'c1-p1', 'c1-p2']);
+    const c = await requireCampaign(ctx, 'c1');
+    expect(c.status).toBe('rolling');
+    expect(c.lease).toBeUndefined();
+  });
+
   it('halts when the canary fails, before touching production', async () => {
     const { ctx, started, finish } = await setup();
     await createCampaign(ctx, newCampaign, 'olivia');
