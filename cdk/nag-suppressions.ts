@@ -36,7 +36,7 @@ export const ACCEPTED_WILDCARDS: readonly { finding: RegExp; reason: string }[] 
     reason: 'Executions of one declared workflow: names are run ids chosen at run time (describe/stop/history).',
   },
   {
-    finding: /^Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule\/<MaintenanceWindows\w+>\/\*$/,
+    finding: /^Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule\/(<MaintenanceWindows\w+>|upgrade-cp-[a-z0-9-]+-maintenance-windows)\/\*$/,
     reason: 'Schedules of the maintenance-window group only; one schedule per window, named at run time.',
   },
   {

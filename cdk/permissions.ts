@@ -21,33 +21,32 @@ export interface Permissions {
 }
 
 /**
+ * Operator tokens live in the runs table, so every group with operator or appliance-admin routes reads it.
  * One entry per route group of functions/api/routes.ts. A group without an entry fails synth and the CDK tests,
  * so a new group cannot be deployed with rights nobody decided on.
  */
 export const ROUTE_GROUP_PERMISSIONS: Readonly<Record<string, Permissions>> = {
   /** /health: probes each backing service. */
   system: { healthProbe: true },
-  /** The emulated appliance (reporting, command, backup, updates, login): its own state, sessions, packages, backups. */
+  /** The emulated appliance (updates, package upload, installs, backups, consoles): installs end sessions. */
   appliance: {
-    tables: { appliances: 'readwrite', sessions: 'readwrite' },
-    buckets: { packages: 'read', backups: 'readwrite' },
+    tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'read' },
+    buckets: { packages: 'readwrite', backups: 'readwrite' },
   },
-  /** Session listing/extraction (LSID/LSEQ), exports before re-establishing failover on < 10.6. */
+  /** Reporting/command/backup APIs and OAuth2: API accounts and tokens live in the appliances table; set_failover_role syncs sessions; IC export writes exports. */
   sessions: {
-    tables: { appliances: 'read', sessions: 'readwrite' },
-    buckets: { exports: 'readwrite' },
+    tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'read' },
+    buckets: { backups: 'read', exports: 'readwrite' },
   },
-  /** Failover pair operations: pair state, runs, window workflows, DNS for the role swap. */
+  /** Failover pair operations: pair state, sync, session preservation exports, DNS for the role swap. */
   failover: {
-    tables: { appliances: 'readwrite', sessions: 'read', runs: 'readwrite' },
-    buckets: { backups: 'read', exports: 'read' },
-    workflows: 'all',
+    tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'read' },
+    buckets: { exports: 'readwrite' },
     route53: true,
   },
-  /** Control API /v1: fleet, package catalog, runs, approvals, maintenance windows. */
+  /** Control API /v1 and console: fleet, plans, runs, approvals, idempotency records, maintenance windows, campaigns. */
   control: {
-    tables: { appliances: 'readwrite', sessions: 'read', runs: 'readwrite' },
-    buckets: { packages: 'readwrite', backups: 'read', exports: 'read' },
+    tables: { appliances: 'read', sessions: 'read', runs: 'readwrite' },
     workflows: 'all',
     scheduler: true,
   },

@@ -4,6 +4,7 @@ import { ConditionFailedError } from '../core/ports.js';
 import { InvalidCursorError } from '../adapters/cursor.js';
 import type { Services } from '../adapters/services.js';
 import { problemJson, STATUS_BY_KIND, type AppEnv, type ErrorFormatter, type Route } from './http.js';
+import { authorizeRoute } from './auth/operator-auth.js';
 
 /** Builds the HTTP application from the route table; the same app runs on the local server and in Lambda. */
 export function createApp(services: Services, routes: readonly Route[]): Hono<AppEnv> {
@@ -16,6 +17,7 @@ export function createApp(services: Services, routes: readonly Route[]): Hono<Ap
     const format = route.formatError ?? problemJson;
     app.on(route.method, route.path, async (c) => {
       try {
+        await authorizeRoute(c, route);
         return await route.handler(c);
       } catch (e) {
         return renderError(e, format, c);

@@ -76,6 +76,11 @@ export interface Appliance {
     lastSyncAt?: string;
     lastSyncStatus?: string;
   };
+  /**
+   * Integration Clients that extract session data from this appliance (control area: plan risks).
+   * `target` is the hostname or IP they are configured with; by-IP ones break on a role swap (option 2).
+   */
+  integrationClients?: { name: string; target: string }[];
   createdAt: string;
   updatedAt: string;
   /** Optimistic concurrency counter. */

@@ -17,6 +17,8 @@ import { closeServer, listen, startEmulators, StartupError, type Emulators } fro
 import type { FaultInjector } from './faults.js';
 import { LocalStepFunctions } from './local-step-functions.js';
 import { createSfnServer } from './sfn-server.js';
+import { controlSettings } from '../app/control-settings.js';
+import { startLocalScheduler, type LocalScheduler } from './scheduler.js';
 
 // The SDK warns on every start that future releases need Node 22; this project pins its SDK and targets Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -45,6 +47,8 @@ export interface LocalRuntime {
   config: Config;
   services: Services;
   stepFunctions: LocalStepFunctions;
+  /** Fires maintenance-window schedules and advances campaigns (control area). */
+  scheduler: LocalScheduler;
   endpoints: { dynamodb: string; s3: string; sfn: string };
   /** ms from start() call to ready. */
   startupMs: number;
@@ -117,6 +121,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     cleanup.push(() => closeServer(httpServer));
 
     if (options.seed) await runSeeds(services);
+    const scheduler = startLocalScheduler(services, { intervalMs: controlSettings(baseEnv).schedulerIntervalMs });
+    cleanup.push(() => scheduler.stop());
     const health = await probeHealth(services);
     if (health.status !== 'ok') throw new StartupError(`components not healthy: ${JSON.stringify(health.components)}`);
 
@@ -126,6 +132,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       config,
       services,
       stepFunctions,
+      scheduler,
       endpoints,
       startupMs: Math.round(performance.now() - started),
       async stop() {

@@ -7,7 +7,10 @@ import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 let rt: TestRuntime;
 beforeAll(async () => {
   // Real time: a 33-minute install never finishes during the test, so the in-progress state is stable.
-  rt = await startTestRuntime({ env: { TIME_SCALE_MS_PER_MINUTE: '60000' }, seed: true });
+  rt = await startTestRuntime({ env: { TIME_SCALE_MS_PER_MINUTE: '60000' } });
+  // The appliance area's seeds only: the full demo seed also pairs appliance-a, which blocks installs.
+  await seedPackageCatalog(rt.services);
+  await seedDemoFleet(rt.services);
 });
 afterAll(async () => rt?.dispose());
 

@@ -7,7 +7,7 @@ import { getSession, iterateSessions, migrateSessionsTo106, putSession } from '.
 import { API_NAMESPACE } from '../../functions/core/versions.js';
 import type { SupportSession } from '../../functions/core/session.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { sampleSession } from '../helpers/sessions.js';
 import { attrsOf, expectValid, xsdErrors } from '../helpers/xml.js';
 
@@ -38,7 +38,7 @@ async function tokenFor(a: { clientId: string; clientSecret: string }) {
 }
 
 async function api(appliance: string, path: string, token: string | undefined, init: RequestInit = {}) {
-  const res = await fetch(url(`/appliances/${appliance}${path}`), {
+  const res = await rawFetch(url(`/appliances/${appliance}${path}`), {
     ...init,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string> | undefined) },
   });
@@ -278,7 +278,7 @@ describe('command API', () => {
 
 describe('authentication: OAuth2 client credentials', () => {
   const errorOf = async (token: string | undefined, header?: string) => {
-    const res = await fetch(url(`/appliances/${MODERN}/api/command?action=get_api_info`), { headers: header ? { authorization: header } : token ? { authorization: `Bearer ${token}` } : {} });
+    const res = await rawFetch(url(`/appliances/${MODERN}/api/command?action=get_api_info`), { headers: header ? { authorization: header } : token ? { authorization: `Bearer ${token}` } : {} });
     return { status: res.status, code: res.headers.get('x-error-code'), www: res.headers.get('www-authenticate'), text: await res.text() };
   };
 

@@ -1,4 +1,28 @@
 import type { Route } from '../http.js';
+import { getConsolePage, getConsoleScript, getConsoleStyles } from '../console/console-handler.js';
+import { campaignRoutes } from '../control/campaigns-handler.js';
+import type { ControlRoute } from '../control/control-route.js';
+import { fleetRoutes } from '../control/fleet-handler.js';
+import { buildOpenApi } from '../control/openapi.js';
+import { runRoutes } from '../control/runs-handler.js';
 
-/** Routes of the control area (filled in by its issue). */
-export const controlRoutes: Route[] = [];
+/** The /v1 control API: every route declares its role; `auth: 'operator'` is enforced in functions/api/app.ts. */
+export const controlApiRoutes: ControlRoute[] = [...fleetRoutes, ...runRoutes, ...campaignRoutes];
+
+let openapi: ReturnType<typeof buildOpenApi> | undefined;
+
+/** Routes of the control area: the /v1 API, its OpenAPI document and the operator console. */
+export const controlRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    handler: (c) => c.json((openapi ??= buildOpenApi(controlApiRoutes))),
+    group: 'control',
+    auth: 'public',
+    summary: 'OpenAPI 3.1 document of the control API',
+  },
+  ...controlApiRoutes,
+  { method: 'GET', path: '/', handler: getConsolePage, group: 'control', auth: 'public', summary: 'Operator console' },
+  { method: 'GET', path: '/console/console.js', handler: getConsoleScript, group: 'control', auth: 'public', summary: 'Operator console script' },
+  { method: 'GET', path: '/console/console.css', handler: getConsoleStyles, group: 'control', auth: 'public', summary: 'Operator console styles' },
+];

@@ -1,0 +1,64 @@
+import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { atExpression } from '../core/schedule.js';
+import type { RemoteScheduler } from '../app/scheduler.js';
+
+export interface EventBridgeSchedulerOptions {
+  /** Lambda that runs `fireSchedule` (functions/scheduler/lambda-handler.ts). */
+  targetArn: string;
+  /** Role EventBridge Scheduler assumes to invoke the target. */
+  roleArn: string;
+  groupName?: string;
+}
+
+/**
+ * One-time EventBridge Scheduler schedules for maintenance windows. The expression is in UTC because
+ * the DST decision was already made by functions/core/schedule.ts; the schedule deletes itself after it
+ * fires, and the DynamoDB schedule record stays the source of truth (a fire for a window that was
+ * cancelled or already started is refused there).
+ */
+export class EventBridgeWindowScheduler implements RemoteScheduler {
+  constructor(
+    private readonly client: Pick<SchedulerClient, 'send'>,
+    private readonly options: EventBridgeSchedulerOptions,
+  ) {}
+
+  async create(schedule: { name: string; at: string; payload: { scheduleId: string } }): Promise<void> {
+    try {
+      await this.client.send(
+        new CreateScheduleCommand({
+          Name: schedule.name,
+          GroupName: this.options.groupName,
+          ScheduleExpression: atExpression(schedule.at),
+          ScheduleExpressionTimezone: 'UTC',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          ActionAfterCompletion: 'DELETE',
+          Target: { Arn: this.options.targetArn, RoleArn: this.options.roleArn, Input: JSON.stringify(schedule.payload) },
+        }),
+      );
+    } catch (e) {
+      // Same name means a retried create of the same window: already scheduled.
+      if (!(e instanceof ConflictException)) throw e;
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.options.groupName }));
+    } catch (e) {
+      if (!(e instanceof ResourceNotFoundException)) throw e;
+    }
+  }
+}
+
+let cached: RemoteScheduler | null | undefined;
+/**
+ * The cloud scheduler when `SCHEDULER_TARGET_ARN` and `SCHEDULER_ROLE_ARN` are set (the CDK stack sets
+ * them); undefined locally, where the runtime's scheduler loop fires the DynamoDB records.
+ */
+export function remoteSchedulerFromEnvironment(env: Record<string, string | undefined> = process.env): RemoteScheduler | undefined {
+  if (cached !== undefined) return cached ?? undefined;
+  const targetArn = env.SCHEDULER_TARGET_ARN?.trim();
+  const roleArn = env.SCHEDULER_ROLE_ARN?.trim();
+  cached = targetArn && roleArn ? new EventBridgeWindowScheduler(new SchedulerClient({ region: env.AWS_REGION }), { targetArn, roleArn, groupName: env.SCHEDULER_GROUP?.trim() || undefined }) : null;
+  return cached ?? undefined;
+}

@@ -1,0 +1,42 @@
+/**
+ * Operator authentication for routes declared `auth: 'operator'` or `'appliance-admin'` (the control plane
+ * administers the emulated appliances' /login and /appliance pages with the operator's credential):
+ * `Authorization: Bearer <token>`, resolved against the hashed token records, then the route's role is
+ * checked. Enforced in one place (functions/api/app.ts calls `authorizeRoute` before every handler).
+ * `'api-account'` routes authenticate with the appliance's OAuth2 tokens in their own handlers.
+ */
+import type { Context } from 'hono';
+import { authenticateToken, requireRole, type Operator, type Role } from '../../app/operator-tokens.js';
+import type { AppEnv, Route } from '../http.js';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Set for routes with `auth: 'operator'` once the token is verified. */
+    operator: Operator;
+  }
+}
+
+/** A route that may name the role it requires (control routes do; default `viewer`). */
+export type RoleAwareRoute = Route & { role?: Role };
+
+export function bearerToken(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1];
+}
+
+/** Reads need a viewer; anything that changes state needs an operator, unless the route names its role. */
+export const requiredRole = (route: RoleAwareRoute): Role => route.role ?? (route.method === 'GET' ? 'viewer' : 'operator');
+
+export async function authorizeRoute(c: Context<AppEnv>, route: RoleAwareRoute): Promise<void> {
+  if (route.auth !== 'operator' && route.auth !== 'appliance-admin') return;
+  const operator = await authenticateToken(c.get('services'), bearerToken(c.req.header('authorization')));
+  requireRole(operator, requiredRole(route));
+  c.set('operator', operator);
+}
+
+/** The verified operator of the current request. */
+export function currentOperator(c: Context<AppEnv>): Operator {
+  const operator = c.get('operator');
+  if (!operator) throw new Error('route is not declared auth: operator');
+  return operator;
+}

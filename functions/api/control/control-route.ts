@@ -1,0 +1,117 @@
+/**
+ * Builds control API routes from a declaration: zod schemas for path, query and body (validated before
+ * anything runs, errors as problem+json with field paths), the role required, the response schema (for the
+ * OpenAPI document), and Idempotency-Key handling for POSTs.
+ */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import * as z from 'zod';
+import { DomainError } from '../../core/errors.js';
+import type { AppContext } from '../../app/context.js';
+import { controlSettings } from '../../app/control-settings.js';
+import { requestFingerprint, withIdempotency } from '../../app/idempotency.js';
+import type { Operator, Role } from '../../app/operator-tokens.js';
+import { currentOperator, type RoleAwareRoute } from '../auth/operator-auth.js';
+import type { AppEnv, HttpMethod } from '../http.js';
+
+export interface ControlRequest<P, Q, B> {
+  c: Context<AppEnv>;
+  ctx: AppContext;
+  operator: Operator;
+  params: P;
+  query: Q;
+  body: B;
+}
+
+export interface ControlResult {
+  status: ContentfulStatusCode;
+  body: unknown;
+}
+
+export interface ControlRouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  method: HttpMethod;
+  path: string;
+  role: Role;
+  summary: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Success status and body schema, for the OpenAPI document. */
+  response: { status: number; schema: z.ZodType; description?: string };
+  handle: (req: ControlRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ControlResult>;
+}
+
+/** A control route: a `Route` plus what the OpenAPI generator needs. */
+export type ControlRoute = RoleAwareRoute & {
+  role: Role;
+  openapi: { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; response: { status: number; schema: z.ZodType; description?: string } };
+};
+
+/** `windows[0].timeZone` and `/windows/0/timeZone` for an issue path. */
+function paths(path: readonly PropertyKey[]) {
+  const dotted = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+  return { path: dotted || '(root)', pointer: `/${path.map(String).join('/')}` === '/' ? '' : `/${path.map(String).join('/')}` };
+}
+
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: 'path' | 'query' | 'body'): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = result.error.issues.flatMap((issue) => {
+    // One entry per unknown field, at that field's path.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ ...paths([...issue.path, key]), message: `unknown field "${key}"`, code: 'unrecognized_keys' }));
+    // Custom refinements carry the domain error code (InvalidTimeZone, ...) in params.
+    const domainCode = issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+    return { ...paths(issue.path), message: issue.message, code: typeof domainCode === 'string' ? domainCode : issue.code };
+  });
+  const summary = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+  throw new DomainError('validation', 'ValidationFailed', `invalid ${where}: ${summary}`, { in: where, errors });
+}
+
+async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    throw new DomainError('unsupported-media', 'UnsupportedMediaType', `send the body as application/json (got ${type || 'no content type'})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new DomainError('validation', 'MalformedJson', 'request body is not valid JSON', { in: 'body', errors: [{ path: '(root)', pointer: '', message: 'not valid JSON', code: 'MalformedJson' }] });
+  }
+}
+
+export function controlRoute<P extends z.ZodType = z.ZodType<Record<string, never>>, Q extends z.ZodType = z.ZodType<Record<string, never>>, B extends z.ZodType = z.ZodType<undefined>>(
+  spec: ControlRouteSpec<P, Q, B>,
+): ControlRoute {
+  return {
+    method: spec.method,
+    path: spec.path,
+    group: 'control',
+    auth: 'operator',
+    role: spec.role,
+    summary: spec.summary,
+    openapi: { params: spec.params, query: spec.query, body: spec.body, response: spec.response },
+    handler: async (c) => {
+      const operator = currentOperator(c);
+      const ctx = c.get('services');
+      const params = (spec.params ? parseOrThrow(spec.params, c.req.param(), 'path') : {}) as z.output<P>;
+      const query = (spec.query ? parseOrThrow(spec.query, c.req.query(), 'query') : {}) as z.output<Q>;
+      const body = (spec.body ? parseOrThrow(spec.body, await readJsonBody(c), 'body') : undefined) as z.output<B>;
+      const run = () => spec.handle({ c, ctx, operator, params, query, body });
+      const key = c.req.header('idempotency-key');
+      if (spec.method !== 'POST' || key === undefined) {
+        const r = await run();
+        return c.json(r.body as object, r.status);
+      }
+      const r = await withIdempotency(
+        ctx,
+        { scope: operator.operatorId, key, fingerprint: requestFingerprint([spec.method, c.req.path, body ?? null]), ttlSeconds: controlSettings().idempotencyTtlSeconds },
+        run,
+      );
+      c.header('Idempotency-Key', key);
+      if (r.replayed) c.header('Idempotent-Replayed', 'true');
+      return c.json(r.body as object, r.status as ContentfulStatusCode);
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import { remoteSchedulerFromEnvironment } from '../../adapters/eventbridge-scheduler.js';
+import { isDomainError, preconditionFailed, validationError } from '../../core/errors.js';
+import type { WindowIndex } from '../../core/run.js';
+import { formatInZone, resolveWindow } from '../../core/schedule.js';
+import type { AppContext } from '../../app/context.js';
+import { controlSettings } from '../../app/control-settings.js';
+import { planFor } from '../../app/fleet.js';
+import { runProgress } from '../../app/run-progress.js';
+import { appendAudit, getRun, listRuns } from '../../app/run-store.js';
+import { approveInterim, cancelRun, createUpgradeRun, overrideInterim, startRunWindow } from '../../app/runs.js';
+import { cancelRunSchedules, scheduleRunWindows, supersedeSchedule } from '../../app/scheduler.js';
+import { controlRoute } from './control-route.js';
+import * as S from './schemas.js';
+
+/** Runs an action on an existing run; a refusal (403/409/422) is audited with the actor, then re-thrown. */
+async function audited<T>(ctx: AppContext, runId: string, step: string, actor: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (e) {
+    if (isDomainError(e) && ['forbidden', 'precondition', 'conflict'].includes(e.kind) && (await getRun(ctx, runId))) {
+      await appendAudit(ctx, { runId, step, actor, outcome: 'refused', detail: `${e.code}: ${e.message}` });
+    }
+    throw e;
+  }
+}
+
+async function detail(ctx: AppContext, runId: string) {
+  const progress = await runProgress(ctx, runId);
+  const localWindows = progress.run.windows.map((w) => ({
+    index: w.index,
+    localStart: formatInZone(w.start, w.timeZone),
+    localEnd: formatInZone(Date.parse(w.start) + w.durationMinutes * 60_000, w.timeZone),
+    timeZone: w.timeZone,
+  }));
+  return { ...progress, localWindows };
+}
+
+export const runRoutes = [
+  controlRoute({
+    method: 'GET',
+    path: '/v1/runs',
+    role: 'viewer',
+    summary: 'Runs, newest first',
+    query: S.ListRunsQuery,
+    response: { status: 200, schema: S.RunList },
+    handle: async ({ ctx, query }) => ({ status: 200, body: await listRuns(ctx, query) }),
+  }),
+  controlRoute({
+    method: 'POST',
+    path: '/v1/runs',
+    role: 'operator',
+    summary: 'Create a run (option, package, window 1 and window 2) and schedule its windows',
+    body: S.CreateRunRequest,
+    response: { status: 201, schema: S.CreatedRun },
+    handle: async ({ ctx, operator, body }) => {
+      const { plan, target, package: pkg } = await planFor(ctx, { ...body, windowMinutes: body.windows.map((w) => w.durationMinutes) });
+      if (body.option === 'single' && target.backup) throw validationError('OptionMismatch', 'a single-appliance run targets one appliance; use option1 or option2 for a pair', { field: 'option' });
+      if (body.option !== 'single' && !target.backup) throw validationError('OptionMismatch', `${body.option} upgrades a failover pair; give pairId (or primaryId and backupId)`, { field: 'option' });
+      const chosen = plan.options.find((o) => o.option === body.option)!;
+      if (chosen.blocked) {
+        throw preconditionFailed('PlanBlocked', `the ${body.option} plan is blocked: ${chosen.risks.filter((r) => r.severity === 'blocker').map((r) => r.message).join('; ')}`, { risks: chosen.risks });
+      }
+      const windows = body.windows.map(resolveWindow);
+      const now = ctx.clock.now().getTime();
+      windows.forEach((w, i) => {
+        if (Date.parse(w.end) <= now) throw validationError('WindowInPast', `window ${i + 1} ended at ${w.end}; choose a future window`, { field: `windows[${i}]` });
+      });
+      const run = await createUpgradeRun(
+        ctx,
+        {
+          option: body.option,
+          packageId: pkg.packageId,
+          targetVersion: pkg.version,
+          primaryId: target.primary.applianceId,
+          backupId: target.backup?.applianceId,
+          pairId: target.pairId,
+          windows: windows.map((w) => ({ start: w.start, durationMinutes: w.durationMinutes, timeZone: w.timeZone })),
+        },
+        operator.operatorId,
+      );
+      const schedules = body.schedule ? await scheduleRunWindows(ctx, run, operator.operatorId, remoteSchedulerFromEnvironment()) : [];
+      return { status: 201, body: { run, schedules, plan } };
+    },
+  }),
+  controlRoute({
+    method: 'GET',
+    path: '/v1/runs/:runId',
+    role: 'viewer',
+    summary: 'Run detail: windows, per-step progress, schedules and audit trail',
+    params: S.RunIdParams,
+    response: { status: 200, schema: S.RunDetail },
+    handle: async ({ ctx, params }) => ({ status: 200, body: await detail(ctx, params.runId) }),
+  }),
+  controlRoute({
+    method: 'POST',
+    path: '/v1/runs/:runId/windows/:window/start',
+    role: 'operator',
+    summary: 'Start a maintenance window now (window 2 needs the interim gate open)',
+    params: S.WindowParams,
+    response: { status: 202, schema: S.RunOnly },
+    handle: async ({ ctx, operator, params }) => {
+      const index = params.window as WindowIndex;
+      const run = await audited(ctx, params.runId, `window${index}.start`, operator.operatorId, () => startRunWindow(ctx, params.runId, index, operator.operatorId));
+      await supersedeSchedule(ctx, params.runId, index, operator.operatorId, remoteSchedulerFromEnvironment());
+      return { status: 202, body: { run } };
+    },
+  }),
+  controlRoute({
+    method: 'POST',
+    path: '/v1/runs/:runId/approve',
+    role: 'approver',
+    summary: 'Approve the interim (approver role; by default not the operator who created the run)',
+    params: S.RunIdParams,
+    body: S.ApproveRequest,
+    response: { status: 200, schema: S.RunOnly },
+    handle: async ({ ctx, operator, params, body }) => {
+      const run = await audited(ctx, params.runId, 'interim.approve', operator.operatorId, () =>
+        approveInterim(ctx, params.runId, operator.operatorId, { comment: body.comment, forbidSelfApproval: controlSettings().forbidSelfApproval }),
+      );
+      return { status: 200, body: { run } };
+    },
+  }),
+  controlRoute({
+    method: 'POST',
+    path: '/v1/runs/:runId/override',
+    role: 'approver',
+    summary: 'Open the interim gate despite failing checks (reason required, audited)',
+    params: S.RunIdParams,
+    body: S.ReasonRequest,
+    response: { status: 200, schema: S.RunOnly },
+    handle: async ({ ctx, operator, params, body }) => {
+      const run = await audited(ctx, params.runId, 'interim.override', operator.operatorId, () => overrideInterim(ctx, params.runId, operator.operatorId, body.reason));
+      return { status: 200, body: { run } };
+    },
+  }),
+  controlRoute({
+    method: 'POST',
+    path: '/v1/runs/:runId/cancel',
+    role: 'operator',
+    summary: 'Cancel a run: pending windows are unscheduled; a running window stops at its next step boundary',
+    params: S.RunIdParams,
+    body: S.ReasonRequest,
+    response: { status: 200, schema: S.RunOnly },
+    handle: async ({ ctx, operator, params, body }) => {
+      const run = await audited(ctx, params.runId, 'run.cancel', operator.operatorId, () => cancelRun(ctx, params.runId, operator.operatorId, body.reason));
+      await cancelRunSchedules(ctx, run, remoteSchedulerFromEnvironment());
+      return { status: 200, body: { run } };
+    },
+  }),
+];

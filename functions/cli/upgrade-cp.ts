@@ -1,0 +1,207 @@
+/**
+ * `npm run cli -- <command>`: scripted use of the control API (plan, run, start, approve, cancel, status)
+ * with progress output. Talks HTTP only, so it works against `npm start` and a deployed stack alike.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+
+export interface CliIo {
+  fetch: typeof fetch;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: Record<string, string | undefined>;
+  sleep: (ms: number) => Promise<void>;
+}
+
+const USAGE = `usage: upgrade-cp <command> [options]   (env: UPGRADE_CP_URL, UPGRADE_CP_TOKEN)
+
+  plan    --pair <id> | --appliance <id>  --package <id> [--window-minutes 180,180]
+  run     --pair <id> | --appliance <id>  --package <id> --option single|option1|option2
+          --tz <IANA zone> --window1 <YYYY-MM-DDTHH:mm> [--window2 <...>] [--duration <min>] [--no-schedule]
+  start   <runId> --window 1|2 [--wait]
+  approve <runId> [--comment <text>]
+  cancel  <runId> --reason <text>
+  status  <runId> [--watch]
+
+common: --url <base URL> --token <operator token> --json --idempotency-key <key>`;
+
+class UsageError extends Error {}
+class ApiError extends Error {
+  constructor(readonly status: number, readonly problem: Record<string, unknown>) {
+    super(String(problem.detail ?? `HTTP ${status}`));
+  }
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        pair: { type: 'string' },
+        appliance: { type: 'string' },
+        package: { type: 'string' },
+        option: { type: 'string' },
+        tz: { type: 'string' },
+        window1: { type: 'string' },
+        window2: { type: 'string' },
+        duration: { type: 'string', default: '180' },
+        'window-minutes': { type: 'string' },
+        'no-schedule': { type: 'boolean', default: false },
+        window: { type: 'string' },
+        wait: { type: 'boolean', default: false },
+        watch: { type: 'boolean', default: false },
+        comment: { type: 'string' },
+        reason: { type: 'string' },
+        'idempotency-key': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    io.err(`error: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values: o, positionals } = parsed;
+  const [command, runId] = positionals;
+  if (o.help || !command) {
+    (o.help ? io.out : io.err)(USAGE);
+    return o.help ? 0 : 2;
+  }
+  const base = (o.url ?? io.env.UPGRADE_CP_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const token = o.token ?? io.env.UPGRADE_CP_TOKEN;
+
+  const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (method === 'POST') headers['idempotency-key'] = o['idempotency-key'] ?? randomUUID();
+    // One retry on a network error, with the same Idempotency-Key: the server replays instead of acting twice.
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await io.fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      } catch (e) {
+        if (attempt === 0) continue;
+        throw new Error(`cannot reach ${base}: ${(e as Error).message}`);
+      }
+      const data = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      if (!res.ok) throw new ApiError(res.status, data);
+      return data;
+    }
+  };
+  const print = (data: unknown, text: () => string[]) => {
+    if (o.json) io.out(JSON.stringify(data, null, 2));
+    else for (const line of text()) io.out(line);
+  };
+  const target = () => {
+    if (Boolean(o.pair) === Boolean(o.appliance)) throw new UsageError('give exactly one of --pair or --appliance');
+    if (!o.package) throw new UsageError('--package is required');
+    return o.pair ? { pairId: o.pair } : { applianceId: o.appliance };
+  };
+  const needRun = () => {
+    if (!runId) throw new UsageError(`${command} needs a run id`);
+    return encodeURIComponent(runId);
+  };
+
+  /** Polls the run, printing status changes and new audit events, until `until` holds. */
+  const follow = async (id: string, until: (status: string) => boolean) => {
+    let seen = 0;
+    let last = '';
+    for (;;) {
+      const d = (await call('GET', `/v1/runs/${id}`)) as { run: { status: string; statusReason?: string }; audit: { at: string; step: string; outcome: string; actor: string; detail?: string }[] };
+      for (const e of d.audit.slice(seen)) io.out(`  ${e.at}  ${e.step.padEnd(18)} ${e.outcome.padEnd(9)} ${e.actor}${e.detail ? `  ${e.detail}` : ''}`);
+      seen = d.audit.length;
+      if (d.run.status !== last) io.out(`status: ${d.run.status}${d.run.statusReason ? ` (${d.run.statusReason})` : ''}`);
+      last = d.run.status;
+      if (until(d.run.status)) return d;
+      await io.sleep(1000);
+    }
+  };
+
+  try {
+    switch (command) {
+      case 'plan': {
+        const windowMinutes = o['window-minutes']?.split(',').map(Number);
+        const plan = (await call('POST', '/v1/plans', { ...target(), packageId: o.package, windowMinutes })) as {
+          targetVersion: string;
+          options: { option: string; title: string; productionDowntimeMinutes: number; windowMinutes: number[]; blocked: boolean; steps: { window: number; description: string; estimatedMinutes: number }[] }[];
+          risks: { severity: string; message: string }[];
+          recommendation: { option: string | null; reason: string };
+        };
+        print(plan, () => [
+          `plan for ${plan.targetVersion}:`,
+          ...plan.options.flatMap((p) => [
+            `  ${p.title}${p.blocked ? '  [BLOCKED]' : ''}`,
+            `    production downtime ${p.productionDowntimeMinutes} min; window work ${p.windowMinutes.map((m, i) => `W${i + 1} ${m} min`).join(', ')}`,
+            ...p.steps.map((s) => `    W${s.window} ${s.description} (${s.estimatedMinutes} min)`),
+          ]),
+          ...(plan.risks.length ? ['risks:', ...plan.risks.map((r) => `  [${r.severity}] ${r.message}`)] : ['risks: none']),
+          `recommendation: ${plan.recommendation.option ?? 'none'} — ${plan.recommendation.reason}`,
+        ]);
+        return plan.recommendation.option ? 0 : 3;
+      }
+      case 'run': {
+        if (!o.option || !o.tz || !o.window1) throw new UsageError('run needs --option, --tz and --window1');
+        const minutes = Number(o.duration);
+        const windows = [o.window1, o.window2].filter((w): w is string => Boolean(w)).map((localStart) => ({ localStart, durationMinutes: minutes, timeZone: o.tz }));
+        const created = (await call('POST', '/v1/runs', { ...target(), packageId: o.package, option: o.option, windows, schedule: !o['no-schedule'] })) as {
+          run: { runId: string; status: string };
+          schedules: { window: number; fireAt: string; status: string }[];
+        };
+        print(created, () => [`created ${created.run.runId} (${created.run.status})`, ...created.schedules.map((s) => `  window ${s.window} scheduled at ${s.fireAt} (${s.status})`)]);
+        return 0;
+      }
+      case 'start': {
+        const id = needRun();
+        if (o.window !== '1' && o.window !== '2') throw new UsageError('--window must be 1 or 2');
+        const r = (await call('POST', `/v1/runs/${id}/windows/${o.window}/start`)) as { run: { status: string } };
+        if (!o.wait) {
+          print(r, () => [`window ${o.window} started: ${r.run.status}`]);
+          return 0;
+        }
+        const d = await follow(id, (s) => TERMINAL.has(s) || s === 'interim');
+        return d.run.status === 'failed' || d.run.status === 'cancelled' ? 1 : 0;
+      }
+      case 'approve': {
+        const r = (await call('POST', `/v1/runs/${needRun()}/approve`, { comment: o.comment })) as { run: { interim: { approval?: { by: string } } } };
+        print(r, () => [`approved by ${r.run.interim.approval?.by}`]);
+        return 0;
+      }
+      case 'cancel': {
+        if (!o.reason) throw new UsageError('cancel needs --reason');
+        const r = (await call('POST', `/v1/runs/${needRun()}/cancel`, { reason: o.reason })) as { run: { status: string } };
+        print(r, () => [`cancel requested: ${r.run.status}`]);
+        return 0;
+      }
+      case 'status': {
+        const id = needRun();
+        if (o.watch) {
+          const d = await follow(id, (s) => TERMINAL.has(s));
+          return d.run.status === 'succeeded' ? 0 : 1;
+        }
+        const d = (await call('GET', `/v1/runs/${id}`)) as { run: { runId: string; status: string; option: string; targetVersion: string; windows: { index: number; status: string; start: string }[] } };
+        print(d, () => [`${d.run.runId}: ${d.run.status} (${d.run.option} → ${d.run.targetVersion})`, ...d.run.windows.map((w) => `  window ${w.index}: ${w.status} (starts ${w.start})`)]);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`error: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof ApiError) {
+      const errors = Array.isArray(e.problem.errors) ? (e.problem.errors as { path: string; message: string }[]).map((x) => `\n  ${x.path}: ${x.message}`).join('') : '';
+      io.err(`error ${e.status} ${String(e.problem.code ?? '')}: ${e.message}${errors}`);
+      return 1;
+    }
+    io.err(`error: ${(e as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { advanceCampaign, createCampaign, requireCampaign, startCampaign } from '../../../functions/app/campaigns.js';
+import type { AppContext } from '../../../functions/app/context.js';
+import { requireRun, updateRun } from '../../../functions/app/run-store.js';
+import { memoryContext } from '../../helpers/memory-context.js';
+import { recordingEngine } from '../../helpers/recording-engine.js';
+import { seedFleet } from '../../helpers/control.js';
+
+const PAIRS = ['p1', 'p2', 'p3', 'p4', 'p5'];
+
+async function setup(options: { staging?: boolean } = {}) {
+  const rec = recordingEngine();
+  const ctx: AppContext = { ...memoryContext(), workflows: rec.engine };
+  await seedFleet(ctx, { pairs: PAIRS, staging: options.staging ?? true });
+  /** Plays the workflow: window 1 of a pair leaves passing checks; the execution ends as `status`. */
+  const finish = async (runId: string, window: 1 | 2, ok = true) => {
+    const exec = rec.started.find((s) => s.input.runId === runId && s.input.window === window)!;
+    if (ok && window === 1) await updateRun(ctx, runId, (r) => ({ ...r, interim: { checks: { passed: true, results: [], checkedAt: 'x' } } }));
+    rec.status.set(exec.executionArn, ok ? 'SUCCEEDED' : 'FAILED');
+  };
+  const running = () => rec.started.filter((s) => rec.status.get(s.executionArn) === 'RUNNING');
+  return { ctx, ...rec, finish, running };
+}
+
+const newCampaign = { campaignId: 'c1', packageId: 'bomgar-11.1.1', pairIds: PAIRS, option: 'option2' as const, concurrency: 2, waveSize: 3, windowMinutes: 120, timeZone: 'UTC' };
+
+describe('fleet campaigns', () => {
+  it('runs the staging canary alone first, then waves with at most `concurrency` runs at a time', async () => {
+    const { ctx, started, finish, running } = await setup();
+    const c = await createCampaign(ctx, newCampaign, 'olivia');
+    expect(c.targets.map((t) => `${t.targetId}@${t.wave}`)).toEqual(['staging-1@0', 'p1@1', 'p2@1', 'p3@1', 'p4@2', 'p5@2']);
+    await startCampaign(ctx, 'c1', 'amy', { forbidSelfApproval: true });
+    await advanceCampaign(ctx, 'c1');
+    expect(started.map((s) => s.workflow)).toEqual(['single-appliance-upgrade']);
+    await advanceCampaign(ctx, 'c1');
+    expect(started).toHaveLength(1); // nothing else until the canary succeeds
+
+    await finish('c1-staging-1', 1);
+    let state = await advanceCampaign(ctx, 'c1');
+    expect(state.status).toBe('rolling');
+    expect(running().map((s) => s.input.runId)).toEqual(['c1-p1', 'c1-p2']);
+
+    // Safety invariants hold at every step: concurrency bound, and no wave-2 run before wave 1 has finished.
+    for (let i = 0; i < 30 && state.status === 'rolling'; i++) {
+      expect(running().length).toBeLessThanOrEqual(2);
+      const wave2Started = started.some((s) => s.input.runId === 'c1-p4' || s.input.runId === 'c1-p5');
+      if (wave2Started) expect(['p1', 'p2', 'p3'].every((p) => state.targets.find((t) => t.targetId === p)!.status === 'succeeded')).toBe(true);
+      const next = running()[0];
+      if (next) await finish(next.input.runId, next.input.window as 1 | 2);
+      state = await advanceCampaign(ctx, 'c1');
+    }
+    expect(state.status).toBe('succeeded');
+    expect(state.targets.every((t) => t.status === 'succeeded')).toBe(true);
+    const run = await requireRun(ctx, 'c1-p1');
+    expect(run.interim.approval?.by).toBe('amy');
+    expect(run.createdBy).toBe('olivia');
+  });
+
+  it('halts on the first failure: pending targets are skipped, no new run starts, in-flight runs are still recorded', async () => {
+    const { ctx, started, finish } = await setup();
+    await createCampaign(ctx, newCampaign, 'olivia');
+    await startCampaign(ctx, 'c1', 'amy');
+    await advanceCampaign(ctx, 'c1');
+    await finish('c1-staging-1', 1);
+    await advanceCampaign(ctx, 'c1'); // starts p1, p2
+    await finish('c1-p1', 1, false);
+    const halted = await advanceCampaign(ctx, 'c1');
+    expect(halted.status).toBe('halted');
+    expect(halted.statusReason).toMatch(/p1 failed/);
+    expect(halted.targets.filter((t) => t.status === 'skipped').map((t) => t.targetId)).toEqual(['p3', 'p4', 'p5']);
+    const startedBefore = started.length;
+    await finish('c1-p2', 1);
+    const later = await advanceCampaign(ctx, 'c1');
+    await advanceCampaign(ctx, 'c1');
+    expect(started.length).toBe(startedBefore + 1); // p2 continues into its window 2 (already approved by the campaign)...
+    expect(started.at(-1)?.input).toEqual({ runId: 'c1-p2', window: 2 });
+    expect(later.targets.find((t) => t.targetId === 'p3')?.status).toBe('skipped'); // ...but nothing new starts
+  });
+
+  it('never starts a run twice when advancers race (scheduler loop + API call)', async () => {
+    const { ctx, started, finish } = await setup();
+    await createCampaign(ctx, newCampaign, 'olivia');
+    await startCampaign(ctx, 'c1', 'amy');
+    await Promise.all([advanceCampaign(ctx, 'c1'), advanceCampaign(ctx, 'c1'), advanceCampaign(ctx, 'c1')]);
+    expect(started.map((s) => s.input.runId)).toEqual(['c1-staging-1']);
+    await finish('c1-staging-1', 1);
+    await Promise.all([advanceCampaign(ctx, 'c1'), advanceCampaign(ctx, 'c1')]);
+    await advanceCampaign(ctx, 'c1');
+    expect(started.map((s) => s.input.runId)).toEqual(['c1-staging-1', 'c1-p1', 'c1-p2']);
+    const c = await requireCampaign(ctx, 'c1');
+    expect(c.status).toBe('rolling');
+    expect(c.lease).toBeUndefined();
+  });
+
+  it('halts when the canary fails, before touching production', async () => {
+    const { ctx, started, finish } = await setup();
+    await createCampaign(ctx, newCampaign, 'olivia');
+    await startCampaign(ctx, 'c1', 'amy');
+    await advanceCampaign(ctx, 'c1');
+    await finish('c1-staging-1', 1, false);
+    const c = await advanceCampaign(ctx, 'c1');
+    expect(c.status).toBe('halted');
+    expect(c.statusReason).toContain('(canary)');
+    expect(started).toHaveLength(1);
+  });
+
+  it('refuses without a staging appliance, an unknown target or self-start, storing nothing', async () => {
+    const { ctx } = await setup({ staging: false });
+    await expect(createCampaign(ctx, newCampaign, 'olivia')).rejects.toMatchObject({ code: 'NoStagingAppliance' });
+    await expect(createCampaign(ctx, { ...newCampaign, pairIds: ['nope'] }, 'olivia')).rejects.toMatchObject({ code: 'CampaignTargetsNotFound' });
+    await expect(requireCampaign(ctx, 'c1')).rejects.toMatchObject({ code: 'CampaignNotFound' });
+    const withStaging = await setup();
+    await createCampaign(withStaging.ctx, newCampaign, 'olivia');
+    await expect(startCampaign(withStaging.ctx, 'c1', 'olivia', { forbidSelfApproval: true })).rejects.toMatchObject({ code: 'SelfApprovalForbidden' });
+    expect((await requireCampaign(withStaging.ctx, 'c1')).status).toBe('created');
+  });
+});
