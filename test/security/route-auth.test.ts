@@ -1,0 +1,103 @@
+/**
+ * Walks the route table: every route that is not deliberately public rejects a request without a
+ * credential, and state-changing operator routes reject a viewer. Secrets never reach the logs, and
+ * path-traversal attempts in ids that become object keys are refused.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApiAccount, issueToken } from '../../functions/app/api-accounts.js';
+import { createAppliance } from '../../functions/app/appliance-store.js';
+import { issueOperatorToken } from '../../functions/app/operator-tokens.js';
+import { requiredRole } from '../../functions/api/auth/operator-auth.js';
+import type { Route } from '../../functions/api/http.js';
+import { routes } from '../../functions/api/routes.js';
+import { sampleAppliance } from '../helpers/fixtures.js';
+import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+
+/** Public on purpose, each with the reason. A new public route must be added here knowingly. */
+const PUBLIC: Record<string, string> = {
+  'GET /health': 'load balancer / operator health probe, exposes component status only',
+  'GET /v1/openapi.json': 'API description, no data',
+  'GET /': 'console shell; every API call it makes carries the operator token',
+  'GET /console/console.js': 'console asset',
+  'GET /console/console.css': 'console asset',
+  'GET /appliances/:applianceId/api/reporting.xsd': 'the vendor serves its schemas publicly',
+  'GET /appliances/:applianceId/api/command.xsd': 'the vendor serves its schemas publicly',
+  'POST /appliances/:applianceId/oauth2/token': 'authenticates with client id/secret (Basic) itself',
+  'GET /appliances/:applianceId/login': 'site landing page: answers 503 + Retry-After while installing',
+  'POST /appliances/:applianceId/staff-consoles/:consoleId/start': 'emulates a staff console starting on a representative machine (console-side credential is out of scope)',
+};
+
+const key = (r: Route) => `${r.method} ${r.path}`;
+const concrete = (path: string) => path.replace(/:(\w+)/g, (_, name: string) => (name === 'applianceId' ? 'sec-1' : `x-${name}`));
+
+let rt: TestRuntime;
+let viewerToken: string;
+beforeAll(async () => {
+  rt = await startTestRuntime();
+  await createAppliance(rt.services, sampleAppliance('sec-1', { productVersion: '11.1.1' }));
+  viewerToken = (await issueOperatorToken(rt.services, { operatorId: 'sec-viewer', displayName: 'Security viewer', roles: ['viewer'] })).token;
+});
+afterAll(() => rt?.dispose());
+
+describe('route table security', () => {
+  it('every public route is on the reviewed list', () => {
+    const publicRoutes = routes.filter((r) => r.auth === 'public').map(key).sort();
+    expect(publicRoutes).toEqual(Object.keys(PUBLIC).sort());
+  });
+
+  it.each(routes.filter((r) => r.auth !== 'public').map((r) => [key(r), r] as const))('%s refuses a request without a credential', async (_, route) => {
+    const res = await rawFetch(`${rt.url}${concrete(route.path)}`, {
+      method: route.method,
+      headers: route.method === 'GET' ? {} : { 'content-type': 'application/json' },
+      body: route.method === 'GET' ? undefined : '{}',
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it.each(routes.filter((r) => (r.auth === 'operator' || r.auth === 'appliance-admin') && requiredRole(r) !== 'viewer').map((r) => [key(r), r] as const))(
+    '%s refuses a viewer token',
+    async (_, route) => {
+      const res = await rawFetch(`${rt.url}${concrete(route.path)}`, {
+        method: route.method,
+        headers: { authorization: `Bearer ${viewerToken}`, 'content-type': 'application/json' },
+        body: route.method === 'GET' ? undefined : '{}',
+      });
+      expect(res.status).toBe(403);
+    },
+  );
+});
+
+describe('secrets and keys', () => {
+  it('never writes client secrets, bearer tokens or operator tokens to the logs', async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+    const spies = [vi.spyOn(console, 'log').mockImplementation(capture), vi.spyOn(console, 'error').mockImplementation(capture), vi.spyOn(console, 'warn').mockImplementation(capture), vi.spyOn(console, 'info').mockImplementation(capture)];
+    const writes = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    try {
+      const account = await createApiAccount(rt.services, 'sec-1', { name: 'log-check', permissions: { reporting: true, command: 'full', backup: true } });
+      const basic = `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`;
+      const { access_token } = await issueToken(rt.services, 'sec-1', basic, 'client_credentials');
+      await rawFetch(`${rt.url}/appliances/sec-1/api/command?action=get_api_info`, { headers: { authorization: `Bearer ${access_token}` } });
+      await rawFetch(`${rt.url}/appliances/sec-1/api/command?action=nope&secret=${account.clientSecret}`, { headers: { authorization: `Bearer ${access_token}` } });
+      await rawFetch(`${rt.url}/appliances/sec-1/oauth2/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${account.clientId}:wrong-${account.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      await rawFetch(`${rt.url}/v1/runs`, { method: 'POST', headers: { authorization: `Bearer ${rt.adminToken}`, 'content-type': 'application/json' }, body: '{"not":"valid"' });
+      const text = lines.join('\n');
+      for (const secret of [account.clientSecret, access_token, rt.adminToken, viewerToken]) expect(text).not.toContain(secret);
+    } finally {
+      for (const s of spies) s.mockRestore();
+      writes.mockRestore();
+    }
+  });
+
+  it.each([
+    ['/appliances/..%2F..%2Fetc/appliance/updates', 'GET'],
+    ['/appliances/sec-1/login/software-management/backups/..%2F..%2Fsecrets', 'GET'],
+    ['/appliances/sec-1/appliance/installs/..%2F..%2Fx', 'GET'],
+    ['/packages/..%2F..%2Fsha256%2Fabc', 'GET'],
+    ['/appliances/sec-1/appliance/updates/..%2Fbomgar-11.1.1/install', 'POST'],
+  ])('refuses path traversal in %s', async (path, method) => {
+    const res = await fetch(`${rt.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  });
+});
