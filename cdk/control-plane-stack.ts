@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { BUCKETS, TABLES } from '../functions/adapters/config.js';
@@ -14,7 +14,7 @@ import { stateMachineArnPrefix, workflowRefs, Workflows } from './constructs/wor
 import { applyPermissions, type GrantTargets } from './grants.js';
 import { applyNagSuppressions } from './nag-suppressions.js';
 import { permissionsFor, type Permissions } from './permissions.js';
-import { API_ENTRY, pascal, routesByGroup, TASK_ENTRY, workflowSources, type WorkflowSource } from './sources.js';
+import { API_ENTRY, pascal, routesByGroup, SCHEDULER_ENTRY, TASK_ENTRY, workflowSources, type WorkflowSource } from './sources.js';
 import type { StageConfig } from './stage.js';
 
 export interface ControlPlaneStackProps extends StackProps {
@@ -29,7 +29,7 @@ export interface ControlPlaneStackProps extends StackProps {
 
 /** A function the stack created, with the declaration its rights came from (tests check one against the other). */
 export interface DeployedFunction {
-  kind: 'route group' | 'task';
+  kind: 'route group' | 'task' | 'scheduler';
   name: string;
   construct: ControlPlaneFunction;
   permissions: Permissions;
@@ -66,12 +66,19 @@ export class ControlPlaneStack extends Stack {
       hostedZoneId: config.hostedZoneId,
     };
     const arnPrefix = stateMachineArnPrefix(this, config);
+    // Known before the function exists (its name is fixed), so the API functions can point schedules at it.
+    const schedulerFunctionArn = Stack.of(this).formatArn({ service: 'lambda', resource: 'function', resourceName: `${config.prefix}-scheduler`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const environmentFor = (p: Permissions): Record<string, string> => ({
       ...Object.fromEntries(TABLES.map((t) => [`${t.toUpperCase()}_TABLE`, this.storage.tables[t].tableName])),
       ...Object.fromEntries(BUCKETS.map((b) => [`${b.toUpperCase()}_BUCKET`, this.storage.buckets[b].bucketName])),
       STATE_MACHINE_ARN_PREFIX: arnPrefix,
+      // Names read by functions/adapters/eventbridge-scheduler.ts; the target is the scheduler function.
       ...(p.scheduler
-        ? { SCHEDULE_GROUP_NAME: this.windows.group.scheduleGroupName, SCHEDULER_ROLE_ARN: this.windows.executionRole.roleArn }
+        ? {
+            SCHEDULER_GROUP: this.windows.group.scheduleGroupName,
+            SCHEDULER_ROLE_ARN: this.windows.executionRole.roleArn,
+            SCHEDULER_TARGET_ARN: schedulerFunctionArn,
+          }
         : {}),
       ...(p.route53 && config.hostedZoneId ? { HOSTED_ZONE_ID: config.hostedZoneId } : {}),
     });
@@ -111,6 +118,7 @@ export class ControlPlaneStack extends Stack {
             entry: API_ENTRY,
             description: `HTTP routes of group ${group} (functions/api)`,
             environment: { ...environmentFor(p), ROUTE_GROUP: group },
+            copyIntoBundle: [{ from: 'functions/api/console/assets', to: 'assets' }],
             // API Gateway gives up after 30 s; fail first so the client sees our error.
             timeout: Duration.seconds(25),
           }),
@@ -118,11 +126,23 @@ export class ControlPlaneStack extends Stack {
       );
     }
 
+    const schedulerFn = deploy('scheduler', 'scheduler', (p) =>
+      new ControlPlaneFunction(this, 'Scheduler', {
+        config,
+        name: 'scheduler',
+        entry: SCHEDULER_ENTRY,
+        description: 'Starts maintenance windows when their schedule fires; catches up on due and missed windows; advances campaigns',
+        environment: environmentFor(p),
+        timeout: Duration.minutes(1),
+      }),
+    );
+    this.windows.useTarget(schedulerFn);
+
     this.http = new HttpApi(this, 'Http', { config, routes, functionOfGroup: (g) => groupFunctions.get(g)! });
     this.workflows = new Workflows(this, 'Workflows', { config, workflows, taskFunctions });
     new Alarms(this, 'Alarms', {
       config,
-      functions: new Map(this.functions.map((f) => [`${f.kind === 'task' ? 'task' : 'api'}-${f.name}`, f.construct.fn])),
+      functions: new Map(this.functions.map((f) => [f.kind === 'scheduler' ? 'scheduler' : `${f.kind === 'task' ? 'task' : 'api'}-${f.name}`, f.construct.fn])),
       machines: this.workflows.machines,
       api: this.http.api,
     });

@@ -32,11 +32,15 @@ export const ACCEPTED_WILDCARDS: readonly { finding: RegExp; reason: string }[] 
     reason: 'grantInvoke also covers versions and aliases of the task function the state machine calls; no other function.',
   },
   {
-    finding: /^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:[\w-]+:\*$/,
+    finding: /^Resource::<SchedulerFunction\w+\.Arn>:\*$/,
+    reason: 'grantInvoke lets EventBridge Scheduler invoke the scheduler function (and its versions/aliases); no other function.',
+  },
+  {
+    finding: /^Resource::arn:(<AWS::Partition>|aws):states:(<AWS::Region>|[a-z0-9-]+):<AWS::AccountId>:execution:[\w-]+:\*$/,
     reason: 'Executions of one declared workflow: names are run ids chosen at run time (describe/stop/history).',
   },
   {
-    finding: /^Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule\/(<MaintenanceWindows\w+>|upgrade-cp-[a-z0-9-]+-maintenance-windows)\/\*$/,
+    finding: /^Resource::arn:<AWS::Partition>:scheduler:(<AWS::Region>|[a-z0-9-]+):<AWS::AccountId>:schedule\/(<MaintenanceWindows\w+>|upgrade-cp-[a-z0-9-]+-maintenance-windows)\/\*$/,
     reason: 'Schedules of the maintenance-window group only; one schedule per window, named at run time.',
   },
   {

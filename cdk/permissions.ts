@@ -52,6 +52,17 @@ export const ROUTE_GROUP_PERMISSIONS: Readonly<Record<string, Permissions>> = {
   },
 };
 
+/**
+ * The scheduler function (functions/scheduler/lambda-handler.ts): EventBridge Scheduler invokes it at a
+ * window's start and every few minutes to catch up; it checks the schedule record, starts the window's
+ * execution and advances campaigns.
+ */
+export const SCHEDULER_PERMISSIONS: Permissions = {
+  tables: { appliances: 'read', sessions: 'read', runs: 'readwrite' },
+  workflows: 'all',
+  scheduler: true,
+};
+
 /** One entry per task of functions/tasks/index.ts; same rule as route groups. */
 export const TASK_PERMISSIONS: Readonly<Record<string, Permissions>> = {
   /** Reads the appliance and its idempotency index, writes the backup record and the backup object. */
@@ -62,7 +73,8 @@ export const TASK_PERMISSIONS: Readonly<Record<string, Permissions>> = {
 };
 
 /** The declaration for `name`, or a clear error naming the file to edit. */
-export function permissionsFor(kind: 'route group' | 'task', name: string): Permissions {
+export function permissionsFor(kind: 'route group' | 'task' | 'scheduler', name: string): Permissions {
+  if (kind === 'scheduler') return SCHEDULER_PERMISSIONS;
   const table = kind === 'task' ? TASK_PERMISSIONS : ROUTE_GROUP_PERMISSIONS;
   const declared = Object.hasOwn(table, name) ? table[name] : undefined;
   if (!declared) {

@@ -9,6 +9,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const STATEMACHINES_DIR = join(REPO_ROOT, 'statemachines');
 export const API_ENTRY = join(REPO_ROOT, 'functions/api/lambda-handler.ts');
 export const TASK_ENTRY = join(REPO_ROOT, 'functions/tasks/lambda-handler.ts');
+export const SCHEDULER_ENTRY = join(REPO_ROOT, 'functions/scheduler/lambda-handler.ts');
 
 /** One workflow: its ASL file as written, and the tasks it references. */
 export interface WorkflowSource {

@@ -19,6 +19,8 @@ export interface ControlPlaneFunctionProps {
   timeout: Duration;
   memorySize?: number;
   config: StageConfig;
+  /** Folders (relative to the repo root) copied next to the bundle, e.g. the console's static assets. */
+  copyIntoBundle?: { from: string; to: string }[];
 }
 
 /**
@@ -78,6 +80,16 @@ export class ControlPlaneFunction extends Construct {
         // The Lambda Node.js runtime ships SDK v3; bundling it would triple every bundle (see docs/cdk.md).
         externalModules: config.bundleAwsSdk ? [] : ['@aws-sdk/*', '@smithy/*'],
         forceDockerBundling: false,
+        ...(props.copyIntoBundle?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  props.copyIntoBundle!.map(({ from, to }) => `mkdir -p "${outputDir}/${to}" && cp -R "${inputDir}/${from}/." "${outputDir}/${to}/"`),
+              },
+            }
+          : {}),
       },
     });
     this.logGroup.grantWrite(this.role);

@@ -1,5 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -7,7 +8,8 @@ import type { StageConfig } from '../stage.js';
 
 /**
  * EventBridge Scheduler group for maintenance windows and the role its schedules run as: the control API
- * creates one-time schedules in this group that start a window's workflow execution.
+ * creates one-time schedules in this group that invoke the scheduler function at a window's start, and a
+ * rate schedule invokes it every 5 minutes to catch up (a window missed past its end is recorded missed).
  */
 export class MaintenanceWindows extends Construct {
   readonly group: scheduler.ScheduleGroup;
@@ -25,6 +27,17 @@ export class MaintenanceWindows extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     });
-    for (const machine of props.workflows.values()) machine.grantStartExecution(this.executionRole);
+  }
+
+  /** Points schedules at the scheduler function: the role may invoke it, and the catch-up schedule runs it. */
+  useTarget(fn: lambda.IFunction): void {
+    fn.grantInvoke(this.executionRole);
+    new scheduler.CfnSchedule(this, 'CatchUp', {
+      groupName: this.group.scheduleGroupName,
+      description: 'Fire due maintenance windows, record missed ones, advance campaigns',
+      scheduleExpression: 'rate(5 minutes)',
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: { arn: fn.functionArn, roleArn: this.executionRole.roleArn, input: '{}' },
+    });
   }
 }

@@ -50,15 +50,6 @@ export class EventBridgeWindowScheduler implements RemoteScheduler {
   }
 }
 
-let cached: RemoteScheduler | null | undefined;
-/**
- * The cloud scheduler when `SCHEDULER_TARGET_ARN` and `SCHEDULER_ROLE_ARN` are set (the CDK stack sets
- * them); undefined locally, where the runtime's scheduler loop fires the DynamoDB records.
- */
-export function remoteSchedulerFromEnvironment(env: Record<string, string | undefined> = process.env): RemoteScheduler | undefined {
-  if (cached !== undefined) return cached ?? undefined;
-  const targetArn = env.SCHEDULER_TARGET_ARN?.trim();
-  const roleArn = env.SCHEDULER_ROLE_ARN?.trim();
-  cached = targetArn && roleArn ? new EventBridgeWindowScheduler(new SchedulerClient({ region: env.AWS_REGION }), { targetArn, roleArn, groupName: env.SCHEDULER_GROUP?.trim() || undefined }) : null;
-  return cached ?? undefined;
-}
+/** The EventBridge scheduler for one region (wired by services.ts when the SCHEDULER_* variables are set). */
+export const eventBridgeWindowScheduler = (region: string, options: EventBridgeSchedulerOptions): RemoteScheduler =>
+  new EventBridgeWindowScheduler(new SchedulerClient({ region }), options);

@@ -1,3 +1,4 @@
+import type { RemoteScheduler } from '../app/scheduler.js';
 import type { DnsPublisher } from '../core/failover.js';
 import type { BlobStore, Clock, RecordStore, WorkflowEngine } from '../core/ports.js';
 import type { AwsClients } from './clients.js';
@@ -13,6 +14,11 @@ export interface Services {
   clock: Clock;
   /** Mirrors primary-hostname records to Route 53 when `ROUTE53_HOSTED_ZONE_ID` is set. */
   dns?: DnsPublisher;
+  /**
+   * EventBridge Scheduler for maintenance windows when `SCHEDULER_TARGET_ARN` and `SCHEDULER_ROLE_ARN`
+   * are set (the CDK stack sets them); locally absent: the runtime's scheduler loop fires the records.
+   */
+  windowScheduler?: RemoteScheduler;
   /** SDK clients, for health checks and emulator bootstrap only; created on first call. */
   awsClients(): Promise<AwsClients>;
   /** Releases SDK clients (sockets) if they were created. */
@@ -58,6 +64,12 @@ export function buildServices(config: Config = loadConfig(), clock: Clock = syst
   const dns = zone
     ? lazyPort<DnsPublisher>(async () => (await import('./route53-dns.js')).route53Publisher(config.region, zone), { name: 'route53' } as Partial<DnsPublisher>)
     : undefined;
+  const targetArn = env.SCHEDULER_TARGET_ARN?.trim();
+  const roleArn = env.SCHEDULER_ROLE_ARN?.trim();
+  const windowScheduler =
+    targetArn && roleArn
+      ? lazyPort<RemoteScheduler>(async () => (await import('./eventbridge-scheduler.js')).eventBridgeWindowScheduler(config.region, { targetArn, roleArn, groupName: env.SCHEDULER_GROUP?.trim() || undefined }), {})
+      : undefined;
   return {
     config,
     clock,
@@ -65,6 +77,7 @@ export function buildServices(config: Config = loadConfig(), clock: Clock = syst
     blobs,
     workflows,
     dns,
+    windowScheduler,
     awsClients,
     destroy: () => created?.destroy(),
   };

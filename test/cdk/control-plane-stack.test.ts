@@ -273,10 +273,21 @@ describe('maintenance windows (EventBridge Scheduler)', () => {
     });
   });
 
-  it('lets the execution role start the workflows and nothing else', () => {
+  it('lets the execution role invoke the scheduler function and nothing else', () => {
     const grants = grantsOfRole(template, logicalId(stack.windows.executionRole));
-    expect(new Set(grants.map((g) => g.action))).toEqual(new Set(['states:StartExecution']));
-    expect(grants.map((g) => /stateMachine:([\w-]+)/.exec(g.resource)?.[1]).sort()).toEqual(workflows.map((w) => `${prefix}-${w.name}`).sort());
+    expect(new Set(grants.map((g) => g.action))).toEqual(new Set(['lambda:InvokeFunction']));
+    const scheduler = stack.functions.find((f) => f.kind === 'scheduler')!;
+    for (const g of grants) expect(g.resource).toContain(logicalId(scheduler.construct.fn));
+  });
+
+  it('points one-time window schedules and the catch-up schedule at the scheduler function', () => {
+    const schedule = resourcesOfType(template, 'AWS::Scheduler::Schedule').map(([, r]) => r.Properties!);
+    expect(schedule).toHaveLength(1);
+    expect(schedule[0]).toMatchObject({ ScheduleExpression: 'rate(5 minutes)' });
+    const control = stack.functions.find((f) => f.kind === 'route group' && f.name === 'control')!;
+    const env = (template.toJSON().Resources[logicalId(control.construct.fn)].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['SCHEDULER_TARGET_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULER_GROUP']));
+    expect(JSON.stringify(env.SCHEDULER_TARGET_ARN)).toContain(`${prefix}-scheduler`);
   });
 });
 

@@ -1,4 +1,3 @@
-import { remoteSchedulerFromEnvironment } from '../../adapters/eventbridge-scheduler.js';
 import { isDomainError, preconditionFailed, validationError } from '../../core/errors.js';
 import type { WindowIndex } from '../../core/run.js';
 import { formatInZone, resolveWindow } from '../../core/schedule.js';
@@ -78,7 +77,7 @@ export const runRoutes = [
         },
         operator.operatorId,
       );
-      const schedules = body.schedule ? await scheduleRunWindows(ctx, run, operator.operatorId, remoteSchedulerFromEnvironment()) : [];
+      const schedules = body.schedule ? await scheduleRunWindows(ctx, run, operator.operatorId, ctx.windowScheduler) : [];
       return { status: 201, body: { run, schedules, plan } };
     },
   }),
@@ -101,7 +100,7 @@ export const runRoutes = [
     handle: async ({ ctx, operator, params }) => {
       const index = params.window as WindowIndex;
       const run = await audited(ctx, params.runId, `window${index}.start`, operator.operatorId, () => startRunWindow(ctx, params.runId, index, operator.operatorId));
-      await supersedeSchedule(ctx, params.runId, index, operator.operatorId, remoteSchedulerFromEnvironment());
+      await supersedeSchedule(ctx, params.runId, index, operator.operatorId, ctx.windowScheduler);
       return { status: 202, body: { run } };
     },
   }),
@@ -143,7 +142,7 @@ export const runRoutes = [
     response: { status: 200, schema: S.RunOnly },
     handle: async ({ ctx, operator, params, body }) => {
       const run = await audited(ctx, params.runId, 'run.cancel', operator.operatorId, () => cancelRun(ctx, params.runId, operator.operatorId, body.reason));
-      await cancelRunSchedules(ctx, run, remoteSchedulerFromEnvironment());
+      await cancelRunSchedules(ctx, run, ctx.windowScheduler);
       return { status: 200, body: { run } };
     },
   }),
