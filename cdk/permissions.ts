@@ -64,12 +64,33 @@ export const SCHEDULER_PERMISSIONS: Permissions = {
 };
 
 /** One entry per task of functions/tasks/index.ts; same rule as route groups. */
+/** Upgrade workflow steps touch appliances, sessions, runs, backups and session exports (functions/app/upgrade-steps.ts). */
+const UPGRADE_STEP: Permissions = {
+  tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'readwrite' },
+  buckets: { packages: 'read', backups: 'readwrite', exports: 'readwrite' },
+};
+/** Steps that may move the primary hostname (role swap, or keeping a healthy side serving after a failure). */
+const UPGRADE_STEP_WITH_DNS: Permissions = { ...UPGRADE_STEP, route53: true };
+
 export const TASK_PERMISSIONS: Readonly<Record<string, Permissions>> = {
   /** Reads the appliance and its idempotency index, writes the backup record and the backup object. */
   createBackup: {
     tables: { appliances: 'readwrite' },
     buckets: { backups: 'write' },
   },
+  loadRun: { tables: { runs: 'read' } },
+  preflight: UPGRADE_STEP,
+  syncBeforeBreak: UPGRADE_STEP,
+  breakFailover: UPGRADE_STEP,
+  beginInstall: UPGRADE_STEP,
+  pollInstall: { tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'read' } },
+  verifyUpgraded: UPGRADE_STEP,
+  moveProductionToBackup: UPGRADE_STEP_WITH_DNS,
+  reestablishFailover: UPGRADE_STEP,
+  resyncPair: UPGRADE_STEP,
+  staffConsoleReport: UPGRADE_STEP,
+  completeWindow: UPGRADE_STEP,
+  failWindow: UPGRADE_STEP_WITH_DNS,
 };
 
 /** The declaration for `name`, or a clear error naming the file to edit. */

@@ -96,10 +96,11 @@ export async function startInstall(
       const install = planInstall(
         current,
         pkg.manifest,
-        { installId, requestKey: options.requestKey, force: options.force, requireBrokenFailover: options.requireBrokenFailover, requireBackupWithinHours: options.requireBackupWithinHours, simulateFailure: options.simulateFailure },
+        { installId, requestKey: options.requestKey, force: options.force, requireBrokenFailover: options.requireBrokenFailover, requireBackupWithinHours: options.requireBackupWithinHours, simulateFailure: options.simulateFailure ?? current.failNextInstall },
         { now: now(), msPerModelledMinute: ctx.config.msPerModelledMinute, latestBackupAt },
       );
-      return startedInstalling(current, install);
+      // The emulator's fault hook is consumed by the install it fails.
+      return { ...startedInstalling(current, install), failNextInstall: undefined };
     });
   } catch (e) {
     if (!(e instanceof Replay)) throw e;

@@ -72,18 +72,31 @@ export async function createUpgradeRun(ctx: AppContext, input: NewRun, actor: st
  * are idempotent per run.
  */
 export async function startRunWindow(ctx: AppContext, runId: string, index: WindowIndex, actor: string): Promise<Run> {
+  // A window marked running whose execution died (process stopped, execution failed without reporting)
+  // is resumed: a new attempt replays the finished steps and continues from the first unfinished one.
+  const before = await requireRun(ctx, runId);
+  const previous = before.windows[index - 1];
+  let resuming = false;
+  if (previous?.status === 'running' && previous.executionArn) {
+    // Only a confirmed-dead execution is resumed; if its state cannot be read, refuse rather than risk two.
+    const execution = await ctx.workflows.describe(previous.executionArn).catch(() => undefined);
+    resuming = execution !== undefined && execution.status !== 'RUNNING';
+  }
   let attempt = 0;
   const run = await updateRun(ctx, runId, (r) => {
     const window = r.windows[index - 1];
-    if (window?.status === 'running') throw preconditionFailed('WindowRunning', `window ${index} of run ${runId} is already running`);
+    if (window?.status === 'running' && !(resuming && window.executionArn === previous?.executionArn)) {
+      throw preconditionFailed('WindowRunning', `window ${index} of run ${runId} is already running`);
+    }
     if (r.cancelRequested) throw preconditionFailed('RunCancelled', `run ${runId} was cancelled`);
     const status = startWindow(r, index);
     attempt = (window?.executionArn ? Number(/-a(\d+)$/.exec(window.executionArn)?.[1] ?? 0) : 0) + 1;
-    return { ...r, status, windows: r.windows.map((w) => (w.index === index ? { ...w, status: 'running', startedAt: ctx.clock.now().toISOString(), endedAt: undefined, error: undefined } : w)) };
+    const startedAt = resuming && window?.startedAt ? window.startedAt : ctx.clock.now().toISOString();
+    return { ...r, status, windows: r.windows.map((w) => (w.index === index ? { ...w, status: 'running', startedAt, endedAt: undefined, error: undefined } : w)) };
   });
   try {
     const { executionArn } = await ctx.workflows.start(WORKFLOW_BY_OPTION[run.option], { runId, window: index }, `${runId}-w${index}-a${attempt}`);
-    await appendAudit(ctx, { runId, step: `window${index}.start`, actor, outcome: 'started', inputs: { index, attempt }, detail: executionArn });
+    await appendAudit(ctx, { runId, step: `window${index}.start`, actor, outcome: 'started', inputs: { index, attempt }, detail: `${resuming ? 'resumed: ' : ''}${executionArn}` });
     return await updateRun(ctx, runId, (r) => ({ ...r, windows: r.windows.map((w) => (w.index === index ? { ...w, executionArn } : w)) }));
   } catch (e) {
     await recordWindowOutcome(ctx, runId, index, { ok: false, error: `execution did not start: ${(e as Error).message}` }, actor);

@@ -83,6 +83,8 @@ export interface Appliance {
   integrationClients?: { name: string; target: string }[];
   createdAt: string;
   updatedAt: string;
+  /** Emulator fault hook (tests, drills): the next install on this appliance ends `failed`. */
+  failNextInstall?: boolean;
   /** Optimistic concurrency counter. */
   version: number;
 }

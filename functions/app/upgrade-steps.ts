@@ -1,0 +1,271 @@
+/**
+ * The steps of the upgrade workflows (statemachines/*.asl.json), one function per Task state. Each step
+ * checks for cancellation first, runs at most once to completion per (run, window, step, appliance) via
+ * `runStepOnce`, and writes an audit event; a retried or resumed execution replays finished steps.
+ */
+import type { Appliance } from '../core/appliance.js';
+import { DomainError, preconditionFailed } from '../core/errors.js';
+import { estimateInstallMinutes } from '../core/install.js';
+import type { Run, WindowIndex } from '../core/run.js';
+import { apiVersionFor } from '../core/versions.js';
+import { getAppliance, requireAppliance } from './appliance-store.js';
+import { createBackup, listBackups } from './backups.js';
+import type { AppContext } from './context.js';
+import { getPair } from './failover-pair-store.js';
+import { breakPair, establishPair, forceSync, pairStatus, reimportPreservedSessions } from './failover-pairs.js';
+import { checkForUpdates, installStatus, startInstall } from './install.js';
+import { requirePackage } from './packages.js';
+import { primaryHostnameOf, resolveHostname, switchPrimaryHostname } from './primary-hostname.js';
+import { appendAudit, getStep, requireRun, runStepOnce } from './run-store.js';
+import { exportSessionsAtRisk } from './session-preservation.js';
+import { getSession, iterateSessions } from './session-store.js';
+import { sessionsAbove } from './failover-sync.js';
+import { consolesReport } from './staff-consoles.js';
+
+export interface StepInput {
+  runId: string;
+  window: WindowIndex;
+  step: string;
+  applianceId?: string;
+}
+
+/** Backups older than this are refreshed by preflight. */
+export const MAX_BACKUP_AGE_HOURS = 24;
+
+const stepKey = (input: StepInput) => `w${input.window}#${input.step}${input.applianceId ? `#${input.applianceId}` : ''}`;
+
+/** Runs `work` as an audited, idempotent, cancellable step. */
+export async function workflowStep<T>(ctx: AppContext, input: StepInput, work: (run: Run) => Promise<T>): Promise<T> {
+  const run = await requireRun(ctx, input.runId);
+  if (run.cancelRequested) {
+    throw preconditionFailed('RunCancelled', `run ${run.runId} was cancelled by ${run.cancelRequested.by}: ${run.cancelRequested.reason}`);
+  }
+  const audit = { runId: input.runId, step: stepKey(input), actor: 'workflow', inputs: input };
+  try {
+    const { output, replayed } = await runStepOnce(ctx, input.runId, stepKey(input), () => work(run));
+    await appendAudit(ctx, { ...audit, outcome: replayed ? 'skipped' : 'succeeded', detail: replayed ? 'already done by an earlier attempt' : summarize(output) });
+    return output;
+  } catch (e) {
+    await appendAudit(ctx, { ...audit, outcome: 'failed', detail: `${(e as Error).name}: ${(e as Error).message}` });
+    throw e;
+  }
+}
+
+const summarize = (output: unknown) => (output === undefined ? undefined : JSON.stringify(output).slice(0, 500));
+
+/** The appliances a window installs, in order. */
+export function installTargets(run: Run, window: WindowIndex): string[] {
+  if (run.option === 'single') return [run.primaryId];
+  const [a, b] = [run.primaryId, run.backupId!];
+  if (run.option === 'option1') return window === 1 ? [a] : [b];
+  return window === 1 ? [b] : [a];
+}
+
+/** Which appliance serves production (the primary hostname's target) after window `window` of the run. */
+export function servingAfter(run: Run, window: WindowIndex): string {
+  return run.option === 'option2' ? run.backupId! : run.primaryId;
+}
+
+/** Facts the rest of the execution needs, in the execution's state. */
+export async function loadRun(ctx: AppContext, input: StepInput) {
+  const run = await requireRun(ctx, input.runId);
+  const window = run.windows[input.window - 1];
+  if (!window) throw preconditionFailed('NoSuchWindow', `run ${run.runId} has no window ${input.window}`);
+  if (window.status !== 'running') throw preconditionFailed('WindowNotRunning', `window ${input.window} of run ${run.runId} is ${window.status}; start it through the control API`);
+  return { option: run.option, primaryId: run.primaryId, backupId: run.backupId ?? null, targets: installTargets(run, input.window), targetVersion: run.targetVersion };
+}
+
+/** Every window: fresh backups, package present with its digest, prerequisites, roles and sync state as planned. */
+export function preflight(ctx: AppContext, input: StepInput) {
+  return workflowStep(ctx, input, async (run) => {
+    const members = [run.primaryId, ...(run.backupId ? [run.backupId] : [])];
+    const appliances = await Promise.all(members.map((id) => requireAppliance(ctx, id)));
+    const pkg = await requirePackage(ctx, run.packageId);
+    const object = await ctx.blobs.packages.head(pkg.objectKey);
+    if (!object) throw preconditionFailed('PackageMissing', `package ${pkg.packageId} has no stored file (${pkg.objectKey})`);
+    if (object.size !== pkg.size) throw preconditionFailed('PackageDigestMismatch', `package ${pkg.packageId}: stored size ${object.size} does not match its manifest (${pkg.size})`);
+    if (pkg.version !== run.targetVersion) throw preconditionFailed('PackageVersionMismatch', `package ${pkg.packageId} installs ${pkg.version}, the run targets ${run.targetVersion}`);
+
+    for (const id of installTargets(run, input.window)) {
+      const appliance = appliances.find((a) => a.applianceId === id)!;
+      if (appliance.productVersion === run.targetVersion) continue; // a resumed run already installed it
+      const update = (await checkForUpdates(ctx, id)).updates.find((u) => u.packageId === pkg.packageId);
+      if (!update || update.status !== 'installable') {
+        const reasons = update?.reasons?.map((r) => r.message) ?? [`${pkg.name} is not offered to ${id} (${appliance.productVersion})`];
+        throw preconditionFailed('PrerequisitesNotMet', reasons.join('; '), { applianceId: id, reasons });
+      }
+    }
+
+    const backups: Record<string, string> = {};
+    for (const a of appliances) {
+      const newest = (await listBackups(ctx, a.applianceId))[0];
+      const ageHours = newest ? (ctx.clock.now().getTime() - Date.parse(newest.createdAt)) / 3_600_000 : Infinity;
+      backups[a.applianceId] = ageHours <= MAX_BACKUP_AGE_HOURS ? newest!.backupId : (await createBackup(ctx, a.applianceId, `${run.runId}:w${input.window}:backup:${a.applianceId}`)).backupId;
+    }
+
+    if (run.option !== 'single') await assertPairAsPlanned(ctx, run, input.window, appliances);
+    const sessionsOnPrimary = run.option === 'single' ? undefined : (await pairStatus(ctx, run.primaryId, { byAppliance: true })).members;
+    return { backups, package: { packageId: pkg.packageId, sha256: pkg.sha256 }, members: sessionsOnPrimary?.map((m) => ({ applianceId: m.applianceId, role: m.role, productVersion: m.productVersion })) };
+  });
+}
+
+async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowIndex, appliances: Appliance[]) {
+  const [a, b] = appliances as [Appliance, Appliance];
+  const pairId = a.failover.pairId;
+  if (!pairId || pairId !== b.failover.pairId) throw preconditionFailed('NotAPair', `${a.applianceId} and ${b.applianceId} are not one failover pair`);
+  const pair = await getPair(ctx, pairId);
+  if (!pair) throw preconditionFailed('NotAPair', `failover pair ${pairId} does not exist`);
+  if (window === 1) {
+    const broke = await getStep(ctx, run.runId, 'w1#break-pair');
+    if (broke?.status === 'succeeded') return; // resumed after the break: roles were checked then
+    if (pair.status !== 'established') throw preconditionFailed('PairNotEstablished', `pair ${pairId} is ${pair.status}; window 1 starts from an established pair`);
+    if (pair.primaryId !== run.primaryId || pair.backupId !== run.backupId) {
+      throw preconditionFailed('RolesNotAsPlanned', `pair ${pairId} has primary ${pair.primaryId} and backup ${pair.backupId}; the run expects ${run.primaryId} primary and ${run.backupId} backup`);
+    }
+    return;
+  }
+  const upgraded = installTargets(run, 1)[0]!;
+  const upgradedAppliance = appliances.find((x) => x.applianceId === upgraded)!;
+  if (upgradedAppliance.productVersion !== run.targetVersion) {
+    throw preconditionFailed('Window1Incomplete', `${upgraded} runs ${upgradedAppliance.productVersion}, not ${run.targetVersion}`);
+  }
+  const established = await getStep(ctx, run.runId, 'w2#establish-pair');
+  if (pair.status === 'established' && established?.status !== 'succeeded') {
+    throw preconditionFailed('PairNotBroken', `pair ${pairId} was re-established outside this run; window 2 expects it broken`);
+  }
+  const hostname = await primaryHostnameOf(ctx, pair);
+  const serving = hostname ? await resolveHostname(ctx, hostname) : undefined;
+  if (hostname && serving !== servingAfter(run, 1)) {
+    throw preconditionFailed('DnsNotAsPlanned', `${hostname} points to ${serving}; the run expects ${servingAfter(run, 1)} to serve production`);
+  }
+}
+
+/**
+ * Window 1 of a failover run: the backup pulls everything from the primary, then every completed session
+ * above the backup's watermark must be on the backup, completed. Sessions still active cannot be final
+ * anywhere yet; they are counted, and the pre-10.6 export before re-establishing covers them.
+ */
+export function syncBeforeBreak(ctx: AppContext, input: StepInput) {
+  return workflowStep(ctx, input, async (run) => {
+    const backupId = run.backupId!;
+    const sync = await forceSync(ctx, backupId);
+    const watermark = sync.pair.watermarks[backupId];
+    const above = watermark ? await sessionsAbove(ctx, run.primaryId, watermark) : [];
+    let missing = 0;
+    for (const s of above) {
+      if (s.status !== 'completed') continue;
+      if ((await getSession(ctx, backupId, s.lsid))?.status !== 'completed') missing++;
+    }
+    if (missing > 0) throw preconditionFailed('PairNotInSync', `the backup ${backupId} lacks ${missing} completed session(s) after the sync; not breaking the pair`, { missing });
+    let primaryCompleted = 0;
+    for await (const s of iterateSessions(ctx, run.primaryId)) if (s.status === 'completed') primaryCompleted++;
+    return { pairId: sync.pair.pairId, primaryCompleted, activeOnPrimary: above.filter((s) => s.status === 'active').length, transferred: sync.transferred };
+  });
+}
+
+export function breakFailover(ctx: AppContext, input: StepInput) {
+  return workflowStep(ctx, input, async (run) => {
+    const { pair, changed } = await breakPair(ctx, run.primaryId);
+    return { pairId: pair.pairId, changed };
+  });
+}
+
+/** Starts the install unless the window cannot fit it (window deadline guard); keyed so it never runs twice. */
+export function beginInstall(ctx: AppContext, input: StepInput) {
+  return workflowStep(ctx, input, async (run) => {
+    const applianceId = input.applianceId!;
+    const appliance = await requireAppliance(ctx, applianceId);
+    if (appliance.productVersion === run.targetVersion && !appliance.install) return { applianceId, alreadyAt: run.targetVersion };
+    const window = run.windows[input.window - 1]!;
+    const elapsed = (ctx.clock.now().getTime() - Date.parse(window.startedAt ?? window.start)) / ctx.config.msPerModelledMinute;
+    const left = window.durationMinutes - elapsed;
+    const estimate = estimateInstallMinutes(appliance);
+    if (!appliance.install && estimate > left) {
+      throw preconditionFailed('WindowTooShort', `installing ${applianceId} takes about ${estimate} min but only ${Math.max(0, Math.floor(left))} min are left in window ${input.window}; stopping before the install`, { estimateMinutes: estimate, minutesLeft: Math.max(0, Math.floor(left)) });
+    }
+    const { install, replayed } = await startInstall(ctx, applianceId, run.packageId, {
+      requestKey: `${run.runId}:w${input.window}:install:${applianceId}`,
+      requireBrokenFailover: run.option !== 'single',
+    });
+    return { applianceId, installId: install.installId, replayed, estimateMinutes: estimate };
+  });
+}
+
+/** Poll: `installing` (keep waiting), `online` or `failed`. A read, so neither recorded as a step nor audited. */
+export async function pollInstall(ctx: AppContext, input: StepInput): Promise<{ state: 'installing' | 'online' | 'failed'; detail?: string }> {
+  const run = await requireRun(ctx, input.runId);
+  const status = await installStatus(ctx, input.applianceId!);
+  if (status.state === 'failed') return { state: 'failed', detail: status.lastInstallError ?? 'install failed' };
+  if (status.state === 'online' && status.productVersion === run.targetVersion) return { state: 'online' };
+  if (status.state === 'online') return { state: 'failed', detail: `${input.applianceId} came back online at ${status.productVersion}, not ${run.targetVersion}` };
+  return { state: 'installing' };
+}
+
+/** get_api_info and check_health as an integration would see them. */
+export function verifyUpgraded(ctx: AppContext, input: StepInput) {
+  return workflowStep(ctx, input, async (run) => {
+    const appliance = await requireAppliance(ctx, input.applianceId!);
+    if (appliance.state !== 'online') throw preconditionFailed('ApplianceNotHealthy', `${appliance.applianceId} is ${appliance.state}`);
+    if (appliance.productVersion !== run.targetVersion) throw preconditionFailed('VersionMismatch', `${appliance.applianceId} reports ${appliance.productVersion}, expected ${run.targetVersion}`);
+    return { applianceId: appliance.applianceId, productVersion: appliance.productVersion, apiVersion: apiVersionFor(appliance.productVersion), failoverRole: appliance.failover.role };
+  });
+}
+
+/** Option 2, window 1: the primary hostname moves to the upgraded backup, which now serves production. */
+export function moveProductionToBackup(ctx: AppContext, input: StepInput) {
+  return workflowStep(ctx, input, async (run) => {
+    const { hostname } = await pairHostname(ctx, run);
+    const { record, changed } = await switchPrimaryHostname(ctx, hostname, run.backupId!, { publisher: ctx.dns });
+    return { hostname, target: record.applianceId, changed };
+  });
+}
+
+async function pairHostname(ctx: AppContext, run: Run) {
+  const primary = await requireAppliance(ctx, run.primaryId);
+  const pair = primary.failover.pairId ? await getPair(ctx, primary.failover.pairId) : undefined;
+  const hostname = (pair ? await primaryHostnameOf(ctx, pair) : undefined) ?? primary.license.primaryHostname;
+  return { hostname, pair };
+}
+
+/** Window 2: export sessions a pre-10.6 re-establish would overwrite, re-establish with the planned roles, re-import. */
+export function reestablishFailover(ctx: AppContext, input: StepInput) {
+  return workflowStep(ctx, input, async (run) => {
+    const primaryId = servingAfter(run, 2);
+    const backupId = primaryId === run.primaryId ? run.backupId! : run.primaryId;
+    const { pair } = await pairHostname(ctx, run);
+    if (!pair) throw preconditionFailed('NotAPair', `${run.primaryId} is no longer in a failover pair`);
+    const exported = await exportSessionsAtRisk(ctx, pair.pairId, { primaryId });
+    const established = await establishPair(ctx, { primaryId, backupId });
+    const reimported = exported.count > 0 ? await reimportPreservedSessions(ctx, pair.pairId) : undefined;
+    return { pairId: pair.pairId, primaryId, backupId, exported: exported.count, reimported: reimported?.reimported ?? 0, changed: established.changed };
+  });
+}
+
+export function resyncPair(ctx: AppContext, input: StepInput) {
+  return workflowStep(ctx, input, async (run) => {
+    const backupId = servingAfter(run, 2) === run.primaryId ? run.backupId! : run.primaryId;
+    const sync = await forceSync(ctx, backupId);
+    const status = await pairStatus(ctx, backupId, { byAppliance: true });
+    if (!status.inSync) throw preconditionFailed('PairNotInSync', `pair ${status.pairId} is not in sync after the resync`);
+    const versions = status.members.map((m) => m.productVersion);
+    if (versions.some((v) => v !== run.targetVersion)) throw preconditionFailed('VersionMismatch', `pair members run ${versions.join(' and ')}`);
+    if (status.primaryHostname && !status.primaryHostname.resolvesToPrimary) throw preconditionFailed('DnsNotAsPlanned', `${status.primaryHostname.hostname} does not resolve to the primary ${status.primaryId}`);
+    return { pairId: status.pairId, primaryId: status.primaryId, backupId: status.backupId, transferred: sync.transferred };
+  });
+}
+
+export function staffConsoleReport(ctx: AppContext, input: StepInput) {
+  return workflowStep(ctx, input, async (run) => {
+    const members = [run.primaryId, ...(run.backupId ? [run.backupId] : [])];
+    const reports = await Promise.all(members.map((id) => consolesReport(ctx, id)));
+    return { laggards: reports.reduce((n, r) => n + r.laggards, 0) };
+  });
+}
+
+/** A serving appliance for the failure handler: online, preferring the one DNS already points to. */
+export async function healthyServingCandidate(ctx: AppContext, run: Run): Promise<Appliance | undefined> {
+  const members = await Promise.all([run.primaryId, ...(run.backupId ? [run.backupId] : [])].map((id) => getAppliance(ctx, id)));
+  return members.find((a): a is Appliance => a?.state === 'online');
+}
+
+export const isDomain = (e: unknown): e is DomainError => e instanceof DomainError;

@@ -1,0 +1,162 @@
+/**
+ * How a window ends: success records the outcome (and, after window 1 of a failover run, the interim
+ * checks); failure first puts the system in a safe state, then records the failure with a clear reason.
+ */
+import { isDomainError } from '../core/errors.js';
+import type { InterimCheck, Run, WindowIndex } from '../core/run.js';
+import { siteAvailable } from '../core/appliance.js';
+import { getAppliance, requireAppliance } from './appliance-store.js';
+import type { AppContext } from './context.js';
+import { getPair } from './failover-pair-store.js';
+import { establishPair } from './failover-pairs.js';
+import { integrationReadiness, primaryHostnameOf, resolveHostname, switchPrimaryHostname } from './primary-hostname.js';
+import { appendAudit, getStep, requireRun, updateRun } from './run-store.js';
+import { recordWindowOutcome } from './runs.js';
+import { iterateSessions } from './session-store.js';
+import { exportSessionsAtRisk } from './session-preservation.js';
+import { installTargets, servingAfter } from './upgrade-steps.js';
+
+export async function completeWindow(ctx: AppContext, runId: string, window: WindowIndex) {
+  const run = await recordWindowOutcome(ctx, runId, window, { ok: true });
+  if (run.option !== 'single' && window === 1) await runInterimChecks(ctx, runId);
+  return { runId, window, status: (await requireRun(ctx, runId)).status };
+}
+
+/**
+ * Automated interim checks after window 1: the upgraded side is online at the target version, it is the
+ * one serving production, every session the primary held before the break is still readable there, and
+ * (option 2) IP-configured integrations can reach it. Stored on the run; window 2 also needs an approval.
+ */
+export async function runInterimChecks(ctx: AppContext, runId: string): Promise<InterimCheck[]> {
+  const run = await requireRun(ctx, runId);
+  const upgradedId = installTargets(run, 1)[0]!;
+  const upgraded = await requireAppliance(ctx, upgradedId);
+  const servingId = servingAfter(run, 1);
+  const serving = await requireAppliance(ctx, servingId);
+  const pair = serving.failover.pairId ? await getPair(ctx, serving.failover.pairId) : undefined;
+  const hostname = pair ? await primaryHostnameOf(ctx, pair) : undefined;
+  const resolvesTo = hostname ? await resolveHostname(ctx, hostname) : undefined;
+  const checks: InterimCheck[] = [
+    { name: 'upgraded-online', passed: upgraded.state === 'online', detail: `${upgradedId} is ${upgraded.state}` },
+    { name: 'version', passed: upgraded.productVersion === run.targetVersion, detail: `${upgradedId} runs ${upgraded.productVersion} (target ${run.targetVersion})` },
+    {
+      name: 'serving-production',
+      passed: siteAvailable(serving) && (!hostname || resolvesTo === servingId),
+      detail: hostname ? `${hostname} → ${resolvesTo ?? 'nothing'}; ${servingId} is ${serving.state}` : `${servingId} is ${serving.state}`,
+    },
+  ];
+  const baseline = (await getStep(ctx, runId, 'w1#sync-before-break'))?.output as { primaryCompleted?: number } | undefined;
+  let completed = 0;
+  for await (const s of iterateSessions(ctx, servingId)) if (s.status === 'completed') completed++;
+  const expected = baseline?.primaryCompleted;
+  checks.push({
+    name: 'session-records',
+    passed: expected === undefined || completed >= expected,
+    detail: expected === undefined ? `${completed} completed session(s) readable on ${servingId}` : `${completed} completed session(s) on ${servingId}, ${expected} before the break`,
+  });
+  if (run.option === 'option2' && pair) {
+    const readiness = await integrationReadiness(ctx, pair.pairId, { targetPrimaryId: servingId });
+    const blocked = readiness.integrations.filter((i) => !i.ready);
+    checks.push({ name: 'integrations', passed: readiness.ready, detail: blocked.length ? `configured by IP, will not follow the DNS change: ${blocked.map((i) => i.name).join(', ')}` : 'all integrations reach the serving appliance' });
+  }
+  const passed = checks.every((c) => c.passed);
+  await updateRun(ctx, runId, (r) => ({ ...r, interim: { ...r.interim, checks: { passed, results: checks, checkedAt: ctx.clock.now().toISOString() } } }));
+  await appendAudit(ctx, { runId, step: 'interim.checks', actor: 'workflow', outcome: passed ? 'succeeded' : 'failed', inputs: { runId }, detail: checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`).join('; ') || 'all passed' });
+  return checks;
+}
+
+export interface WindowFailure {
+  Error?: string;
+  Cause?: string;
+}
+
+/**
+ * Catch handler of every window. Before any install of this window started: abort and restore the pair
+ * as it was (roles, DNS). After an install started: keep a healthy appliance serving production and do
+ * not touch the failed one. Then the window is recorded failed (or cancelled) with the reason, and an
+ * alert event is written. Idempotent: each action checks the state it wants first.
+ */
+export async function failWindow(ctx: AppContext, runId: string, window: WindowIndex, failure: WindowFailure) {
+  const run = await requireRun(ctx, runId);
+  const reason = describeFailure(failure);
+  const actions: string[] = [];
+  const installStarted = await anyInstallStarted(ctx, run, window);
+  if (run.option !== 'single') {
+    try {
+      if (!installStarted) actions.push(...(await restorePair(ctx, run, window)));
+      else actions.push(...(await keepHealthySideServing(ctx, run)));
+    } catch (e) {
+      actions.push(`safe-state action failed: ${isDomainError(e) ? e.message : String(e)}`);
+    }
+  }
+  const cancelled = failure.Error === 'RunCancelled';
+  await recordWindowOutcome(ctx, runId, window, { ok: false, error: cancelled ? `cancelled: ${reason}` : reason });
+  await appendAudit(ctx, {
+    runId,
+    step: `window${window}.alert`,
+    actor: 'workflow',
+    outcome: 'failed',
+    inputs: failure,
+    detail: `${cancelled ? 'CANCELLED' : 'ALERT'}: window ${window} stopped: ${reason}. Safe state: ${actions.join('; ') || 'nothing to undo'}`,
+  });
+  return { runId, window, installStarted, actions, reason };
+}
+
+function describeFailure(failure: WindowFailure): string {
+  let cause = failure.Cause ?? '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string; message?: string };
+    cause = parsed.errorMessage ?? parsed.message ?? cause;
+  } catch {
+    // plain text cause
+  }
+  return `${failure.Error ?? 'Error'}: ${cause}`.slice(0, 1000);
+}
+
+async function anyInstallStarted(ctx: AppContext, run: Run, window: WindowIndex): Promise<boolean> {
+  for (const id of installTargets(run, window)) {
+    const step = await getStep(ctx, run.runId, `w${window}#begin-install#${id}`);
+    if (step) return true;
+    const appliance = await getAppliance(ctx, id);
+    if (appliance?.install?.requestKey === `${run.runId}:w${window}:install:${id}`) return true;
+  }
+  return false;
+}
+
+/** Nothing was installed in this window: undo the break (and the DNS move) so the pair is as it was. */
+async function restorePair(ctx: AppContext, run: Run, window: WindowIndex): Promise<string[]> {
+  const actions: string[] = [];
+  if (window !== 1) return actions; // window 2 starts from a broken pair by design; leave it for a retry
+  const broke = await getStep(ctx, run.runId, 'w1#break-pair');
+  if (!broke) return actions;
+  const primary = await requireAppliance(ctx, run.primaryId);
+  const pair = primary.failover.pairId ? await getPair(ctx, primary.failover.pairId) : undefined;
+  if (!pair) return actions;
+  const hostname = await primaryHostnameOf(ctx, pair);
+  if (hostname && (await resolveHostname(ctx, hostname)) !== run.primaryId) {
+    await switchPrimaryHostname(ctx, hostname, run.primaryId, { publisher: ctx.dns });
+    actions.push(`${hostname} moved back to ${run.primaryId}`);
+  }
+  if (pair.status === 'broken') {
+    const exported = await exportSessionsAtRisk(ctx, pair.pairId, { primaryId: run.primaryId });
+    await establishPair(ctx, { primaryId: run.primaryId, backupId: run.backupId! });
+    actions.push(`pair re-established with ${run.primaryId} primary${exported.count ? ` (${exported.count} session(s) exported first)` : ''}`);
+  }
+  return actions;
+}
+
+/** An install started: production must stay on an online appliance; the failed one is left for diagnosis. */
+async function keepHealthySideServing(ctx: AppContext, run: Run): Promise<string[]> {
+  const primary = await requireAppliance(ctx, run.primaryId);
+  const pair = primary.failover.pairId ? await getPair(ctx, primary.failover.pairId) : undefined;
+  const hostname = pair ? await primaryHostnameOf(ctx, pair) : undefined;
+  if (!pair || !hostname) return [];
+  const servingId = await resolveHostname(ctx, hostname);
+  const serving = servingId ? await getAppliance(ctx, servingId) : undefined;
+  if (serving && siteAvailable(serving) && serving.state === 'online') return [`${hostname} stays on healthy ${serving.applianceId}`];
+  const other = [run.primaryId, run.backupId!].find((id) => id !== servingId)!;
+  const candidate = await getAppliance(ctx, other);
+  if (candidate?.state !== 'online') return [`no healthy appliance to serve ${hostname}: both members are down`];
+  await switchPrimaryHostname(ctx, hostname, other, { publisher: ctx.dns });
+  return [`${hostname} moved to healthy ${other} (${servingId} is ${serving?.state ?? 'unknown'})`];
+}
