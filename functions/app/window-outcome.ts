@@ -10,6 +10,7 @@ import type { AppContext } from './context.js';
 import { getPair } from './failover-pair-store.js';
 import { establishPair } from './failover-pairs.js';
 import { integrationReadiness, primaryHostnameOf, resolveHostname, switchPrimaryHostname } from './primary-hostname.js';
+import { listInstallRecords } from './install-records.js';
 import { appendAudit, getStep, requireRun, updateRun } from './run-store.js';
 import { recordWindowOutcome } from './runs.js';
 import { iterateSessions } from './session-store.js';
@@ -113,12 +114,11 @@ function describeFailure(failure: WindowFailure): string {
   return `${failure.Error ?? 'Error'}: ${cause}`.slice(0, 1000);
 }
 
+/** Whether this window's install request reached an appliance (the install record is the proof). */
 async function anyInstallStarted(ctx: AppContext, run: Run, window: WindowIndex): Promise<boolean> {
   for (const id of installTargets(run, window)) {
-    const step = await getStep(ctx, run.runId, `w${window}#begin-install#${id}`);
-    if (step) return true;
-    const appliance = await getAppliance(ctx, id);
-    if (appliance?.install?.requestKey === `${run.runId}:w${window}:install:${id}`) return true;
+    const requestKey = `${run.runId}:w${window}:install:${id}`;
+    if ((await listInstallRecords(ctx, id)).some((r) => r.requestKey === requestKey)) return true;
   }
   return false;
 }

@@ -1,0 +1,170 @@
+/**
+ * Failure paths of the upgrade workflows: each ends in a documented safe state, recorded on the run with a
+ * clear reason and an alert in the audit trail, never installing twice and never losing a session.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
+import { getPair } from '../../functions/app/failover-pair-store.js';
+import { forceSync } from '../../functions/app/failover-pairs.js';
+import { listInstalls } from '../../functions/app/install.js';
+import { resolveHostname } from '../../functions/app/primary-hostname.js';
+import { listAudit, requireRun } from '../../functions/app/run-store.js';
+import { approveInterim, cancelRun, overrideInterim, startRunWindow } from '../../functions/app/runs.js';
+import { FaultInjector } from '../../functions/local/faults.js';
+import { eventually, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { auditSteps, identity, newRun, pairFixture, runWindow, sessionsOf, waitForExecution } from '../helpers/workflow-fixture.js';
+
+const faults = new FaultInjector();
+let rt: TestRuntime;
+const ctx = () => rt.services;
+beforeAll(async () => {
+  rt = await startTestRuntime({ faults });
+});
+afterAll(() => rt?.dispose());
+
+async function state(a: string, b: string, hostname: string) {
+  const [pa, pb] = [await requireAppliance(ctx(), a), await requireAppliance(ctx(), b)];
+  const pair = await getPair(ctx(), pa.failover.pairId!);
+  return {
+    versions: [pa.productVersion, pb.productVersion],
+    states: [pa.state, pb.state],
+    pair: { status: pair?.status, primaryId: pair?.primaryId },
+    dns: await resolveHostname(ctx(), hostname),
+  };
+}
+
+const completed = async (id: string) => new Set((await sessionsOf(ctx(), id)).filter((s) => s.status === 'completed').map(identity));
+
+describe('install failure', () => {
+  it('window 1 (option 1): A fails to install, production moves to the healthy B, run failed with the reason', async () => {
+    const { a, b, hostname } = await pairFixture(ctx(), 'f-w1');
+    const before = await completed(a);
+    await updateAppliance(ctx(), a, (x) => ({ ...x, failNextInstall: true }));
+    const run = await newRun(ctx(), 'option1', a, b);
+    const { execution, run: after } = await runWindow(ctx(), run.runId, 1);
+    expect(execution.status).toBe('FAILED');
+    expect(after.status).toBe('failed');
+    expect(after.statusReason).toMatch(/^InstallFailed/);
+    expect(await state(a, b, hostname)).toEqual({ versions: ['10.5.2', '10.5.2'], states: ['failed', 'online'], pair: { status: 'broken', primaryId: a }, dns: b });
+    const onB = await completed(b);
+    for (const id of before) expect(onB.has(id)).toBe(true);
+    const steps = await auditSteps(ctx(), run.runId);
+    expect(steps).toContain('window1.alert:failed');
+    expect(steps).not.toContain('window1.end:succeeded');
+  });
+
+  it('window 2 (option 2): A fails, B keeps serving production', async () => {
+    const { a, b, hostname } = await pairFixture(ctx(), 'f-w2');
+    const run = await newRun(ctx(), 'option2', a, b);
+    expect((await runWindow(ctx(), run.runId, 1)).run.status).toBe('interim');
+    await approveInterim(ctx(), run.runId, 'amy');
+    await updateAppliance(ctx(), a, (x) => ({ ...x, failNextInstall: true }));
+    const { run: after } = await runWindow(ctx(), run.runId, 2);
+    expect(after.status).toBe('failed');
+    expect(after.statusReason).toMatch(/^InstallFailed/);
+    expect(await state(a, b, hostname)).toMatchObject({ versions: ['10.5.2', '10.6.0'], states: ['failed', 'online'], dns: b });
+    expect((await listInstalls(ctx(), b)).length).toBe(1);
+  });
+});
+
+describe('guards before the install', () => {
+  it('pair not in sync: a failing sync stops window 1 before the break; the pair stays as it was', async () => {
+    const { a, b, hostname } = await pairFixture(ctx(), 'f-sync');
+    const run = await newRun(ctx(), 'option2', a, b);
+    // New history on A after the fixture's sync, and the sync's writes to B fail.
+    const appliance = await requireAppliance(ctx(), a);
+    const { generateSessions } = await import('../../functions/app/session-generator.js');
+    await generateSessions(ctx(), appliance, { count: 5, activeFraction: 0, seed: 99 });
+    faults.clear();
+    faults.add({ target: 'sessions.batchPut', kind: 'fail', errorName: 'SyncInterrupted', runId: undefined });
+    const { run: after } = await runWindow(ctx(), run.runId, 1);
+    faults.clear();
+    expect(after.status).toBe('failed');
+    expect(after.statusReason).toMatch(/^SyncInterrupted/);
+    // Never broken: the interrupted sync leaves the pair `syncing`, and the next sync finishes it.
+    expect(await state(a, b, hostname)).toEqual({ versions: ['10.5.2', '10.5.2'], states: ['online', 'online'], pair: { status: 'syncing', primaryId: a }, dns: a });
+    await forceSync(ctx(), b);
+    expect((await state(a, b, hostname)).pair.status).toBe('established');
+    expect(await listInstalls(ctx(), a)).toHaveLength(0);
+    expect(await listInstalls(ctx(), b)).toHaveLength(0);
+    expect(await auditSteps(ctx(), run.runId)).not.toContain('w1#break-pair:succeeded');
+  });
+
+  it('window too short: stops before the install and re-establishes the pair it broke', async () => {
+    const { a, b, hostname } = await pairFixture(ctx(), 'f-short', { storedDataGb: 200 });
+    const run = await newRun(ctx(), 'option2', a, b, 10);
+    const { run: after } = await runWindow(ctx(), run.runId, 1);
+    const alert = (await listAudit(ctx(), run.runId)).find((e) => e.step === 'window1.alert');
+    expect(alert?.detail).toMatch(/Safe state: pair re-established with f-short-a primary/);
+    expect(after.status).toBe('failed');
+    expect(after.statusReason).toMatch(/^WindowTooShort: installing f-short-b takes about \d+ min but only \d+ min are left/);
+    expect(await state(a, b, hostname)).toEqual({ versions: ['10.5.2', '10.5.2'], states: ['online', 'online'], pair: { status: 'established', primaryId: a }, dns: a });
+    expect(await listInstalls(ctx(), b)).toHaveLength(0);
+    const steps = await auditSteps(ctx(), run.runId);
+    expect(steps).toContain('w1#break-pair:succeeded');
+    expect(steps).toContain('window1.alert:failed');
+  });
+
+  it('approval missing: window 2 refuses to start until an approver signs off (or overrides with a reason)', async () => {
+    const { a, b } = await pairFixture(ctx(), 'f-appr');
+    const run = await newRun(ctx(), 'option2', a, b);
+    await runWindow(ctx(), run.runId, 1);
+    await expect(startRunWindow(ctx(), run.runId, 2, 'olivia')).rejects.toMatchObject({ code: 'InterimGateClosed' });
+    expect((await requireRun(ctx(), run.runId)).status).toBe('interim');
+    expect((await requireAppliance(ctx(), a)).productVersion).toBe('10.5.2');
+    await overrideInterim(ctx(), run.runId, 'boss', 'verified the upgraded side by hand');
+    expect((await runWindow(ctx(), run.runId, 2)).run.status).toBe('succeeded');
+  });
+});
+
+describe('cancellation', () => {
+  it('cancelled between steps: the window stops before the install and restores the pair', async () => {
+    const { a, b, hostname } = await pairFixture(ctx(), 'f-cancel');
+    const run = await newRun(ctx(), 'option2', a, b);
+    faults.clear();
+    faults.add({ target: 'task:breakFailover', kind: 'delay', delayMs: 400, runId: run.runId });
+    const started = await startRunWindow(ctx(), run.runId, 1, 'olivia');
+    await cancelRun(ctx(), run.runId, 'olivia', 'change freeze');
+    await waitForExecution(ctx(), started.windows[0]!.executionArn!);
+    faults.clear();
+    const after = await requireRun(ctx(), run.runId);
+    expect(after.status).toBe('cancelled');
+    expect(after.statusReason).toMatch(/RunCancelled/);
+    expect(await state(a, b, hostname)).toEqual({ versions: ['10.5.2', '10.5.2'], states: ['online', 'online'], pair: { status: 'established', primaryId: a }, dns: a });
+    expect(await listInstalls(ctx(), b)).toHaveLength(0);
+  });
+});
+
+describe('crash and resume', () => {
+  it('a window whose runtime died mid-way is resumed without repeating the install', async () => {
+    const crashFaults = new FaultInjector();
+    const first = await startTestRuntime({ faults: crashFaults });
+    const c1 = first.services;
+    const { a, b, hostname } = await pairFixture(c1, 'f-crash');
+    const run = await newRun(c1, 'option2', a, b);
+    // Hold the step after the install so the runtime can be killed between two steps of the window.
+    crashFaults.add({ target: 'task:moveProductionToBackup', kind: 'delay', delayMs: 300, runId: run.runId });
+    await startRunWindow(c1, run.runId, 1, 'olivia');
+    await eventually(async () => ((await auditSteps(c1, run.runId)).includes(`w1#verify#${b}:succeeded`) ? true : undefined));
+    await first.stop();
+
+    const second = await startTestRuntime({ dataDir: first.dataDir });
+    try {
+      const c2 = second.services;
+      const stuck = await requireRun(c2, run.runId);
+      expect(stuck.status).toBe('window1-running');
+      const resumed = await startRunWindow(c2, run.runId, 1, 'olivia');
+      expect(resumed.windows[0]!.executionArn).toMatch(/-w1-a2$/);
+      expect((await waitForExecution(c2, resumed.windows[0]!.executionArn!)).status).toBe('SUCCEEDED');
+      const after = await requireRun(c2, run.runId);
+      expect(after.status).toBe('interim');
+      expect((await listInstalls(c2, b)).length).toBe(1);
+      const steps = await auditSteps(c2, run.runId);
+      expect(steps).toContain(`w1#begin-install#${b}:skipped`);
+      expect(steps.filter((x) => x === `w1#begin-install#${b}:succeeded`)).toHaveLength(1);
+      expect(await resolveHostname(c2, hostname)).toBe(b);
+    } finally {
+      await second.dispose();
+    }
+  });
+});
