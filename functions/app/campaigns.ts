@@ -18,7 +18,7 @@ import { listBackups } from './backups.js';
 import type { AppContext } from './context.js';
 import { controlSettings } from './control-settings.js';
 import { pairsOf, requirePackage } from './fleet.js';
-import { defaultInstallEstimateMinutes } from './install-estimate.js';
+import { estimateInstallMinutes } from '../core/install.js';
 import { campaignKey } from './keys.js';
 import { reconcileRun } from './run-progress.js';
 import { appendAudit, requireRun } from './run-store.js';
@@ -164,7 +164,7 @@ export async function createCampaign(ctx: AppContext, input: NewCampaign, actor:
       primary: await facts(byId.get(t.primaryId)!),
       backup: t.backupId ? await facts(byId.get(t.backupId)!) : undefined,
       now,
-      estimateInstallMinutes: defaultInstallEstimateMinutes,
+      estimateInstallMinutes,
       settings,
     });
     const blockers = plan.risks.filter((r) => r.severity === 'blocker' && r.options.includes(t.option));

@@ -1,62 +1,46 @@
 /**
  * The operator's view of the fleet: appliances, failover pairs, the package catalog, and dry-run plans.
- * Pairs are derived from each appliance's `failover.pairId` until the failover area publishes pair records.
+ * Pairs are derived from each appliance's `failover` fields (kept in step with the pair records by the
+ * failover area); packages come from the appliance area's package registry.
  */
 import type { Appliance } from '../core/appliance.js';
 import { notFound, validationError } from '../core/errors.js';
 import { planUpgrade, type PackagePrerequisites, type PlanPackage, type UpgradePlan } from '../core/plan.js';
-import type { StoredItem } from '../core/ports.js';
-import { isVersionString } from '../core/versions.js';
+import { estimateInstallMinutes as installModel } from '../core/install.js';
 import { listBackups } from './backups.js';
+import { getPackage, listPackages as listStoredPackages, type PackageRecord } from './packages.js';
 import type { AppContext } from './context.js';
 import { controlSettings } from './control-settings.js';
 import { listAppliances, requireAppliance } from './appliance-store.js';
-import { defaultInstallEstimateMinutes } from './install-estimate.js';
-import { catalogPackageKey } from './keys.js';
 
 export interface CatalogPackage extends PlanPackage {
   kind: 'product' | 'base';
   releasedAt?: string;
-  /** SHA-256 of the package file in the packages bucket, when uploaded. */
+  /** SHA-256 of the package file in the packages bucket. */
   sha256?: string;
 }
 
-const CATALOG = 'PACKAGES';
-
-export async function putCatalogPackage(ctx: AppContext, pkg: CatalogPackage): Promise<void> {
-  if (!isVersionString(pkg.version)) throw validationError('InvalidVersion', `package ${pkg.packageId}: "${pkg.version}" is not a version`);
-  // `version` is the store's optimistic-concurrency attribute, so the package version is kept as packageVersion.
-  const { version, ...rest } = pkg;
-  await ctx.records.appliances.put({ ...catalogPackageKey(pkg.packageId), gsi1pk: CATALOG, gsi1sk: pkg.packageId, type: 'catalog-package', ...rest, packageVersion: version });
-}
-
-function packageFromItem(item: StoredItem): CatalogPackage {
+/** The control API's view of a stored package (the appliance area's package registry is the one source). */
+function toCatalogPackage(p: PackageRecord): CatalogPackage {
   return {
-    packageId: String(item.packageId),
-    name: String(item.name),
-    kind: item.kind === 'base' ? 'base' : 'product',
-    version: String(item.packageVersion),
-    prerequisites: (item.prerequisites ?? {}) as PackagePrerequisites,
-    releasedAt: item.releasedAt as string | undefined,
-    sha256: item.sha256 as string | undefined,
+    packageId: p.packageId,
+    name: p.name,
+    kind: p.kind,
+    version: p.version,
+    prerequisites: { minBaseVersion: p.manifest.requires.minBaseVersion, minProductVersion: p.manifest.requires.minProductVersion },
+    releasedAt: p.manifest.releasedAt,
+    sha256: p.sha256,
   };
 }
 
 export async function listPackages(ctx: AppContext): Promise<CatalogPackage[]> {
-  const out: CatalogPackage[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.appliances.query({ index: 'gsi1', pk: CATALOG, cursor });
-    out.push(...page.items.map(packageFromItem));
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  return (await listStoredPackages(ctx)).map(toCatalogPackage);
 }
 
 export async function requirePackage(ctx: AppContext, packageId: string): Promise<CatalogPackage> {
-  const item = await ctx.records.appliances.get(catalogPackageKey(packageId));
-  if (!item) throw notFound('PackageNotFound', `package ${packageId} is not in the catalog`, { packageId });
-  return packageFromItem(item);
+  const stored = await getPackage(ctx, packageId);
+  if (!stored) throw notFound('PackageNotFound', `package ${packageId} is not in the catalog`, { packageId });
+  return toCatalogPackage(stored);
 }
 
 export interface Pair {
@@ -143,7 +127,7 @@ async function factsOf(ctx: AppContext, appliance: Appliance) {
 export async function planFor(
   ctx: AppContext,
   spec: TargetSpec & { packageId: string; windowMinutes?: number[] },
-  estimateInstallMinutes: (a: Appliance) => number = defaultInstallEstimateMinutes,
+  estimateInstallMinutes: (a: Appliance) => number = installModel,
 ): Promise<{ plan: UpgradePlan; target: ResolvedTarget; package: CatalogPackage }> {
   const [target, pkg] = await Promise.all([resolveTarget(ctx, spec), requirePackage(ctx, spec.packageId)]);
   const [primary, backup] = await Promise.all([factsOf(ctx, target.primary), target.backup ? factsOf(ctx, target.backup) : undefined]);

@@ -24,8 +24,6 @@ export const INSTALL_SK_PREFIX = 'INSTALL#';
 /** Staff consoles registered on an appliance. */
 export const consoleKey = (applianceId: string, consoleId: string) => ({ pk: `APPLIANCE#${applianceId}`, sk: `CONSOLE#${consoleId}` });
 export const CONSOLE_SK_PREFIX = 'CONSOLE#';
-/** Control area: the package catalog as the control API reads it (replaceable by the appliance area's store). */
-export const catalogPackageKey = (packageId: string) => ({ pk: `PACKAGE#${packageId}`, sk: 'CATALOG' });
 /** Control area (runs table): operator tokens by SHA-256 of the token, idempotency records, window schedules, campaigns. */
 export const operatorTokenKey = (tokenSha256: string) => ({ pk: `OPERATOR-TOKEN#${tokenSha256}`, sk: 'TOKEN' });
 export const idempotencyKey = (scope: string, key: string) => ({ pk: `IDEMPOTENCY#${scope}#${key}`, sk: 'IDEMPOTENCY' });

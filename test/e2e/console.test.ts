@@ -1,7 +1,7 @@
 /**
  * End-to-end: the operator console in headless Chromium (playwright-core driving Debian's chromium).
  * Skipped, with a message, when no browser is installed: see docs/control.md for the one-time setup.
- * The upgrade state machines are stand-ins until the workflow area lands (test/helpers/stand-in-workflows.ts).
+ * The upgrade runs through the real state machines (statemachines/failover-option2.asl.json) on a real pair.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { getAppliance } from '../../functions/app/appliance-store.js';
 import { listRuns } from '../../functions/app/run-store.js';
+import { estimateInstallMinutes } from '../../functions/core/install.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
-import { issueTestTokens, seedFleet, TOKENS } from '../helpers/control.js';
-import { installStandInTask, registerStandInWorkflows } from '../helpers/stand-in-workflows.js';
+import { issueTestTokens, TOKENS } from '../helpers/control.js';
+import { pairFixture } from '../helpers/workflow-fixture.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((p): p is string => Boolean(p));
 // CHROMIUM_PATH=none forces the skip (to check the message on a machine that has a browser).
@@ -29,13 +30,16 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let profile: string;
+  let pairId: string;
+  let a: string;
+  let b: string;
 
   beforeAll(async () => {
-    installStandInTask();
-    runtime = await startTestRuntime({ env: { SCHEDULER_INTERVAL_MS: '0' } });
-    registerStandInWorkflows(runtime.stepFunctions);
+    // 10 ms per modelled minute: a 17-minute install takes 0.17 s, an 8-hour window almost 5 s.
+    runtime = await startTestRuntime({ env: { SCHEDULER_INTERVAL_MS: '0', TIME_SCALE_MS_PER_MINUTE: '10' } });
     await issueTestTokens(runtime.services);
-    await seedFleet(runtime.services, { pairs: ['pair-1'] });
+    ({ a, b } = await pairFixture(runtime.services, 'e2e'));
+    pairId = (await getAppliance(runtime.services, a))!.failover.pairId!;
     const { chromium } = await import('playwright-core');
     profile = await mkdtemp(join(tmpdir(), 'e2e-chromium-'));
     // A fresh profile (user data dir) per run; Playwright adds --headless itself.
@@ -62,18 +66,19 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     await signIn(TOKENS.carol);
 
     // Fleet overview → pair detail
-    await expect.poll(() => page.getByRole('table', { name: 'Appliances' }).textContent()).toContain('pair-1-a');
-    await page.getByRole('link', { name: 'Open pair-1' }).click();
-    await expect.poll(() => page.locator('#view-title').textContent()).toBe('Pair pair-1');
+    await expect.poll(() => page.getByRole('table', { name: 'Appliances' }).textContent()).toContain(a);
+    await page.getByRole('link', { name: `Open ${pairId}` }).click();
+    await expect.poll(() => page.locator('#view-title').textContent()).toBe(`Pair ${pairId}`);
 
-    // Plan (dry run): option 1 vs option 2
-    await page.getByLabel('Package').selectOption('bomgar-11.1.1');
+    // Plan (dry run): option 1 vs option 2, with 8-hour windows
+    await page.getByLabel('Package').selectOption('bomgar-10.6.0');
+    for (const i of [1, 2]) await page.getByLabel(`Window ${i} duration (minutes)`).fill('480');
     await page.getByLabel('Time zone').fill('Asia/Tokyo');
     await page.getByRole('button', { name: 'Plan upgrade' }).click();
     await expect.poll(() => page.locator('#recommendation').textContent()).toContain('option2');
     const option2 = page.getByRole('article', { name: /Option 2/ });
     expect(await option2.textContent()).toContain('Production downtime: 5 min');
-    expect(await page.getByRole('article', { name: /Option 1/ }).textContent()).toContain('Production downtime: 35 min');
+    expect(await page.getByRole('article', { name: /Option 1/ }).textContent()).toContain(`Production downtime: ${estimateInstallMinutes({ storedDataGb: 20 })} min`);
 
     // Create the run (option 2 is preselected as recommended), keep the windows manual for the test
     expect(await page.getByRole('radio', { name: /Option 2/ }).isChecked()).toBe(true);
@@ -113,10 +118,12 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     // Fleet shows both appliances on 11.1.1
     await page.getByRole('button', { name: 'Fleet' }).click();
     const rows = page.getByRole('table', { name: 'Appliances' }).getByRole('row');
-    await expect.poll(async () => (await rows.filter({ hasText: 'pair-1-a' }).textContent()) ?? '').toContain('11.1.1');
-    expect(await rows.filter({ hasText: 'pair-1-b' }).textContent()).toContain('11.1.1');
-    expect((await getAppliance(runtime.services, 'pair-1-a'))?.productVersion).toBe('11.1.1');
-    expect((await getAppliance(runtime.services, 'pair-1-b'))?.productVersion).toBe('11.1.1');
+    await expect.poll(async () => (await rows.filter({ hasText: a }).textContent()) ?? '').toContain('10.6.0');
+    expect(await rows.filter({ hasText: b }).textContent()).toContain('10.6.0');
+    expect((await getAppliance(runtime.services, a))?.productVersion).toBe('10.6.0');
+    expect((await getAppliance(runtime.services, b))?.productVersion).toBe('10.6.0');
+    // Option 2: B ends primary, A backup
+    expect((await getAppliance(runtime.services, b))?.failover).toMatchObject({ role: 'primary', pairStatus: 'established' });
     expect((await listRuns(runtime.services)).runs.find((r) => r.runId === runId)?.status).toBe('succeeded');
   }, 90_000);
 });

@@ -1,6 +1,7 @@
 import { createAppliance } from '../../functions/app/appliance-store.js';
 import type { AppContext } from '../../functions/app/context.js';
-import { putCatalogPackage, type CatalogPackage } from '../../functions/app/fleet.js';
+import { seedPackageCatalog } from '../../functions/app/appliance-seed.js';
+import type { CatalogPackage } from '../../functions/app/fleet.js';
 import { issueOperatorToken, type Role } from '../../functions/app/operator-tokens.js';
 import type { Appliance } from '../../functions/core/appliance.js';
 import { sampleAppliance } from './fixtures.js';
@@ -42,7 +43,7 @@ export function pairAppliances(pairId: string, now: string, overrides: Partial<A
 
 export async function seedFleet(ctx: AppContext, options: { pairs?: string[]; staging?: boolean } = {}): Promise<void> {
   const now = ctx.clock.now().toISOString();
-  for (const p of PACKAGES) await putCatalogPackage(ctx, p);
+  await seedPackageCatalog(ctx);
   for (const pairId of options.pairs ?? ['pair-1']) for (const a of pairAppliances(pairId, now)) await createAppliance(ctx, a);
   if (options.staging ?? true) await createAppliance(ctx, sampleAppliance('staging-1', { productVersion: '11.1.0', baseVersion: '3.2.6', staging: true, storedDataGb: 2 }));
 }

@@ -1,3 +1,4 @@
+import { estimateInstallMinutes } from '../../functions/core/install.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAppliance } from '../../functions/app/appliance-store.js';
 import { listAudit, listRuns, requireRun } from '../../functions/app/run-store.js';
@@ -124,7 +125,7 @@ describe('fleet, pairs and packages', () => {
     expect(detail.pair.appliances).toHaveLength(2);
     expect((await viewer.get('/v1/pairs/missing')).status).toBe(404);
     const { packages } = S.PackageList.parse(await (await viewer.get('/v1/packages')).json());
-    expect(packages.map((p) => p.packageId)).toEqual(['base-3.2.6', 'bomgar-11.1.1']);
+    expect(packages.map((p) => p.packageId)).toEqual(['base-3.2.6', 'bomgar-10.6.0', 'bomgar-11.1.1']);
   });
 });
 
@@ -135,7 +136,7 @@ describe('POST /v1/plans (dry run)', () => {
     expect(res.status).toBe(200);
     const plan = S.Plan.parse(await res.json());
     expect(plan.options.map((o) => o.option)).toEqual(['option1', 'option2']);
-    expect(plan.options[0]!.productionDowntimeMinutes).toBe(35); // 40 GB: 15 + 20
+    expect(plan.options[0]!.productionDowntimeMinutes).toBe(estimateInstallMinutes({ storedDataGb: 40 })); // A's whole install
     expect(plan.options[1]!.productionDowntimeMinutes).toBe(5);
     expect(plan.recommendation.option).toBe('option2');
     expect(plan.risks.map((r) => r.code)).toContain('StaleBackup'); // no backups taken yet

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isIpTarget, planUpgrade, type ApplianceFacts, type PlanInput } from '../../../functions/core/plan.js';
 import type { Appliance } from '../../../functions/core/appliance.js';
-import { defaultInstallEstimateMinutes } from '../../../functions/app/install-estimate.js';
+import { estimateInstallMinutes } from '../../../functions/core/install.js';
 import { sampleAppliance } from '../../helpers/fixtures.js';
 
 const NOW = '2026-11-01T12:00:00.000Z';
@@ -11,7 +11,7 @@ const inSync = { pairId: 'p1', pairStatus: 'established' as const, lastSyncAt: '
 const A = appliance('a', { productVersion: '11.1.0', baseVersion: '3.2.6', storedDataGb: 60, failover: { ...inSync, role: 'primary' } });
 const B = appliance('b', { productVersion: '11.1.0', baseVersion: '3.2.6', storedDataGb: 20, failover: { ...inSync, role: 'backup' } });
 const pkg = { packageId: 'bomgar-11.1.1', name: 'Bomgar-11.1.1', version: '11.1.1', prerequisites: { minBaseVersion: '3.2.6' } };
-const input = (over: Partial<PlanInput> = {}): PlanInput => ({ package: pkg, primary: facts(A), backup: facts(B), now: NOW, estimateInstallMinutes: defaultInstallEstimateMinutes, ...over });
+const input = (over: Partial<PlanInput> = {}): PlanInput => ({ package: pkg, primary: facts(A), backup: facts(B), now: NOW, estimateInstallMinutes, ...over });
 
 describe('planUpgrade for a failover pair', () => {
   it('lists both options with the guide\'s steps per window and their production downtime', () => {
@@ -23,10 +23,13 @@ describe('planUpgrade for a failover pair', () => {
     expect(o2!.steps.map((s) => `${s.window}:${s.action}:${s.applianceId ?? ''}`)).toEqual([
       '1:backup:', '1:force-sync:b', '1:break-failover:', '1:install:b', '1:dns-switch:b', '1:verify:b', '2:install:a', '2:reestablish-failover:', '2:resync:',
     ]);
-    // A holds 60 GB: 15 + 30 = 45 min of production downtime in option 1; option 2 only the DNS cutover.
-    expect(o1!.productionDowntimeMinutes).toBe(45);
+    // Option 1: production is down for A's whole install (60 GB: 15 + 6 = 21 min); option 2 only the DNS cutover.
+    const installA = estimateInstallMinutes(A);
+    const installB = estimateInstallMinutes(B);
+    expect(installA).toBe(21);
+    expect(o1!.productionDowntimeMinutes).toBe(installA);
     expect(o2!.productionDowntimeMinutes).toBe(5);
-    expect(o1!.windowMinutes).toEqual([5 + 10 + 1 + 45 + 10, 25 + 2 + 10]);
+    expect(o1!.windowMinutes).toEqual([5 + 10 + 1 + installA + 10, installB + 2 + 10]);
     expect(plan.risks).toEqual([]);
     expect(plan.recommendation.option).toBe('option2');
   });
@@ -100,8 +103,5 @@ describe('helpers', () => {
   it('tells IP targets from hostnames', () => {
     expect(['10.1.2.3', '::1', 'fe80::1'].map(isIpTarget)).toEqual([true, true, true]);
     expect(['support.example.com', 'ic01', '999.1.1.1'].map(isIpTarget)).toEqual([false, false, false]);
-  });
-  it('default install estimate: 15 min + 0.5/GB capped at 60, growing slowly beyond', () => {
-    expect([0, 10, 90, 190].map((storedDataGb) => defaultInstallEstimateMinutes({ storedDataGb }))).toEqual([15, 20, 60, 70]);
   });
 });
