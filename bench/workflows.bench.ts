@@ -1,0 +1,71 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { modelledDowntime } from '../functions/app/downtime.js';
+import { approveInterim } from '../functions/app/runs.js';
+import type { UpgradeOption } from '../functions/core/run.js';
+import { startLocalRuntime } from '../functions/local/runtime.js';
+import { newRun, pairFixture, runWindow, waitForExecution } from '../test/helpers/workflow-fixture.js';
+import { median, round, type Benchmark } from './bench.js';
+
+const RUNS = 3;
+
+/** Full option-1/option-2 runs through the real ASL at 1 ms per modelled minute. */
+const bench: Benchmark = async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-workflows-'));
+  const runtime = await startLocalRuntime({ port: 0, dataDir, env: { TIME_SCALE_MS_PER_MINUTE: '1' } });
+  const ctx = runtime.services;
+  try {
+    const fullRun = async (option: UpgradeOption, prefix: string) => {
+      const { a, b } = await pairFixture(ctx, prefix, { storedDataGb: 180, sessions: 200 });
+      const run = await newRun(ctx, option, a, b);
+      const started = performance.now();
+      await runWindow(ctx, run.runId, 1);
+      await approveInterim(ctx, run.runId, 'bench-approver');
+      const w2 = await runWindow(ctx, run.runId, 2);
+      const ms = performance.now() - started;
+      if (w2.run.status !== 'succeeded') throw new Error(`${option} run ${run.runId} ended ${w2.run.status}: ${w2.run.statusReason}`);
+      return { ms, downtime: await modelledDowntime(ctx, run.runId) };
+    };
+    const baseline: number[] = [];
+    const option2: number[] = [];
+    let downtime2 = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      await ctx.records.appliances.put({ pk: `APPLIANCE#bench-backup-${i}`, sk: 'PROFILE', productVersion: '10.5.2' });
+      const { executionArn } = await ctx.workflows.start('take-backup', { applianceId: `bench-backup-${i}` });
+      await waitForExecution(ctx, executionArn);
+      baseline.push(performance.now() - t);
+      const r = await fullRun('option2', `wf2-${i}`);
+      option2.push(r.ms);
+      downtime2 = r.downtime.productionDowntimeMinutes;
+    }
+    const option1 = await fullRun('option1', 'wf1');
+    const wall = round(median(option2), 0);
+    const base = round(median(baseline), 1);
+    return [
+      {
+        name: 'full option-2 run (window 1, approval, window 2; real ASL, 1 ms per modelled minute; median of 3)',
+        value: wall,
+        unit: 'ms',
+        baseline: { name: 'one-task take-backup execution', value: base },
+        ratio: round(wall / base, 1),
+        target: '< 2000 ms',
+        pass: wall < 2000,
+      },
+      {
+        name: 'modelled production downtime, option 2 (same pair size: 180 GB)',
+        value: downtime2,
+        unit: 'min',
+        baseline: { name: 'option 1', value: option1.downtime.productionDowntimeMinutes },
+        ratio: option1.downtime.productionDowntimeMinutes ? round(downtime2 / option1.downtime.productionDowntimeMinutes, 2) : undefined,
+        target: 'option 2 < option 1',
+        pass: downtime2 < option1.downtime.productionDowntimeMinutes,
+      },
+    ];
+  } finally {
+    await runtime.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+};
+export default bench;
