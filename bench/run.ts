@@ -23,8 +23,9 @@ const rows = results.map((r) => [
   r.ratio !== undefined ? String(r.ratio) : '',
   r.target ?? '',
   r.pass === undefined ? '' : r.pass ? 'pass' : 'FAIL',
+  r.notes ?? '',
 ]);
-const header = ['suite', 'figure', 'value', 'baseline (same run)', 'ratio', 'target', 'result'];
+const header = ['suite', 'figure', 'value', 'baseline (same run)', 'ratio', 'target', 'result', 'notes'];
 const table = [header, header.map((h) => '-'.repeat(h.length)), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 console.log(table);
 await writeFile(join(dir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
