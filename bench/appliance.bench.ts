@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { packageHead, signManifest } from '../functions/app/package-signing.js';
 import type { PackageManifest } from '../functions/core/packages.js';
+import { issueOperatorToken } from '../functions/app/operator-tokens.js';
 import { startLocalRuntime } from '../functions/local/runtime.js';
 import { tempDir } from '../test/helpers/runtime.js';
 import { round, type Benchmark } from './bench.js';
@@ -89,6 +90,7 @@ const bench: Benchmark = async () => {
     const manifest: PackageManifest = { format: 1, packageId: 'bomgar-99.1.0', kind: 'product', version: '99.1.0', requires: {}, payload: { size: SIZE, sha256 } };
     const head = packageHead(signManifest(manifest));
     const store = runtime.services.blobs.packages;
+    const { token } = await issueOperatorToken(runtime.services, { operatorId: 'bench-admin', displayName: 'Bench admin', roles: ['operator'] });
 
     const resetPackage = async () => {
       await store.delete(`sha256/${sha256}`);
@@ -96,7 +98,7 @@ const bench: Benchmark = async () => {
     };
     const upload = async (url: string) => {
       const body = toStream((async function* () { yield head; yield* chunks(); })());
-      const res = await fetch(`${url}/packages`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, duplex: 'half' } as RequestInit);
+      const res = await fetch(`${url}/packages`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${token}` }, body, duplex: 'half' } as RequestInit);
       const answer = await res.text();
       if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${answer}`);
     };

@@ -38,10 +38,11 @@ const bench: Benchmark = async () => {
   const dataDir = await tempDir('bench-reporting-');
   try {
     await run(['--import', 'tsx', 'functions/cli/seed.ts', '--sessions', String(SESSIONS), '--appliance', APPLIANCE, '--version', '10.6.0'], { DATA_DIR: dataDir });
-    const server = await startRuntimeProcess({ DATA_DIR: dataDir, PORT: '0', SEED_DEMO: 'false' }, 60_000);
+    // The demo seed brings the local operator tokens (and a 3-appliance demo fleet, small beside 100,000 sessions).
+    const server = await startRuntimeProcess({ DATA_DIR: dataDir, PORT: '0' }, 60_000);
     try {
       const json = async (path: string, init: RequestInit) => (await (await fetch(`${server.url}${path}`, init)).json()) as Record<string, string>;
-      const account = await json(`/v1/appliances/${APPLIANCE}/api-accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"permissions":{"reporting":true}}' });
+      const account = await json(`/v1/appliances/${APPLIANCE}/api-accounts`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer demo-lead-token-1' }, body: '{"permissions":{"reporting":true}}' });
       const token = await json(`/appliances/${APPLIANCE}/oauth2/token`, {
         method: 'POST',
         headers: { authorization: `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },

@@ -50,16 +50,7 @@ export class S3BlobStore implements BlobStore {
       const out = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: options.versionId }),
       );
-      const info: BlobInfo = {
-        key,
-        size: out.ContentLength ?? 0,
-        etag: out.ETag,
-        versionId: out.VersionId,
-        contentType: out.ContentType,
-        metadata: out.Metadata ?? {},
-        lastModified: out.LastModified,
-      };
-      return { info, body: out.Body as Readable };
+      return { info: blobInfo(key, out), body: out.Body as Readable };
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw e;
@@ -68,16 +59,7 @@ export class S3BlobStore implements BlobStore {
 
   async head(key: string): Promise<BlobInfo | undefined> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return {
-        key,
-        size: out.ContentLength ?? 0,
-        etag: out.ETag,
-        versionId: out.VersionId,
-        contentType: out.ContentType,
-        metadata: out.Metadata ?? {},
-        lastModified: out.LastModified,
-      };
+      return blobInfo(key, await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw e;
@@ -102,6 +84,14 @@ export class S3BlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
+}
+
+/** The object facts GetObject and HeadObject both answer with. */
+function blobInfo(
+  key: string,
+  out: { ContentLength?: number; ETag?: string; VersionId?: string; ContentType?: string; Metadata?: Record<string, string>; LastModified?: Date },
+): BlobInfo {
+  return { key, size: out.ContentLength ?? 0, etag: out.ETag, versionId: out.VersionId, contentType: out.ContentType, metadata: out.Metadata ?? {}, lastModified: out.LastModified };
 }
 
 function toUploadBody(body: BlobBody) {

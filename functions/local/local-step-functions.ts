@@ -176,12 +176,7 @@ export class LocalStepFunctions {
   async describeExecution(req: { executionArn?: string }) {
     const e = await this.getExecution(req.executionArn);
     return {
-      executionArn: e.executionArn,
-      stateMachineArn: e.stateMachineArn,
-      name: e.name,
-      status: e.status,
-      startDate: e.startDate / 1000,
-      stopDate: e.stopDate !== undefined ? e.stopDate / 1000 : undefined,
+      ...executionSummary(e),
       input: e.input,
       output: e.output,
       error: e.error,
@@ -200,14 +195,7 @@ export class LocalStepFunctions {
     });
     const items = req.statusFilter ? page.items.filter((e) => e.status === req.statusFilter) : page.items;
     return {
-      executions: items.map((e) => ({
-        executionArn: e.executionArn,
-        stateMachineArn: e.stateMachineArn,
-        name: e.name,
-        status: e.status,
-        startDate: e.startDate / 1000,
-        stopDate: e.stopDate !== undefined ? e.stopDate / 1000 : undefined,
-      })),
+      executions: items.map(executionSummary),
       nextToken: page.cursor,
     };
   }
@@ -314,6 +302,18 @@ export class LocalStepFunctions {
     if (!m) throw new SfnApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     return m;
   }
+}
+
+/** The ExecutionListItem fields (AWS JSON timestamps are epoch seconds). */
+function executionSummary(e: ExecutionItem) {
+  return {
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: e.startDate / 1000,
+    stopDate: e.stopDate !== undefined ? e.stopDate / 1000 : undefined,
+  };
 }
 
 function* allStates(def: { States?: Record<string, AslState> }): Generator<[string, AslState]> {
