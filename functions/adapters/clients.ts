@@ -1,7 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Config } from './config.js';
 
 /** Emulators accept any credentials; fixed ones keep the SDK from searching the provider chain. */
@@ -15,7 +15,17 @@ export interface AwsClients {
   destroy(): void;
 }
 
-export function createClients(config: Config): AwsClients {
+/**
+ * The SDK packages are imported here, on first use, not at module load: a Lambda bundle keeps them as
+ * dynamic imports of the runtime's SDK, so its cold start does not pay for clients it may not need.
+ */
+export async function createClients(config: Config): Promise<AwsClients> {
+  const [{ DynamoDBClient }, { DynamoDBDocumentClient }, { S3Client }, { SFNClient }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('@aws-sdk/lib-dynamodb'),
+    import('@aws-sdk/client-s3'),
+    import('@aws-sdk/client-sfn'),
+  ]);
   const base = { region: config.region, ...(config.local ? { credentials: LOCAL_CREDENTIALS } : {}) };
   const dynamodb = new DynamoDBClient({ ...base, endpoint: config.endpoints.dynamodb, maxAttempts: 5 });
   const documents = DynamoDBDocumentClient.from(dynamodb, {

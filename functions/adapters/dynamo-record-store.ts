@@ -1,13 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   ConditionFailedError,
   type ItemKey,
@@ -18,6 +9,10 @@ import {
   type StoredItem,
 } from '../core/ports.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { once } from './lazy.js';
+
+/** Command classes, imported on first use (see clients.ts). */
+const lib = once(() => import('@aws-sdk/lib-dynamodb'));
 
 const INDEX_KEYS = {
   table: ['pk', 'sk'],
@@ -33,6 +28,7 @@ export class DynamoRecordStore implements RecordStore {
   ) {}
 
   async get<T extends StoredItem>(key: ItemKey): Promise<T | undefined> {
+    const { GetCommand } = await lib();
     const out = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
     );
@@ -40,11 +36,13 @@ export class DynamoRecordStore implements RecordStore {
   }
 
   async put(item: StoredItem, condition?: PutCondition): Promise<void> {
+    const { PutCommand } = await lib();
     const input = { TableName: this.tableName, Item: item, ...conditionExpression(condition) };
     await this.translate(() => this.client.send(new PutCommand(input)));
   }
 
   async delete(key: ItemKey, condition?: { expectVersion?: number; ifExists?: true }): Promise<void> {
+    const { DeleteCommand } = await lib();
     const cond =
       condition?.expectVersion !== undefined
         ? conditionExpression({ expectVersion: condition.expectVersion })
@@ -88,11 +86,13 @@ export class DynamoRecordStore implements RecordStore {
       ScanIndexForward: !request.descending,
       ConsistentRead: request.index ? undefined : true,
     };
+    const { QueryCommand } = await lib();
     const out = await this.client.send(new QueryCommand(input));
     return { items: (out.Items ?? []) as T[], cursor: encodeCursor(out.LastEvaluatedKey) };
   }
 
   async batchPut(items: StoredItem[]): Promise<void> {
+    const { BatchWriteCommand } = await lib();
     for (let i = 0; i < items.length; i += 25) {
       let pending: Record<string, unknown>[] | undefined = items
         .slice(i, i + 25)
@@ -113,7 +113,7 @@ export class DynamoRecordStore implements RecordStore {
     try {
       return await op();
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException') {
+      if ((e as Error).name === 'ConditionalCheckFailedException') {
         throw new ConditionFailedError(`conditional write to ${this.tableName} failed`);
       }
       throw e;

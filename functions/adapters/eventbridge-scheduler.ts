@@ -1,6 +1,10 @@
-import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { atExpression } from '../core/schedule.js';
 import type { RemoteScheduler } from '../app/scheduler.js';
+import { once } from './lazy.js';
+
+/** The SDK module, imported on first use (see clients.ts). */
+const sdk = once(() => import('@aws-sdk/client-scheduler'));
 
 export interface EventBridgeSchedulerOptions {
   /** Lambda that runs `fireSchedule` (functions/scheduler/lambda-handler.ts). */
@@ -24,6 +28,7 @@ export class EventBridgeWindowScheduler implements RemoteScheduler {
 
   async create(schedule: { name: string; at: string; payload: { scheduleId: string } }): Promise<void> {
     try {
+      const { CreateScheduleCommand } = await sdk();
       await this.client.send(
         new CreateScheduleCommand({
           Name: schedule.name,
@@ -37,19 +42,20 @@ export class EventBridgeWindowScheduler implements RemoteScheduler {
       );
     } catch (e) {
       // Same name means a retried create of the same window: already scheduled.
-      if (!(e instanceof ConflictException)) throw e;
+      if ((e as Error).name !== 'ConflictException') throw e;
     }
   }
 
   async delete(name: string): Promise<void> {
     try {
+      const { DeleteScheduleCommand } = await sdk();
       await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.options.groupName }));
     } catch (e) {
-      if (!(e instanceof ResourceNotFoundException)) throw e;
+      if ((e as Error).name !== 'ResourceNotFoundException') throw e;
     }
   }
 }
 
 /** The EventBridge scheduler for one region (wired by services.ts when the SCHEDULER_* variables are set). */
-export const eventBridgeWindowScheduler = (region: string, options: EventBridgeSchedulerOptions): RemoteScheduler =>
-  new EventBridgeWindowScheduler(new SchedulerClient({ region }), options);
+export const eventBridgeWindowScheduler = async (region: string, options: EventBridgeSchedulerOptions): Promise<RemoteScheduler> =>
+  new EventBridgeWindowScheduler(new (await sdk()).SchedulerClient({ region }), options);

@@ -1,5 +1,9 @@
-import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { DnsPublisher, PrimaryHostnameRecord } from '../core/failover.js';
+import { once } from './lazy.js';
+
+/** The SDK module, imported on first use (see clients.ts). */
+const sdk = once(() => import('@aws-sdk/client-route-53'));
 
 /**
  * Mirrors primary-hostname records into a Route 53 hosted zone (AWS deployments): an UPSERT of an
@@ -13,6 +17,7 @@ export class Route53DnsPublisher implements DnsPublisher {
   ) {}
 
   async publish(record: PrimaryHostnameRecord): Promise<void> {
+    const { ChangeResourceRecordSetsCommand } = await sdk();
     await this.client.send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: this.hostedZoneId,
@@ -31,5 +36,5 @@ export class Route53DnsPublisher implements DnsPublisher {
 }
 
 /** The Route 53 publisher for one hosted zone (wired by services.ts when `ROUTE53_HOSTED_ZONE_ID` is set). */
-export const route53Publisher = (region: string, hostedZoneId: string): DnsPublisher =>
-  new Route53DnsPublisher(new Route53Client({ region }), hostedZoneId);
+export const route53Publisher = async (region: string, hostedZoneId: string): Promise<DnsPublisher> =>
+  new Route53DnsPublisher(new (await sdk()).Route53Client({ region }), hostedZoneId);

@@ -1,15 +1,11 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  NotFound,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import type { BlobBody, BlobInfo, BlobStore } from '../core/ports.js';
+import { once } from './lazy.js';
+
+/** SDK modules, imported on first use (see clients.ts). */
+const s3 = once(() => import('@aws-sdk/client-s3'));
+const storage = once(() => import('@aws-sdk/lib-storage'));
 
 /** Parts of 8 MiB, four in flight: bounded memory (~32 MiB) for any upload size. */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -26,6 +22,7 @@ export class S3BlobStore implements BlobStore {
     body: BlobBody,
     options: { contentType?: string; metadata?: Record<string, string> } = {},
   ): Promise<BlobInfo> {
+    const { Upload } = await storage();
     const upload = new Upload({
       client: this.client,
       queueSize: QUEUE_SIZE,
@@ -46,6 +43,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async get(key: string, options: { versionId?: string } = {}) {
+    const { GetObjectCommand } = await s3();
     try {
       const out = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: options.versionId }),
@@ -58,6 +56,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async head(key: string): Promise<BlobInfo | undefined> {
+    const { HeadObjectCommand } = await s3();
     try {
       return blobInfo(key, await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
     } catch (e) {
@@ -67,6 +66,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async list(prefix: string): Promise<BlobInfo[]> {
+    const { ListObjectsV2Command } = await s3();
     const result: BlobInfo[] = [];
     let token: string | undefined;
     do {
@@ -82,6 +82,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async delete(key: string): Promise<void> {
+    const { DeleteObjectCommand } = await s3();
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 }
@@ -102,5 +103,5 @@ function toUploadBody(body: BlobBody) {
 
 function isMissing(e: unknown): boolean {
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e instanceof NoSuchKey || e instanceof NotFound || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404;
+  return err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404;
 }

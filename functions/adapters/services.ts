@@ -33,7 +33,7 @@ export const systemClock: Clock = { now: () => new Date() };
  */
 export function buildServices(config: Config = loadConfig(), clock: Clock = systemClock, env: Record<string, string | undefined> = process.env): Services {
   let created: AwsClients | undefined;
-  const awsClients = once(async () => (created = (await import('./clients.js')).createClients(config)));
+  const awsClients = once(async () => (created = await (await import('./clients.js')).createClients(config)));
   const records = Object.fromEntries(
     TABLES.map((name) => [
       name,

@@ -1,13 +1,10 @@
-import {
-  DescribeExecutionCommand,
-  ExecutionAlreadyExists,
-  ListExecutionsCommand,
-  StartExecutionCommand,
-  StopExecutionCommand,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { conflict } from '../core/errors.js';
 import type { ExecutionDetail, ExecutionStatus, ExecutionSummary, WorkflowEngine } from '../core/ports.js';
+import { once } from './lazy.js';
+
+/** Command classes, imported on first use (see clients.ts). */
+const sdk = once(() => import('@aws-sdk/client-sfn'));
 
 /** WorkflowEngine over Step Functions: the real service on AWS, the local endpoint in `npm start`. */
 export class SfnWorkflowEngine implements WorkflowEngine {
@@ -21,6 +18,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
   }
 
   async start(workflow: string, input: unknown, name?: string) {
+    const { StartExecutionCommand } = await sdk();
     try {
       const out = await this.client.send(
         new StartExecutionCommand({
@@ -31,7 +29,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
       );
       return { executionArn: out.executionArn!, startDate: out.startDate ?? new Date() };
     } catch (e) {
-      if (e instanceof ExecutionAlreadyExists) {
+      if ((e as Error).name === 'ExecutionAlreadyExists') {
         throw conflict('ExecutionAlreadyExists', `an execution named ${name} already exists with other input`);
       }
       throw e;
@@ -39,6 +37,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
   }
 
   async describe(executionArn: string): Promise<ExecutionDetail> {
+    const { DescribeExecutionCommand } = await sdk();
     const out = await this.client.send(new DescribeExecutionCommand({ executionArn }));
     return {
       executionArn: out.executionArn!,
@@ -55,6 +54,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
   }
 
   async list(workflow: string, status?: ExecutionStatus): Promise<ExecutionSummary[]> {
+    const { ListExecutionsCommand } = await sdk();
     const result: ExecutionSummary[] = [];
     let nextToken: string | undefined;
     do {
@@ -77,6 +77,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
   }
 
   async stop(executionArn: string, cause?: string): Promise<void> {
+    const { StopExecutionCommand } = await sdk();
     await this.client.send(new StopExecutionCommand({ executionArn, cause }));
   }
 }

@@ -67,7 +67,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const baseEnv = { ...process.env, ...options.env };
     const preliminary = loadConfig({ ...baseEnv, DYNAMODB_ENDPOINT: emulators.dynamodbEndpoint, S3_ENDPOINT: emulators.s3Endpoint, SFN_ENDPOINT: 'http://127.0.0.1:1' });
-    const bootClients = createClients(preliminary);
+    const bootClients = await createClients(preliminary);
     cleanup.push(async () => bootClients.destroy());
     const executionsTable = `${baseEnv.TABLE_PREFIX ?? ''}${EXECUTIONS_TABLE}`;
     await Promise.all([
