@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import type { Benchmark, BenchResult } from './bench.js';
@@ -41,7 +42,13 @@ for (const file of files) {
   }
 }
 
-const rows = results.map((r) => [
+// A partial run (`npm run bench -- <suite>`) replaces only its suites' rows in the saved report.
+const resultsFile = join(dir, 'results.json');
+const ran = new Set(files.map((f) => f.replace(/\.bench\.ts$/, '')));
+const previous = only.length > 0 && existsSync(resultsFile) ? ((JSON.parse(await readFile(resultsFile, 'utf8')) as { results: typeof results }).results ?? []) : [];
+const all = [...previous.filter((r) => !ran.has(r.suite)), ...results].sort((x, y) => x.suite.localeCompare(y.suite));
+
+const row = (r: (typeof results)[number]) => [
   r.suite,
   r.name,
   `${r.value} ${r.unit}`,
@@ -50,13 +57,13 @@ const rows = results.map((r) => [
   r.target ?? '',
   r.pass === undefined ? '' : r.pass ? 'pass' : 'FAIL',
   r.notes ?? '',
-]);
+];
 const header = ['suite', 'figure', 'value', 'baseline (same run)', 'ratio', 'target', 'result', 'notes'];
-const table = [header, header.map((h) => '-'.repeat(h.length)), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-console.log(table);
-await writeFile(join(dir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
-await writeFile(join(dir, 'results.md'), `${table}\n`);
+const table = (rows: (typeof results)[number][]) => [header, header.map((h) => '-'.repeat(h.length)), ...rows.map(row)].map((r) => `| ${r.join(' | ')} |`).join('\n');
+console.log(table(results));
+await writeFile(resultsFile, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results: all }, null, 2)}\n`);
+await writeFile(join(dir, 'results.md'), `${table(all)}\n`);
 const judged = results.filter((r) => r.pass !== undefined);
-console.log(`\ntargets met: ${judged.filter((r) => r.pass).length} of ${judged.length} (written to bench/results.json and bench/results.md)`);
+console.log(`\ntargets met: ${judged.filter((r) => r.pass).length} of ${judged.length} (bench/results.json and bench/results.md updated)`);
 // Benchmarks report; they do not gate. `--strict` makes a missed target exit non-zero.
 if (process.argv.includes('--strict') && judged.some((r) => !r.pass)) process.exitCode = 1;
