@@ -3,7 +3,7 @@
  * demo fleet (`staging-1`, and `appliance-a` / `appliance-b`, which the failover area pairs).
  */
 import { createHash } from 'node:crypto';
-import type { Appliance } from '../core/appliance.js';
+import { newAppliance, type Appliance } from '../core/appliance.js';
 import type { PackageManifest } from '../core/packages.js';
 import type { StaffConsole } from '../core/staff-console.js';
 import { createAppliance, getAppliance } from './appliance-store.js';
@@ -54,22 +54,7 @@ export async function seedPackageCatalog(ctx: AppContext): Promise<void> {
   }
 }
 
-const demo = (id: string, hostname: string, o: Partial<Appliance>, now: string): Omit<Appliance, 'version'> => ({
-  applianceId: id,
-  hostname,
-  ipAddress: '10.0.0.10',
-  productVersion: '10.5.2',
-  baseVersion: '3.2.4',
-  license: { primaryHostname: 'support.example.com', licenseCount: 15, expires: null },
-  storedDataGb: 180,
-  staging: false,
-  state: 'online',
-  stateChangedAt: now,
-  failover: { role: 'none' },
-  createdAt: now,
-  updatedAt: now,
-  ...o,
-});
+const demo = (id: string, hostname: string, o: Partial<Appliance>, now: string) => newAppliance(id, now, { hostname, storedDataGb: 180, ...o });
 
 export async function seedDemoFleet(ctx: AppContext): Promise<void> {
   const now = ctx.clock.now().toISOString();

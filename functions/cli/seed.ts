@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startLocalRuntime } from '../local/runtime.js';
+import { newAppliance } from '../core/appliance.js';
 import { createAppliance, getAppliance } from '../app/appliance-store.js';
 import { generateSessions } from '../app/session-generator.js';
 import { isVersionString } from '../core/versions.js';
@@ -30,21 +31,7 @@ try {
   let appliance = await getAppliance(ctx, values.appliance);
   if (!appliance) {
     const now = ctx.clock.now().toISOString();
-    appliance = await createAppliance(ctx, {
-      applianceId: values.appliance,
-      hostname: `${values.appliance}.example.com`,
-      ipAddress: '10.0.0.10',
-      productVersion: values.version,
-      baseVersion: '3.2.4',
-      license: { primaryHostname: 'support.example.com', licenseCount: 15, expires: null },
-      storedDataGb: 10,
-      staging: false,
-      state: 'online',
-      stateChangedAt: now,
-      failover: { role: 'none' },
-      createdAt: now,
-      updatedAt: now,
-    });
+    appliance = await createAppliance(ctx, newAppliance(values.appliance, now, { productVersion: values.version }));
   }
   const started = performance.now();
   const written = await generateSessions(ctx, appliance, { count, days, activeFraction: 0.001, seed: 7 });

@@ -91,3 +91,26 @@ export interface Appliance {
 
 /** The site answers only when online; during install/restart it is down (503 + Retry-After). */
 export const siteAvailable = (a: Pick<Appliance, 'state'>) => a.state === 'online' || a.state === 'failed';
+
+/**
+ * A new, online, unpaired appliance at 10.5.2 on base software 3.2.4 with the defaults the emulator
+ * uses; `overrides` set anything else. Seeds, the session generator CLI and tests build appliances here.
+ */
+export function newAppliance(applianceId: string, now: string, overrides: Partial<Appliance> = {}): Omit<Appliance, 'version'> {
+  return {
+    applianceId,
+    hostname: `${applianceId}.example.com`,
+    ipAddress: '10.0.0.10',
+    productVersion: '10.5.2',
+    baseVersion: '3.2.4',
+    license: { primaryHostname: 'support.example.com', licenseCount: 15, expires: null },
+    storedDataGb: 10,
+    staging: false,
+    state: 'online',
+    stateChangedAt: now,
+    failover: { role: 'none' },
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+}
