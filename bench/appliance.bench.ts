@@ -6,18 +6,14 @@
  * The HTTP API runs in its own process (bench/support/api-process.ts) so its peak RSS during the upload
  * is the memory of the upload path alone; the emulators and the byte generator stay in this process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
 import { packageHead, signManifest } from '../functions/app/package-signing.js';
 import type { PackageManifest } from '../functions/core/packages.js';
 import { issueOperatorToken } from '../functions/app/operator-tokens.js';
 import { startLocalRuntime } from '../functions/local/runtime.js';
 import { tempDir } from '../test/helpers/runtime.js';
+import { bundleApiProcess, rssOf, startApiProcess } from './support/api-process-runner.js';
 import { round, type Benchmark } from './bench.js';
 
 const CHUNK = 1024 * 1024;
@@ -35,40 +31,8 @@ function payloadChunks(block: Buffer): () => AsyncGenerator<Uint8Array> {
   };
 }
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Resident set size of another process, from /proc (Linux). */
-async function rssOf(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-  return kb * 1024;
-}
-
-/** Bundles the API process with esbuild, as the Lambdas are deployed (no tsx loader in the measured process). */
-async function bundleApiProcess(outDir: string): Promise<string> {
-  const outfile = join(outDir, 'api-process.mjs');
-  await build({
-    entryPoints: [join(ROOT, 'bench/support/api-process.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile,
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  });
-  return outfile;
-}
-
-async function startApiProcess(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`api process exited with ${code}`)));
-  });
-  return { child, url: `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}` };
-}
-
 const toStream = (gen: AsyncGenerator<Uint8Array>) =>
   new ReadableStream<Uint8Array>({
     async pull(controller) {
