@@ -4,11 +4,11 @@
  * `runStepOnce`, and writes an audit event; a retried or resumed execution replays finished steps.
  */
 import type { Appliance } from '../core/appliance.js';
-import { DomainError, preconditionFailed } from '../core/errors.js';
+import { preconditionFailed } from '../core/errors.js';
 import { estimateInstallMinutes } from '../core/install.js';
 import type { Run, WindowIndex } from '../core/run.js';
 import { apiVersionFor } from '../core/versions.js';
-import { getAppliance, requireAppliance } from './appliance-store.js';
+import { requireAppliance } from './appliance-store.js';
 import { createBackup, listBackups } from './backups.js';
 import type { AppContext } from './context.js';
 import { getPair } from './failover-pair-store.js';
@@ -61,8 +61,8 @@ export function installTargets(run: Run, window: WindowIndex): string[] {
   return window === 1 ? [b] : [a];
 }
 
-/** Which appliance serves production (the primary hostname's target) after window `window` of the run. */
-export function servingAfter(run: Run, window: WindowIndex): string {
+/** Which appliance serves production (the primary hostname's target) once window 1 is done: B after a role swap. */
+export function servingAfterWindow1(run: Run): string {
   return run.option === 'option2' ? run.backupId! : run.primaryId;
 }
 
@@ -135,8 +135,8 @@ async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowInde
   }
   const hostname = await primaryHostnameOf(ctx, pair);
   const serving = hostname ? await resolveHostname(ctx, hostname) : undefined;
-  if (hostname && serving !== servingAfter(run, 1)) {
-    throw preconditionFailed('DnsNotAsPlanned', `${hostname} points to ${serving}; the run expects ${servingAfter(run, 1)} to serve production`);
+  if (hostname && serving !== servingAfterWindow1(run)) {
+    throw preconditionFailed('DnsNotAsPlanned', `${hostname} points to ${serving}; the run expects ${servingAfterWindow1(run)} to serve production`);
   }
 }
 
@@ -230,7 +230,7 @@ async function pairHostname(ctx: AppContext, run: Run) {
 /** Window 2: export sessions a pre-10.6 re-establish would overwrite, re-establish with the planned roles, re-import. */
 export function reestablishFailover(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
-    const primaryId = servingAfter(run, 2);
+    const primaryId = servingAfterWindow1(run);
     const backupId = primaryId === run.primaryId ? run.backupId! : run.primaryId;
     const { pair } = await pairHostname(ctx, run);
     if (!pair) throw preconditionFailed('NotAPair', `${run.primaryId} is no longer in a failover pair`);
@@ -243,7 +243,7 @@ export function reestablishFailover(ctx: AppContext, input: StepInput) {
 
 export function resyncPair(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
-    const backupId = servingAfter(run, 2) === run.primaryId ? run.backupId! : run.primaryId;
+    const backupId = servingAfterWindow1(run) === run.primaryId ? run.backupId! : run.primaryId;
     const sync = await forceSync(ctx, backupId);
     const status = await pairStatus(ctx, backupId, { byAppliance: true });
     if (!status.inSync) throw preconditionFailed('PairNotInSync', `pair ${status.pairId} is not in sync after the resync`);
@@ -261,11 +261,3 @@ export function staffConsoleReport(ctx: AppContext, input: StepInput) {
     return { laggards: reports.reduce((n, r) => n + r.laggards, 0) };
   });
 }
-
-/** A serving appliance for the failure handler: online, preferring the one DNS already points to. */
-export async function healthyServingCandidate(ctx: AppContext, run: Run): Promise<Appliance | undefined> {
-  const members = await Promise.all([run.primaryId, ...(run.backupId ? [run.backupId] : [])].map((id) => getAppliance(ctx, id)));
-  return members.find((a): a is Appliance => a?.state === 'online');
-}
-
-export const isDomain = (e: unknown): e is DomainError => e instanceof DomainError;

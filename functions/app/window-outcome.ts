@@ -15,7 +15,7 @@ import { appendAudit, getStep, requireRun, updateRun } from './run-store.js';
 import { recordWindowOutcome } from './runs.js';
 import { iterateSessions } from './session-store.js';
 import { exportSessionsAtRisk } from './session-preservation.js';
-import { installTargets, servingAfter } from './upgrade-steps.js';
+import { installTargets, servingAfterWindow1 } from './upgrade-steps.js';
 
 export async function completeWindow(ctx: AppContext, runId: string, window: WindowIndex) {
   const run = await recordWindowOutcome(ctx, runId, window, { ok: true });
@@ -32,7 +32,7 @@ export async function runInterimChecks(ctx: AppContext, runId: string): Promise<
   const run = await requireRun(ctx, runId);
   const upgradedId = installTargets(run, 1)[0]!;
   const upgraded = await requireAppliance(ctx, upgradedId);
-  const servingId = servingAfter(run, 1);
+  const servingId = servingAfterWindow1(run);
   const serving = await requireAppliance(ctx, servingId);
   const pair = serving.failover.pairId ? await getPair(ctx, serving.failover.pairId) : undefined;
   const hostname = pair ? await primaryHostnameOf(ctx, pair) : undefined;
