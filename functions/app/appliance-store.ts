@@ -1,7 +1,7 @@
 import type { Appliance } from '../core/appliance.js';
 import { conflict, notFound } from '../core/errors.js';
 import { settle, type Settlement } from '../core/install.js';
-import { ConditionFailedError, type StoredItem } from '../core/ports.js';
+import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import type { AppContext } from './context.js';
 import { installRecordFrom, recordInstallOutcome } from './install-records.js';
 import { applianceKey } from './keys.js';
@@ -97,14 +97,9 @@ export async function updateAppliance(
 
 export async function listAppliances(ctx: AppContext): Promise<Appliance[]> {
   const result: Appliance[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.appliances.query({ index: 'gsi1', pk: FLEET, cursor });
-    for (const a of page.items.map(fromItem)) {
-      // Appliances with an install in progress are settled so the fleet view is current.
-      result.push(a.install ? ((await getAppliance(ctx, a.applianceId)) ?? a) : a);
-    }
-    cursor = page.cursor;
-  } while (cursor);
+  for (const a of (await queryAll(ctx.records.appliances, { index: 'gsi1', pk: FLEET })).map(fromItem)) {
+    // Appliances with an install in progress are settled so the fleet view is current.
+    result.push(a.install ? ((await getAppliance(ctx, a.applianceId)) ?? a) : a);
+  }
   return result;
 }

@@ -1,3 +1,4 @@
+import { queryAll } from '../core/ports.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { assertRestorable } from '../core/backup-rules.js';
 import { conflict, notFound, validationError } from '../core/errors.js';
@@ -77,18 +78,7 @@ export async function createBackup(
 
 export async function listBackups(services: AppContext, applianceId: string): Promise<BackupRecord[]> {
   assertApplianceId(applianceId);
-  const items: StoredItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await services.records.appliances.query({
-      pk: applianceKey(applianceId).pk,
-      sk: { beginsWith: BACKUP_SK_PREFIX },
-      descending: true,
-      cursor,
-    });
-    items.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
+  const items = await queryAll(services.records.appliances, { pk: applianceKey(applianceId).pk, sk: { beginsWith: BACKUP_SK_PREFIX }, descending: true });
   return items.map(toBackupRecord);
 }
 

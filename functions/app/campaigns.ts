@@ -11,7 +11,7 @@
 import type { Appliance } from '../core/appliance.js';
 import { conflict, DomainError, isDomainError, notFound, preconditionFailed, validationError } from '../core/errors.js';
 import { planUpgrade } from '../core/plan.js';
-import { ConditionFailedError, type StoredItem } from '../core/ports.js';
+import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import type { Run, UpgradeOption } from '../core/run.js';
 import { listAppliances } from './appliance-store.js';
 import { listBackups } from './backups.js';
@@ -94,14 +94,7 @@ export async function requireCampaign(ctx: AppContext, campaignId: string): Prom
 }
 
 export async function listCampaigns(ctx: AppContext): Promise<Campaign[]> {
-  const out: Campaign[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.runs.query({ index: 'gsi1', pk: CAMPAIGNS, descending: true, cursor });
-    out.push(...page.items.map(fromItem));
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  return (await queryAll(ctx.records.runs, { index: 'gsi1', pk: CAMPAIGNS, descending: true })).map(fromItem);
 }
 
 async function updateCampaign(ctx: AppContext, campaignId: string, change: (c: Campaign) => Campaign): Promise<Campaign> {

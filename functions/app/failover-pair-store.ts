@@ -3,6 +3,7 @@ import type { Appliance } from '../core/appliance.js';
 import { notFound } from '../core/errors.js';
 import { pairIdFor, roleIn, type FailoverPair } from '../core/failover.js';
 import type { StoredItem } from '../core/ports.js';
+import { queryAll } from '../core/ports.js';
 import { requireAppliance, updateAppliance } from './appliance-store.js';
 import type { AppContext } from './context.js';
 import { FAILOVER_PAIRS_INDEX, failoverPairKey } from './keys.js';
@@ -40,14 +41,7 @@ export async function requirePairOf(ctx: AppContext, applianceId: string): Promi
 }
 
 export async function listPairs(ctx: AppContext): Promise<FailoverPair[]> {
-  const result: FailoverPair[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.appliances.query({ index: 'gsi1', pk: FAILOVER_PAIRS_INDEX, cursor });
-    result.push(...page.items.map(fromItem));
-    cursor = page.cursor;
-  } while (cursor);
-  return result;
+  return (await queryAll(ctx.records.appliances, { index: 'gsi1', pk: FAILOVER_PAIRS_INDEX })).map(fromItem);
 }
 
 /**

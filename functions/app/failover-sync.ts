@@ -3,7 +3,7 @@
  * full resync, the ≥ 10.6 merge, and the session-counter alignment a replicated database implies.
  * Queries beyond session-store's live here, over `ctx.records.sessions` with its documented key layout.
  */
-import { ConditionFailedError } from '../core/ports.js';
+import { ConditionFailedError, queryPages } from '../core/ports.js';
 import { advanceWatermark, sessionIdentity, type SyncWatermark } from '../core/failover.js';
 import type { SupportSession } from '../core/session.js';
 import type { AppContext } from './context.js';
@@ -43,20 +43,13 @@ export async function sessionsAbove(ctx: AppContext, applianceId: string, waterm
     for await (const s of iterateSessionsAfterLseq(ctx, applianceId, watermark.value, PAGE)) result.push(s);
     return result;
   }
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.sessions.query({
-      pk: sessionKey(applianceId, '0').pk,
-      sk: { between: [legacySk(watermark.value + 1), MAX_LEGACY_SK] },
-      limit: PAGE,
-      cursor,
-    });
-    for (const item of page.items) {
+  const pages = queryPages(ctx.records.sessions, { pk: sessionKey(applianceId, '0').pk, sk: { between: [legacySk(watermark.value + 1), MAX_LEGACY_SK] }, limit: PAGE });
+  for await (const page of pages) {
+    for (const item of page) {
       const s = sessionFromItem(item);
       if (/^\d+$/.test(s.lsid)) result.push(s);
     }
-    cursor = page.cursor;
-  } while (cursor);
+  }
   return result;
 }
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { conflict, DomainError, notFound, validationError } from '../core/errors.js';
 import { MAX_ENVELOPE_BYTES, PACKAGE_HEADER_BYTES, packageName, parseEnvelope, parsePackageHeader, type PackageEnvelope, type PackageKind, type PackageManifest } from '../core/packages.js';
 import type { StoredItem } from '../core/ports.js';
+import { queryAll } from '../core/ports.js';
 import { compareVersions } from '../core/versions.js';
 import type { AppContext } from './context.js';
 import { packageKey, PACKAGES_INDEX_PK } from './keys.js';
@@ -103,13 +104,7 @@ export async function requirePackage(ctx: AppContext, packageId: string): Promis
 
 /** Every package, newest version first within each kind (base software before product). */
 export async function listPackages(ctx: AppContext, filter: { source?: PackageSource } = {}): Promise<PackageRecord[]> {
-  const result: PackageRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.appliances.query({ index: 'gsi1', pk: PACKAGES_INDEX_PK, cursor });
-    result.push(...page.items.map(fromItem));
-    cursor = page.cursor;
-  } while (cursor);
+  const result = (await queryAll(ctx.records.appliances, { index: 'gsi1', pk: PACKAGES_INDEX_PK })).map(fromItem);
   return result
     .filter((p) => !filter.source || p.source === filter.source)
     .sort((a, b) => (a.kind === b.kind ? compareVersions(b.version, a.version) : a.kind === 'base' ? -1 : 1));

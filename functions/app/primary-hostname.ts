@@ -12,7 +12,7 @@ import {
   type IntegrationReadiness,
   type PrimaryHostnameRecord,
 } from '../core/failover.js';
-import { ConditionFailedError, type StoredItem } from '../core/ports.js';
+import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import { getAppliance, listAppliances, requireAppliance } from './appliance-store.js';
 import type { AppContext } from './context.js';
 import { getPair, requirePair } from './failover-pair-store.js';
@@ -39,14 +39,7 @@ export async function getPrimaryHostname(ctx: AppContext, hostname: string): Pro
 }
 
 export async function listPrimaryHostnames(ctx: AppContext): Promise<PrimaryHostnameRecord[]> {
-  const result: PrimaryHostnameRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.appliances.query({ index: 'gsi1', pk: DNS_RECORDS_INDEX, cursor });
-    result.push(...page.items.map(fromItem));
-    cursor = page.cursor;
-  } while (cursor);
-  return result;
+  return (await queryAll(ctx.records.appliances, { index: 'gsi1', pk: DNS_RECORDS_INDEX })).map(fromItem);
 }
 
 /**
@@ -112,14 +105,8 @@ export async function putIntegrationClient(ctx: AppContext, pairId: string, inpu
 }
 
 export async function listIntegrationClients(ctx: AppContext, pairId: string): Promise<IntegrationClient[]> {
-  const result: IntegrationClient[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.appliances.query({ pk: failoverPairKey(pairId).pk, sk: { beginsWith: INTEGRATION_SK_PREFIX }, cursor });
-    result.push(...page.items.map(({ pk: _p, sk: _s, type: _t, ...rest }) => rest as unknown as IntegrationClient));
-    cursor = page.cursor;
-  } while (cursor);
-  return result;
+  const items = await queryAll(ctx.records.appliances, { pk: failoverPairKey(pairId).pk, sk: { beginsWith: INTEGRATION_SK_PREFIX } });
+  return items.map(({ pk: _p, sk: _s, type: _t, ...rest }) => rest as unknown as IntegrationClient);
 }
 
 /** The appliance `hostname` resolves to today (undefined without a record). */

@@ -3,7 +3,7 @@
  * reconciled with the workflow engine so a window whose execution ended without reporting (crashed
  * runtime, failed task without a failure handler) does not stay "running" forever.
  */
-import type { StoredItem } from '../core/ports.js';
+import { queryAll } from '../core/ports.js';
 import type { Run } from '../core/run.js';
 import type { AppContext } from './context.js';
 import { listAudit, requireRun } from './run-store.js';
@@ -37,16 +37,8 @@ export async function reconcileRun(ctx: AppContext, run: Run): Promise<Run> {
 }
 
 export async function listSteps(ctx: AppContext, runId: string): Promise<StepProgress[]> {
-  const steps: StepProgress[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.runs.query<StoredItem>({ pk: `RUN#${runId}`, sk: { beginsWith: 'STEP#' }, cursor });
-    for (const item of page.items) {
-      steps.push({ key: item.sk.slice('STEP#'.length), status: String(item.status), attempts: Number(item.attempts ?? 1), startedAt: item.startedAt as string | undefined, endedAt: item.endedAt as string | undefined });
-    }
-    cursor = page.cursor;
-  } while (cursor);
-  return steps;
+  const items = await queryAll(ctx.records.runs, { pk: `RUN#${runId}`, sk: { beginsWith: 'STEP#' } });
+  return items.map((item) => ({ key: item.sk.slice('STEP#'.length), status: String(item.status), attempts: Number(item.attempts ?? 1), startedAt: item.startedAt as string | undefined, endedAt: item.endedAt as string | undefined }));
 }
 
 export async function runProgress(ctx: AppContext, runId: string) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { conflict, notFound } from '../core/errors.js';
-import { ConditionFailedError, type StoredItem } from '../core/ports.js';
+import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import type { AuditEvent, Run } from '../core/run.js';
 import type { AppContext } from './context.js';
 
@@ -72,14 +72,8 @@ export async function appendAudit(ctx: AppContext, event: Omit<AuditEvent, 'at' 
 }
 
 export async function listAudit(ctx: AppContext, runId: string): Promise<AuditEvent[]> {
-  const events: AuditEvent[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.runs.query({ pk: `RUN#${runId}`, sk: { beginsWith: 'AUDIT#' }, cursor });
-    for (const { pk: _p, sk: _s, type: _t, ...e } of page.items) events.push(e as unknown as AuditEvent);
-    cursor = page.cursor;
-  } while (cursor);
-  return events;
+  const items = await queryAll(ctx.records.runs, { pk: `RUN#${runId}`, sk: { beginsWith: 'AUDIT#' } });
+  return items.map(({ pk: _p, sk: _s, type: _t, ...e }) => e as unknown as AuditEvent);
 }
 
 export interface StepRecord {

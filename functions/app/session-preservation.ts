@@ -4,6 +4,7 @@
  * exports them (Integration Client style, JSON lines in the exports bucket) and re-imports them into the
  * primary after re-establishing. The establish guard reads the exports to decide what is still at risk.
  */
+import { queryAll } from '../core/ports.js';
 import { createHash } from 'node:crypto';
 import { preconditionFailed } from '../core/errors.js';
 import {
@@ -14,7 +15,6 @@ import {
   type SessionAtRisk,
 } from '../core/failover.js';
 import { isLegacyLsid, migrateLegacySession, type SupportSession } from '../core/session.js';
-import type { StoredItem } from '../core/ports.js';
 import { usesGuidLsid } from '../core/versions.js';
 import { requireAppliance } from './appliance-store.js';
 import type { AppContext } from './context.js';
@@ -50,13 +50,7 @@ const summary = (s: SupportSession): SessionAtRisk => ({
 });
 
 async function listExports(ctx: AppContext, pairId: string): Promise<SessionExport[]> {
-  const items: StoredItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.appliances.query({ pk: failoverPairKey(pairId).pk, sk: { beginsWith: SESSION_EXPORT_SK_PREFIX }, cursor });
-    items.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
+  const items = await queryAll(ctx.records.appliances, { pk: failoverPairKey(pairId).pk, sk: { beginsWith: SESSION_EXPORT_SK_PREFIX } });
   return items.map(({ pk: _p, sk: _s, type: _t, ...rest }) => rest as unknown as SessionExport);
 }
 

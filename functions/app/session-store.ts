@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isLegacyLsid, migrateLegacySession, type SessionEndReason, type SupportSession } from '../core/session.js';
-import { ConditionFailedError, type StoredItem } from '../core/ports.js';
+import { ConditionFailedError, type StoredItem, queryAll, queryPages } from '../core/ports.js';
 import { usesGuidLsid } from '../core/versions.js';
 import type { AppContext } from './context.js';
 
@@ -67,14 +67,7 @@ export async function putSessions(ctx: AppContext, sessions: SupportSession[]): 
 }
 
 async function activeLsids(ctx: AppContext, applianceId: string): Promise<string[]> {
-  const lsids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.sessions.query({ pk: `APPLIANCE#${applianceId}`, sk: { beginsWith: 'ACTIVE#' }, cursor });
-    lsids.push(...page.items.map((i) => String(i.lsid)));
-    cursor = page.cursor;
-  } while (cursor);
-  return lsids;
+  return (await queryAll(ctx.records.sessions, { pk: `APPLIANCE#${applianceId}`, sk: { beginsWith: 'ACTIVE#' } })).map((i) => String(i.lsid));
 }
 
 /** Keeps META#STATS.maxDuration ≥ every stored duration (optimistic; one read per call). */
@@ -104,22 +97,16 @@ export async function getSession(ctx: AppContext, applianceId: string, lsid: str
 
 /** Pages through an appliance's sessions in lsid order; memory stays bounded by `pageSize`. */
 export async function* iterateSessions(ctx: AppContext, applianceId: string, pageSize = 500): AsyncGenerator<SupportSession> {
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.sessions.query({ pk: `APPLIANCE#${applianceId}`, sk: { beginsWith: 'LSID#' }, limit: pageSize, cursor });
-    for (const item of page.items) yield sessionFromItem(item);
-    cursor = page.cursor;
-  } while (cursor);
+  for await (const page of queryPages(ctx.records.sessions, { pk: `APPLIANCE#${applianceId}`, sk: { beginsWith: 'LSID#' }, limit: pageSize })) {
+    for (const item of page) yield sessionFromItem(item);
+  }
 }
 
 /** Sessions with lseq > `afterLseq`, in lseq order (≥ 10.6 appliances). */
 export async function* iterateSessionsAfterLseq(ctx: AppContext, applianceId: string, afterLseq: number, pageSize = 500): AsyncGenerator<SupportSession> {
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.sessions.query({ index: 'gsi2', pk: `APPLIANCE#${applianceId}#LSEQ`, sk: { gt: afterLseq }, limit: pageSize, cursor });
-    for (const item of page.items) yield sessionFromItem(item);
-    cursor = page.cursor;
-  } while (cursor);
+  for await (const page of queryPages(ctx.records.sessions, { index: 'gsi2', pk: `APPLIANCE#${applianceId}#LSEQ`, sk: { gt: afterLseq }, limit: pageSize })) {
+    for (const item of page) yield sessionFromItem(item);
+  }
 }
 
 /** Sessions that started in [fromIso, toIso) (toIso undefined = no upper bound), in start order, page by page. */
@@ -130,20 +117,17 @@ export async function* iterateSessionsByStart(
   toIso: string | undefined,
   pageSize = 1000,
 ): AsyncGenerator<SupportSession[]> {
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.sessions.query({
-      index: 'gsi1',
-      pk: `APPLIANCE#${applianceId}#START`,
-      // '#' < digits, so `${to}` sorts before every `${to}#lsid`: the upper bound stays exclusive.
-      sk: toIso === undefined ? { gte: fromIso } : { between: [fromIso, toIso] },
-      limit: pageSize,
-      cursor,
-    });
-    const sessions = page.items.map(sessionFromItem).filter((s) => toIso === undefined || s.startTime < toIso);
+  const pages = queryPages(ctx.records.sessions, {
+    index: 'gsi1',
+    pk: `APPLIANCE#${applianceId}#START`,
+    // '#' < digits, so `${to}` sorts before every `${to}#lsid`: the upper bound stays exclusive.
+    sk: toIso === undefined ? { gte: fromIso } : { between: [fromIso, toIso] },
+    limit: pageSize,
+  });
+  for await (const page of pages) {
+    const sessions = page.map(sessionFromItem).filter((s) => toIso === undefined || s.startTime < toIso);
     if (sessions.length > 0) yield sessions;
-    cursor = page.cursor;
-  } while (cursor);
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Storage of staff consoles (appliances table, `APPLIANCE#<id>` / `CONSOLE#<consoleId>`). */
 import { flagAfterSiteUpgrade, logOutForUpgrade, type StaffConsole } from '../core/staff-console.js';
 import type { StoredItem } from '../core/ports.js';
+import { queryAll } from '../core/ports.js';
 import type { AppContext } from './context.js';
 import { consoleKey, CONSOLE_SK_PREFIX } from './keys.js';
 
@@ -23,14 +24,7 @@ export async function getConsole(ctx: AppContext, applianceId: string, consoleId
 }
 
 export async function listConsoles(ctx: AppContext, applianceId: string): Promise<StaffConsole[]> {
-  const result: StaffConsole[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.records.appliances.query({ pk: `APPLIANCE#${applianceId}`, sk: { beginsWith: CONSOLE_SK_PREFIX }, cursor });
-    result.push(...page.items.map(fromItem));
-    cursor = page.cursor;
-  } while (cursor);
-  return result;
+  return (await queryAll(ctx.records.appliances, { pk: `APPLIANCE#${applianceId}`, sk: { beginsWith: CONSOLE_SK_PREFIX } })).map(fromItem);
 }
 
 /** Rewrites only the consoles `change` modifies; returns how many changed. */

@@ -121,3 +121,20 @@ export interface WorkflowEngine {
 export interface Clock {
   now(): Date;
 }
+
+/** Every page of `request`, one query at a time, so memory stays bounded by the page size. */
+export async function* queryPages<T extends StoredItem = StoredItem>(store: RecordStore, request: Omit<QueryRequest, 'cursor'>): AsyncGenerator<T[]> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.query<T>({ ...request, cursor });
+    yield page.items;
+    cursor = page.cursor;
+  } while (cursor);
+}
+
+/** Every item of `request`, for small collections (an appliance's consoles, the fleet's pairs...). */
+export async function queryAll<T extends StoredItem = StoredItem>(store: RecordStore, request: Omit<QueryRequest, 'cursor'>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const page of queryPages<T>(store, request)) items.push(...page);
+  return items;
+}

@@ -1,7 +1,7 @@
 import './polyfill.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { renderAsl } from '../tasks/task.js';
-import { ConditionFailedError, type RecordStore, type StoredItem } from '../core/ports.js';
+import { ConditionFailedError, type RecordStore, type StoredItem, queryAll } from '../core/ports.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type AslState = { Type: string; Resource?: string; Seconds?: number; Retry?: { IntervalSeconds?: number }[]; [k: string]: unknown };
@@ -282,14 +282,7 @@ export class LocalStepFunctions {
   }
 
   private async executionsOf(stateMachineArn: string): Promise<ExecutionItem[]> {
-    const all: ExecutionItem[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.store.query<ExecutionItem>({ index: 'gsi1', pk: `SM#${stateMachineArn}`, cursor });
-      all.push(...page.items);
-      cursor = page.cursor;
-    } while (cursor);
-    return all;
+    return queryAll<ExecutionItem>(this.store, { index: 'gsi1', pk: `SM#${stateMachineArn}` });
   }
 
   private async getExecution(executionArn: string | undefined): Promise<ExecutionItem> {
