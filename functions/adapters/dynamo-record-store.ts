@@ -75,6 +75,8 @@ export class DynamoRecordStore implements RecordStore {
         values[':sk'] = value;
       }
     }
+    // Placeholders for every projected name: reserved words (status, name...) are common attribute names.
+    request.attributes?.forEach((attribute, i) => (names[`#p${i}`] = attribute));
     const input: QueryCommandInput = {
       TableName: this.tableName,
       IndexName: request.index,
@@ -85,6 +87,7 @@ export class DynamoRecordStore implements RecordStore {
       ExclusiveStartKey: decodeCursor(request.cursor),
       ScanIndexForward: !request.descending,
       ConsistentRead: request.index ? undefined : true,
+      ProjectionExpression: request.attributes?.map((_, i) => `#p${i}`).join(', '),
     };
     const { QueryCommand } = await lib();
     const out = await this.client.send(new QueryCommand(input));

@@ -50,7 +50,7 @@ export class MemoryRecordStore implements RecordStore {
     const more = from + items.length < matches.length;
     const last = items[items.length - 1];
     return {
-      items: items.map((i) => clone(i) as T),
+      items: items.map((i) => clone(request.attributes ? project(i, request.attributes) : i) as T),
       cursor: more && last ? encodeCursor({ pk: last.pk, sk: last.sk }) : undefined,
     };
   }
@@ -58,6 +58,10 @@ export class MemoryRecordStore implements RecordStore {
   async batchPut(items: StoredItem[]): Promise<void> {
     for (const item of items) this.items.set(keyOf(item), clone(stripUndefined(item)));
   }
+}
+
+function project(item: StoredItem, attributes: readonly string[]): StoredItem {
+  return Object.fromEntries(attributes.filter((a) => item[a] !== undefined).map((a) => [a, item[a]])) as StoredItem;
 }
 
 function check(existing: StoredItem | undefined, condition?: PutCondition) {

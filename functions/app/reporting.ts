@@ -1,18 +1,28 @@
 import type { ApiFlavor } from '../core/api-flavor.js';
-import { renderReportItem, reportHead, reportTail } from '../core/report-xml.js';
+import { readAhead } from '../core/read-ahead.js';
+import { reportHead, reportTail, sessionSummaryXml, sessionXml, SUMMARY_FIELDS } from '../core/report-xml.js';
 import type { ReportQuery } from '../core/report-query.js';
 import type { SupportSession } from '../core/session.js';
 import type { AppContext } from './context.js';
-import { getSession, iterateSessionsAfterLseq, iterateSessionsByEnd, iterateSessionsByStart } from './session-store.js';
+import { getSession, iterateSessionsAfterLseq, iterateSessionsByEnd, iterateSessionsByStart, type SessionFields } from './session-store.js';
 
-/** Sessions a validated query selects, page by page (memory bounded by the page size). */
-export async function* selectSessions(ctx: AppContext, applianceId: string, query: ReportQuery, pageSize = 1000): AsyncGenerator<SupportSession[]> {
+/**
+ * Sessions a validated query selects, page by page (memory bounded by the page size). With `fields`,
+ * only those attributes are read where the store can project them.
+ */
+export async function* selectSessions<K extends keyof SupportSession = keyof SupportSession>(
+  ctx: AppContext,
+  applianceId: string,
+  query: ReportQuery,
+  pageSize = 1000,
+  fields?: SessionFields<K>,
+): AsyncGenerator<Pick<SupportSession, K>[]> {
   const sel = query.selection;
   switch (sel.kind) {
     case 'window':
       yield* sel.field === 'start'
-        ? iterateSessionsByStart(ctx, applianceId, sel.from, sel.to, pageSize)
-        : iterateSessionsByEnd(ctx, applianceId, sel.from, sel.to, pageSize);
+        ? iterateSessionsByStart(ctx, applianceId, sel.from, sel.to, pageSize, fields)
+        : iterateSessionsByEnd(ctx, applianceId, sel.from, sel.to, pageSize, fields);
       return;
     case 'lsids':
       for (let i = 0; i < sel.lsids.length; i += 100) {
@@ -22,8 +32,8 @@ export async function* selectSessions(ctx: AppContext, applianceId: string, quer
       }
       return;
     case 'lseq': {
-      let page: SupportSession[] = [];
-      for await (const s of iterateSessionsAfterLseq(ctx, applianceId, sel.from - 1, pageSize)) {
+      let page: Pick<SupportSession, K>[] = [];
+      for await (const s of iterateSessionsAfterLseq(ctx, applianceId, sel.from - 1, pageSize, fields)) {
         page.push(s);
         if (page.length >= pageSize) {
           yield page;
@@ -35,16 +45,23 @@ export async function* selectSessions(ctx: AppContext, applianceId: string, quer
   }
 }
 
+/** One XML chunk per page; the next page is read while this one is rendered and sent. */
+async function* pagesXml<T>(pages: AsyncIterable<T[]>, render: (item: T) => string): AsyncGenerator<string> {
+  for await (const page of readAhead(pages)) {
+    let chunk = '';
+    for (const item of page) chunk += render(item);
+    yield chunk;
+  }
+}
+
 /**
  * A report as XML text chunks: the root start tag, one chunk per page of sessions, the end tag.
  * Callers stream it (HTTP body) so a 100,000-session report never sits in memory.
  */
 export async function* reportXmlChunks(ctx: AppContext, applianceId: string, flavor: ApiFlavor, query: ReportQuery): AsyncGenerator<string> {
   yield reportHead(query.type, flavor);
-  for await (const page of selectSessions(ctx, applianceId, query)) {
-    let chunk = '';
-    for (const s of page) chunk += renderReportItem(query.type, s, flavor);
-    yield chunk;
-  }
+  yield* query.type === 'SupportSessionListing'
+    ? pagesXml(selectSessions(ctx, applianceId, query, 1000, SUMMARY_FIELDS), (s) => sessionSummaryXml(s, flavor))
+    : pagesXml(selectSessions(ctx, applianceId, query), (s) => sessionXml(s, flavor));
   yield reportTail(query.type);
 }

@@ -44,6 +44,11 @@ export interface QueryRequest {
   /** Opaque cursor from a previous page. */
   cursor?: string;
   descending?: boolean;
+  /**
+   * Return only these attributes (a projection; missing ones are left out). Pagination still works:
+   * the cursor never depends on what is projected.
+   */
+  attributes?: readonly string[];
 }
 
 export interface Page<T> {

@@ -34,8 +34,12 @@ export function sessionXml(s: SupportSession, flavor: ApiFlavor): string {
   );
 }
 
+/** The attributes a `<session_summary>` shows: a listing reads just these from the store. */
+export const SUMMARY_FIELDS = ['lsid', 'lseq', 'startTime', 'externalKey'] as const satisfies readonly (keyof SupportSession)[];
+export type SessionSummary = Pick<SupportSession, (typeof SUMMARY_FIELDS)[number]>;
+
 /** One `<session_summary>` of SupportSessionListing. */
-export function sessionSummaryXml(s: Pick<SupportSession, 'lsid' | 'lseq' | 'startTime' | 'externalKey'>, flavor: ApiFlavor): string {
+export function sessionSummaryXml(s: SessionSummary, flavor: ApiFlavor): string {
   return (
     `<session_summary lsid="${xmlAttr(s.lsid)}">` +
     (flavor.guidLsid && s.lseq !== undefined ? `<lseq>${s.lseq}</lseq>` : '') +
@@ -43,9 +47,6 @@ export function sessionSummaryXml(s: Pick<SupportSession, 'lsid' | 'lseq' | 'sta
     `<external_key>${xmlText(s.externalKey)}</external_key><has_recording>0</has_recording></session_summary>\n`
   );
 }
-
-export const renderReportItem = (type: ReportType, s: SupportSession, flavor: ApiFlavor) =>
-  type === 'SupportSession' ? sessionXml(s, flavor) : sessionSummaryXml(s, flavor);
 
 /** The vendor's XML error body: `<error>message</error>` in the API namespace (plus our stable code). */
 export const errorXml = (message: string, code: string, namespace: string | undefined) =>

@@ -68,6 +68,18 @@ export function recordStoreContract(name: string, makeStore: () => RecordStore) 
       expect((await store.query({ index: 'gsi2', pk: g, sk: { gte: 10 } })).items.map((i) => i.gsi2sk)).toEqual([10, 100]);
     });
 
+    it('projects the requested attributes only, and still pages through every item', async () => {
+      const store = makeStore();
+      const pk = `P#${id()}`;
+      await store.batchPut(['a', 'b', 'c'].map((sk, i) => ({ pk, sk, status: 'done', name: `n${i}`, big: 'x'.repeat(100), ...(i === 1 ? {} : { lseq: i }) })));
+      const first = await store.query({ pk, limit: 2, attributes: ['status', 'lseq', 'sk'] });
+      // `status` is a DynamoDB reserved word: projecting it must still work
+      expect(first.items).toEqual([{ sk: 'a', status: 'done', lseq: 0 }, { sk: 'b', status: 'done' }]);
+      const rest = await store.query({ pk, limit: 2, attributes: ['name'], cursor: first.cursor });
+      expect(rest.items).toEqual([{ name: 'n2' }]);
+      expect(rest.cursor).toBeUndefined();
+    });
+
     it('rejects a forged cursor', async () => {
       const store = makeStore();
       await expect(store.query({ pk: 'x', cursor: '!!not-base64-json' })).rejects.toThrow(/cursor/);

@@ -163,6 +163,27 @@ describe('reporting API: namespaced vs legacy XML by appliance version', () => {
     await expectValid(ended.text, xsd[`${MODERN}:reporting`]!);
   });
 
+  it('a listing selects the same sessions as the full report and shows their stored lseq, start and external key', async () => {
+    const sessions = new Map((await allSessions(MODERN)).map((s) => [s.lsid, s]));
+    const pivot = [...sessions.values()].filter((s) => s.status === 'completed').map((s) => s.endTime!).sort()[10]!;
+    const selections = [`end_time=${Math.floor(Date.parse(pivot) / 1000)}&duration=0`, 'start_date=2000-01-01&duration=0', 'start_lseq=1'];
+    for (const selection of selections) {
+      const full = await api(MODERN, `/api/reporting?generate_report=SupportSession&${selection}`, tokens.full);
+      const listing = await api(MODERN, `/api/reporting?generate_report=SupportSessionListing&${selection}`, tokens.full);
+      const listed = attrsOf(listing.text, 'session_summary', 'lsid');
+      expect(listed.length, selection).toBeGreaterThan(0);
+      expect(listed.sort(), selection).toEqual(attrsOf(full.text, 'session', 'lsid').sort());
+      await expectValid(listing.text, xsd[`${MODERN}:reporting`]!);
+    }
+    const listing = await api(MODERN, '/api/reporting?generate_report=SupportSessionListing&start_date=2000-01-01&duration=0', tokens.full);
+    for (const [, lsid, body] of listing.text.matchAll(/<session_summary lsid="([0-9a-f]{32})">(.*?)<\/session_summary>/g)) {
+      const s = sessions.get(lsid!)!;
+      expect(body).toContain(`<lseq>${s.lseq}</lseq>`);
+      expect(body).toContain(`<start_time timestamp="${Math.floor(Date.parse(s.startTime) / 1000)}">`);
+      if (/^[\w-]*$/.test(s.externalKey)) expect(body).toContain(`<external_key>${s.externalKey}</external_key>`);
+    }
+  });
+
   it('an empty window gives an empty, valid list', async () => {
     const res = await api(MODERN, '/api/reporting?generate_report=SupportSession&start_date=1990-01-01&duration=1', tokens.full);
     expect(res.status).toBe(200);
