@@ -95,7 +95,7 @@ const bench: Benchmark = async () => {
       for (let i = 0; i < RUNS; i++) {
         const started = performance.now();
         let read = 0;
-        for await (const page of selectSessions(services, APPLIANCE, query, 1000, SUMMARY_FIELDS)) read += page.length;
+        for await (const page of selectSessions(services, APPLIANCE, query, { pageSize: 1000, fields: SUMMARY_FIELDS })) read += page.length;
         reads.push(performance.now() - started);
         if (read !== SESSIONS) throw new Error(`store read ${read} sessions, expected ${SESSIONS}`);
       }

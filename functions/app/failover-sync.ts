@@ -40,7 +40,7 @@ export async function readAllSessions(ctx: AppContext, applianceId: string): Pro
 export async function sessionsAbove(ctx: AppContext, applianceId: string, watermark: SyncWatermark): Promise<SupportSession[]> {
   const result: SupportSession[] = [];
   if (watermark.by === 'lseq') {
-    for await (const s of iterateSessionsAfterLseq(ctx, applianceId, watermark.value, PAGE)) result.push(s);
+    for await (const s of iterateSessionsAfterLseq(ctx, applianceId, watermark.value, { pageSize: PAGE })) result.push(s);
     return result;
   }
   const pages = queryPages(ctx.records.sessions, { pk: sessionKey(applianceId, '0').pk, sk: { between: [legacySk(watermark.value + 1), MAX_LEGACY_SK] }, limit: PAGE });

@@ -4,25 +4,22 @@ import { reportHead, reportTail, sessionSummaryXml, sessionXml, SUMMARY_FIELDS }
 import type { ReportQuery } from '../core/report-query.js';
 import type { SupportSession } from '../core/session.js';
 import type { AppContext } from './context.js';
-import { getSession, iterateSessionsAfterLseq, iterateSessionsByEnd, iterateSessionsByStart, type SessionFields } from './session-store.js';
+import { getSession, iterateSessionsAfterLseq, iterateSessionsByEnd, iterateSessionsByStart, type SessionReads } from './session-store.js';
 
-/**
- * Sessions a validated query selects, page by page (memory bounded by the page size). With `fields`,
- * only those attributes are read where the store can project them.
- */
+/** Sessions a validated query selects, page by page (memory bounded by the page size). */
 export async function* selectSessions<K extends keyof SupportSession = keyof SupportSession>(
   ctx: AppContext,
   applianceId: string,
   query: ReportQuery,
-  pageSize = 1000,
-  fields?: SessionFields<K>,
+  { pageSize = 1000, fields }: SessionReads<K> = {},
 ): AsyncGenerator<Pick<SupportSession, K>[]> {
+  const reads = { pageSize, fields };
   const sel = query.selection;
   switch (sel.kind) {
     case 'window':
       yield* sel.field === 'start'
-        ? iterateSessionsByStart(ctx, applianceId, sel.from, sel.to, pageSize, fields)
-        : iterateSessionsByEnd(ctx, applianceId, sel.from, sel.to, pageSize, fields);
+        ? iterateSessionsByStart(ctx, applianceId, sel.from, sel.to, reads)
+        : iterateSessionsByEnd(ctx, applianceId, sel.from, sel.to, reads);
       return;
     case 'lsids':
       for (let i = 0; i < sel.lsids.length; i += 100) {
@@ -33,7 +30,7 @@ export async function* selectSessions<K extends keyof SupportSession = keyof Sup
       return;
     case 'lseq': {
       let page: Pick<SupportSession, K>[] = [];
-      for await (const s of iterateSessionsAfterLseq(ctx, applianceId, sel.from - 1, pageSize, fields)) {
+      for await (const s of iterateSessionsAfterLseq(ctx, applianceId, sel.from - 1, reads)) {
         page.push(s);
         if (page.length >= pageSize) {
           yield page;
@@ -61,7 +58,7 @@ async function* pagesXml<T>(pages: AsyncIterable<T[]>, render: (item: T) => stri
 export async function* reportXmlChunks(ctx: AppContext, applianceId: string, flavor: ApiFlavor, query: ReportQuery): AsyncGenerator<string> {
   yield reportHead(query.type, flavor);
   yield* query.type === 'SupportSessionListing'
-    ? pagesXml(selectSessions(ctx, applianceId, query, 1000, SUMMARY_FIELDS), (s) => sessionSummaryXml(s, flavor))
+    ? pagesXml(selectSessions(ctx, applianceId, query, { fields: SUMMARY_FIELDS }), (s) => sessionSummaryXml(s, flavor))
     : pagesXml(selectSessions(ctx, applianceId, query), (s) => sessionXml(s, flavor));
   yield reportTail(query.type);
 }
