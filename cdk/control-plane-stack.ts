@@ -1,5 +1,5 @@
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { BUCKETS, TABLES } from '../functions/adapters/config.js';
 import type { Route } from '../functions/api/http.js';
@@ -14,7 +14,7 @@ import { stateMachineArnPrefix, workflowRefs, Workflows } from './constructs/wor
 import { applyPermissions, type GrantTargets } from './grants.js';
 import { applyNagSuppressions } from './nag-suppressions.js';
 import { permissionsFor, type Permissions } from './permissions.js';
-import { API_ENTRY, pascal, routesByGroup, SCHEDULER_ENTRY, TASK_ENTRY, workflowSources, type WorkflowSource } from './sources.js';
+import { API_ENTRY, pascal, routesByGroup, SCHEDULER_ENTRY, STREAM_ENTRY, streamingGroups, TASK_ENTRY, workflowSources, type WorkflowSource } from './sources.js';
 import type { StageConfig } from './stage.js';
 
 export interface ControlPlaneStackProps extends StackProps {
@@ -29,11 +29,19 @@ export interface ControlPlaneStackProps extends StackProps {
 
 /** A function the stack created, with the declaration its rights came from (tests check one against the other). */
 export interface DeployedFunction {
-  kind: 'route group' | 'task' | 'scheduler';
+  kind: 'route group' | 'route stream' | 'task' | 'scheduler';
   name: string;
   construct: ControlPlaneFunction;
   permissions: Permissions;
 }
+
+const ALARM_NAMES: Record<DeployedFunction['kind'], (name: string) => string> = {
+  'route group': (name) => `api-${name}`,
+  'route stream': (name) => `api-${name}-stream`,
+  task: (name) => `task-${name}`,
+  scheduler: () => 'scheduler',
+};
+const alarmName = (f: DeployedFunction) => ALARM_NAMES[f.kind](f.name);
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -47,6 +55,8 @@ export class ControlPlaneStack extends Stack {
   readonly workflows: Workflows;
   readonly windows: MaintenanceWindows;
   readonly functions: DeployedFunction[] = [];
+  /** Function URLs (response streaming) by route group. */
+  readonly streamUrls: Map<string, lambda.FunctionUrl>;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, props);
@@ -126,6 +136,26 @@ export class ControlPlaneStack extends Stack {
       );
     }
 
+    // API Gateway buffers Lambda responses (6 MB at most): routes marked `streaming` are also served by a
+    // response-streaming Function URL. Authentication stays in the app (the API's bearer tokens), as behind API Gateway.
+    this.streamUrls = new Map<string, lambda.FunctionUrl>();
+    for (const group of streamingGroups(routes)) {
+      const fn = deploy('route stream', group, (p) =>
+        new ControlPlaneFunction(this, `Stream${pascal(group)}`, {
+          config,
+          name: `api-${kebab(group)}-stream`,
+          entry: STREAM_ENTRY,
+          description: `Streamed responses of route group ${group} (large reports) behind a Function URL`,
+          environment: { ...environmentFor(p), ROUTE_GROUP: group },
+          // No API Gateway 30 s limit here; a 100,000-session report reads for seconds, not minutes.
+          timeout: Duration.minutes(5),
+        }),
+      );
+      const url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE, invokeMode: lambda.InvokeMode.RESPONSE_STREAM });
+      this.streamUrls.set(group, url);
+      new CfnOutput(this, `${pascal(group)}StreamUrl`, { value: url.url, description: `Streaming base URL for the ${group} routes marked streaming (e.g. large reports)` });
+    }
+
     const schedulerFn = deploy('scheduler', 'scheduler', (p) =>
       new ControlPlaneFunction(this, 'Scheduler', {
         config,
@@ -142,7 +172,7 @@ export class ControlPlaneStack extends Stack {
     this.workflows = new Workflows(this, 'Workflows', { config, workflows, taskFunctions });
     new Alarms(this, 'Alarms', {
       config,
-      functions: new Map(this.functions.map((f) => [f.kind === 'scheduler' ? 'scheduler' : `${f.kind === 'task' ? 'task' : 'api'}-${f.name}`, f.construct.fn])),
+      functions: new Map(this.functions.map((f) => [alarmName(f), f.construct.fn])),
       machines: this.workflows.machines,
       api: this.http.api,
     });

@@ -94,7 +94,8 @@ export const TASK_PERMISSIONS: Readonly<Record<string, Permissions>> = {
 };
 
 /** The declaration for `name`, or a clear error naming the file to edit. */
-export function permissionsFor(kind: 'route group' | 'task' | 'scheduler', name: string): Permissions {
+/** A route group's streaming function (its Function URL) has exactly the group's rights. */
+export function permissionsFor(kind: 'route group' | 'route stream' | 'task' | 'scheduler', name: string): Permissions {
   if (kind === 'scheduler') return SCHEDULER_PERMISSIONS;
   const table = kind === 'task' ? TASK_PERMISSIONS : ROUTE_GROUP_PERMISSIONS;
   const declared = Object.hasOwn(table, name) ? table[name] : undefined;

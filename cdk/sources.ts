@@ -8,6 +8,7 @@ import { taskPlaceholder, tasksReferenced } from '../functions/tasks/task.js';
 export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const STATEMACHINES_DIR = join(REPO_ROOT, 'statemachines');
 export const API_ENTRY = join(REPO_ROOT, 'functions/api/lambda-handler.ts');
+export const STREAM_ENTRY = join(REPO_ROOT, 'functions/api/stream-handler.ts');
 export const TASK_ENTRY = join(REPO_ROOT, 'functions/tasks/lambda-handler.ts');
 export const SCHEDULER_ENTRY = join(REPO_ROOT, 'functions/scheduler/lambda-handler.ts');
 
@@ -72,6 +73,9 @@ export function routesByGroup(routes: readonly Route[]): Map<string, Route[]> {
   for (const route of routes) groups.set(route.group, [...(groups.get(route.group) ?? []), route]);
   return groups;
 }
+
+/** Groups with routes whose responses must stream (see `Route.streaming`). */
+export const streamingGroups = (routes: readonly Route[]) => [...routesByGroup(routes)].filter(([, rs]) => rs.some((r) => r.streaming)).map(([group]) => group);
 
 /** `system` → `System`, `failover-pair` → `FailoverPair`: construct ids and resource names. */
 export const pascal = (name: string) =>

@@ -24,6 +24,11 @@ export interface Route {
   auth: 'public' | 'operator' | 'api-account' | 'appliance-admin';
   summary: string;
   formatError?: ErrorFormatter;
+  /**
+   * Responses can outgrow what API Gateway buffers from Lambda (6 MB): on AWS the route is also served by a
+   * response-streaming Function URL (functions/api/stream-handler.ts). Locally every route streams.
+   */
+  streaming?: true;
 }
 
 export const STATUS_BY_KIND: Record<ErrorKind, ContentfulStatusCode> = {

@@ -45,7 +45,7 @@ export interface QueryRequest {
   cursor?: string;
   descending?: boolean;
   /**
-   * Return only these attributes (a projection; missing ones are left out). Pagination still works:
+   * Return only these top-level attributes (a projection; missing ones are left out). Pagination still works:
    * the cursor never depends on what is projected.
    */
   attributes?: readonly string[];

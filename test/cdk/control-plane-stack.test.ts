@@ -111,6 +111,34 @@ describe('HTTP API from the route table', () => {
   });
 });
 
+describe('response streaming for routes marked `streaming` (API Gateway buffers at most 6 MB)', () => {
+  const streamed = [...new Set(routes.filter((r) => r.streaming).map((r) => r.group))];
+  const urls = resourcesOfType(template, 'AWS::Lambda::Url');
+
+  it('the reporting routes are marked', () => {
+    expect(routes.filter((r) => r.streaming).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /appliances/:applianceId/api/reporting',
+      'POST /appliances/:applianceId/api/reporting',
+    ]);
+  });
+
+  it.each(streamed)('group %s: a RESPONSE_STREAM Function URL on a function of the stream entry with the group\'s rights', (group) => {
+    const fn = stack.functions.find((f) => f.kind === 'route stream' && f.name === group)!;
+    expect(fn.permissions).toBe(stack.functions.find((f) => f.kind === 'route group' && f.name === group)!.permissions);
+    const id = logicalId(fn.construct.fn);
+    const [, url] = urls.find(([, u]) => JSON.stringify(u.Properties!.TargetFunctionArn).includes(id))!;
+    // Auth is the API's own (bearer tokens checked by the app), as behind API Gateway.
+    expect(url.Properties).toMatchObject({ InvokeMode: 'RESPONSE_STREAM', AuthType: 'NONE' });
+    expect(json.Resources[id]!.Properties.Environment.Variables.ROUTE_GROUP).toBe(group);
+    template.hasOutput(`${group[0]!.toUpperCase()}${group.slice(1)}StreamUrl`, { Value: { 'Fn::GetAtt': [Match.anyValue(), 'FunctionUrl'] } });
+  });
+
+  it('only those groups get one', () => {
+    expect(urls).toHaveLength(streamed.length);
+    expect(stack.functions.filter((f) => f.kind === 'route stream').map((f) => f.name)).toEqual(streamed);
+  });
+});
+
 describe('functions', () => {
   const all = [...taskFunctionIds.values(), ...groupFunctionIds.values()];
 

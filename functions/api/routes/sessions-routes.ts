@@ -12,8 +12,8 @@ const xml = { group: 'sessions', formatError: xmlError } as const;
 
 /** Routes of the sessions area: the appliance's public APIs (XML, OAuth2, backup) and IC exports. */
 export const sessionsRoutes: Route[] = [
-  { method: 'GET', path: `${site}/api/reporting`, handler: reportingHandler, auth: 'api-account', summary: 'Reporting API (SupportSession, SupportSessionListing), streamed XML', ...xml },
-  { method: 'POST', path: `${site}/api/reporting`, handler: reportingHandler, auth: 'api-account', summary: 'Reporting API with url-encoded form parameters', ...xml },
+  { method: 'GET', path: `${site}/api/reporting`, handler: reportingHandler, auth: 'api-account', summary: 'Reporting API (SupportSession, SupportSessionListing), streamed XML', streaming: true, ...xml },
+  { method: 'POST', path: `${site}/api/reporting`, handler: reportingHandler, auth: 'api-account', summary: 'Reporting API with url-encoded form parameters', streaming: true, ...xml },
   { method: 'GET', path: `${site}/api/command`, handler: commandHandler, auth: 'api-account', summary: 'Command API (get_api_info, check_health, terminate_session)', ...xml },
   { method: 'POST', path: `${site}/api/command`, handler: commandHandler, auth: 'api-account', summary: 'Command API with url-encoded form parameters', ...xml },
   { method: 'GET', path: `${site}/api/reporting.xsd`, handler: reportingXsdHandler, auth: 'public', summary: 'Reporting API schema for the appliance version', ...xml },
