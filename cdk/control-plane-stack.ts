@@ -1,7 +1,7 @@
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { BUCKETS, TABLES } from '../functions/adapters/config.js';
+import { BUCKETS, ROUTE53_ZONE_ENV, TABLES } from '../functions/adapters/config.js';
 import type { Route } from '../functions/api/http.js';
 import { routes as routeTable } from '../functions/api/routes.js';
 import { tasks as taskRegistry } from '../functions/tasks/index.js';
@@ -90,7 +90,7 @@ export class ControlPlaneStack extends Stack {
             SCHEDULER_TARGET_ARN: schedulerFunctionArn,
           }
         : {}),
-      ...(p.route53 && config.hostedZoneId ? { HOSTED_ZONE_ID: config.hostedZoneId } : {}),
+      ...(p.route53 && config.hostedZoneId ? { [ROUTE53_ZONE_ENV]: config.hostedZoneId } : {}),
     });
     const deploy = (kind: DeployedFunction['kind'], name: string, make: (p: Permissions) => ControlPlaneFunction) => {
       const permissions = permissionsFor(kind, name);

@@ -36,15 +36,15 @@ export const ACCEPTED_WILDCARDS: readonly { finding: RegExp; reason: string }[] 
     reason: 'grantInvoke lets EventBridge Scheduler invoke the scheduler function (and its versions/aliases); no other function.',
   },
   {
-    finding: /^Resource::arn:(<AWS::Partition>|aws):states:(<AWS::Region>|[a-z0-9-]+):<AWS::AccountId>:execution:[\w-]+:\*$/,
+    finding: /^Resource::arn:(<AWS::Partition>|aws):states:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|\d{12}):execution:[\w-]+:\*$/,
     reason: 'Executions of one declared workflow: names are run ids chosen at run time (describe/stop/history).',
   },
   {
-    finding: /^Resource::arn:<AWS::Partition>:scheduler:(<AWS::Region>|[a-z0-9-]+):<AWS::AccountId>:schedule\/(<MaintenanceWindows\w+>|upgrade-cp-[a-z0-9-]+-maintenance-windows)\/\*$/,
+    finding: /^Resource::arn:<AWS::Partition>:scheduler:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|\d{12}):schedule\/(<MaintenanceWindows\w+>|upgrade-cp-[a-z0-9-]+-maintenance-windows)\/\*$/,
     reason: 'Schedules of the maintenance-window group only; one schedule per window, named at run time.',
   },
   {
-    finding: /^Resource::arn:<AWS::Partition>:route53:::change\/\*$/,
+    finding: /^Resource::arn:(<AWS::Partition>|aws[\w-]*):route53:::change\/\*$/,
     reason: 'route53:GetChange only accepts change ids returned by ChangeResourceRecordSets; AWS has no narrower resource.',
   },
 ];

@@ -44,23 +44,32 @@ export const ROUTE_GROUP_PERMISSIONS: Readonly<Record<string, Permissions>> = {
     buckets: { exports: 'readwrite' },
     route53: true,
   },
-  /** Control API /v1 and console: fleet, plans, runs, approvals, idempotency records, maintenance windows, campaigns. */
+  /**
+   * Control API /v1 and console: fleet, plans, runs, approvals, idempotency records, maintenance windows,
+   * campaigns. Reading an appliance settles its install (the emulator's lazy lifecycle writes the new
+   * state, ends sessions, migrates them across 10.6), and cancelling a run whose execution died runs the
+   * window's failure handler (pair, sessions export, DNS): hence the writes.
+   */
   control: {
-    tables: { appliances: 'read', sessions: 'read', runs: 'readwrite' },
+    tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'readwrite' },
+    buckets: { exports: 'readwrite' },
     workflows: 'all',
     scheduler: true,
+    route53: true,
   },
 };
 
 /**
  * The scheduler function (functions/scheduler/lambda-handler.ts): EventBridge Scheduler invokes it at a
  * window's start and every few minutes to catch up; it checks the schedule record, starts the window's
- * execution and advances campaigns.
+ * execution and advances campaigns (which reconciles runs: the same writes as the control group).
  */
 export const SCHEDULER_PERMISSIONS: Permissions = {
-  tables: { appliances: 'read', sessions: 'read', runs: 'readwrite' },
+  tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'readwrite' },
+  buckets: { exports: 'readwrite' },
   workflows: 'all',
   scheduler: true,
+  route53: true,
 };
 
 /** One entry per task of functions/tasks/index.ts; same rule as route groups. */
@@ -73,10 +82,10 @@ const UPGRADE_STEP: Permissions = {
 const UPGRADE_STEP_WITH_DNS: Permissions = { ...UPGRADE_STEP, route53: true };
 
 export const TASK_PERMISSIONS: Readonly<Record<string, Permissions>> = {
-  /** Reads the appliance and its idempotency index, writes the backup record and the backup object. */
+  /** Reads the appliance and its idempotency index, writes the backup record and the backup object (and heads it after the upload). */
   createBackup: {
     tables: { appliances: 'readwrite' },
-    buckets: { backups: 'write' },
+    buckets: { backups: 'readwrite' },
   },
   loadRun: { tables: { runs: 'read' } },
   preflight: UPGRADE_STEP,

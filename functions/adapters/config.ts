@@ -2,6 +2,9 @@
 import * as z from 'zod';
 
 /** The tables and buckets the control plane uses; one definition for the local bootstrap and the CDK stack. */
+/** Environment variable naming the Route 53 hosted zone that mirrors primary-hostname records (read by services.ts, set by the CDK stack). */
+export const ROUTE53_ZONE_ENV = 'ROUTE53_HOSTED_ZONE_ID';
+
 export const TABLES = ['appliances', 'sessions', 'runs'] as const;
 export type TableName = (typeof TABLES)[number];
 export const BUCKETS = ['packages', 'backups', 'exports'] as const;

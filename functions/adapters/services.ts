@@ -2,7 +2,7 @@ import type { RemoteScheduler } from '../app/scheduler.js';
 import type { DnsPublisher } from '../core/failover.js';
 import type { BlobStore, Clock, RecordStore, WorkflowEngine } from '../core/ports.js';
 import type { AwsClients } from './clients.js';
-import { BUCKETS, loadConfig, TABLES, type BucketName, type Config, type TableName } from './config.js';
+import { BUCKETS, loadConfig, ROUTE53_ZONE_ENV, TABLES, type BucketName, type Config, type TableName } from './config.js';
 import { lazyPort, once } from './lazy.js';
 
 /** Everything a handler or task needs, built once per process (Lambda cold start or local runtime). */
@@ -60,7 +60,7 @@ export function buildServices(config: Config = loadConfig(), clock: Clock = syst
     // Pure: needed synchronously by callers.
     { stateMachineArn: (workflow: string) => `${config.stateMachineArnPrefix}${workflow}` },
   );
-  const zone = env.ROUTE53_HOSTED_ZONE_ID?.trim();
+  const zone = env[ROUTE53_ZONE_ENV]?.trim();
   const dns = zone
     ? lazyPort<DnsPublisher>(async () => (await import('./route53-dns.js')).route53Publisher(config.region, zone), { name: 'route53' } as Partial<DnsPublisher>)
     : undefined;

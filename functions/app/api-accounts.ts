@@ -6,6 +6,7 @@ import {
   parseBasicAuth,
   parseBearer,
   parsePermissions,
+  RATE_WINDOW_MS,
   slidingWindow,
   TOKEN_LIFETIME_SECONDS,
   TOKEN_PATTERN,
@@ -177,7 +178,9 @@ async function countAttempt(ctx: AppContext, applianceId: string, clientId: stri
       throw new DomainError('rate-limited', 'slow_down', 'too many token requests for this client id; retry later', { retryAfterSeconds: decision.retryAfterSeconds });
     }
     try {
-      await ctx.records.appliances.put({ ...key, attempts: decision.attempts, version: (current?.version ?? 0) + 1 }, { expectVersion: current?.version ?? 0 });
+      // Unknown client ids are counted too (before authentication), so the record expires with its window (DynamoDB TTL).
+      const expiresAt = Math.ceil((ctx.clock.now().getTime() + 2 * RATE_WINDOW_MS) / 1000);
+      await ctx.records.appliances.put({ ...key, attempts: decision.attempts, version: (current?.version ?? 0) + 1, expiresAt }, { expectVersion: current?.version ?? 0 });
       return;
     } catch (e) {
       if (!(e instanceof ConditionFailedError)) throw e;

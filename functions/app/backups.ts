@@ -49,7 +49,7 @@ export async function createBackup(
   const settings = appliance as unknown as Record<string, unknown>;
   const bytes = Buffer.from(JSON.stringify({ format: 'appliance-settings/1', applianceId, settings }));
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const backupId = idempotencyKey ? createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32) : randomUUID().replaceAll('-', '');
+  const backupId = idempotencyKey ? backupIdFor(applianceId, idempotencyKey) : randomUUID().replaceAll('-', '');
   const createdAt = clock.now().toISOString();
   const objectKey = `appliances/${applianceId}/settings-${backupId}.json`;
   const info = await blobs.backups.put(objectKey, bytes, {
@@ -82,8 +82,11 @@ export async function listBackups(services: AppContext, applianceId: string): Pr
   return items.map(toBackupRecord);
 }
 
+/** Backup ids are global (a backup can be restored onto another appliance), so a retry key is scoped to its appliance. */
+const backupIdFor = (applianceId: string, key: string) => createHash('sha256').update(`${applianceId}\n${key}`).digest('hex').slice(0, 32);
+
 async function findBackupByIdempotencyKey(services: AppContext, applianceId: string, key: string) {
-  const backupId = createHash('sha256').update(key).digest('hex').slice(0, 32);
+  const backupId = backupIdFor(applianceId, key);
   const page = await services.records.appliances.query({ index: 'gsi1', pk: `BACKUP#${backupId}` });
   const item = page.items.find((i) => i.applianceId === applianceId);
   return item ? toBackupRecord(item) : undefined;

@@ -238,6 +238,9 @@ async function observe(ctx: AppContext, c: Campaign, t: CampaignTarget): Promise
   }
   if (run.status === 'succeeded') return { status: 'succeeded' };
   if (run.status === 'failed' || run.status === 'cancelled') return { status: 'failed', error: run.statusReason ?? run.status };
+  // A window whose execution died needs an operator (resume or cancel): for the campaign it is a failure.
+  const interrupted = run.windows.find((w) => w.interrupted);
+  if (interrupted) return { status: 'failed', error: run.statusReason ?? `window ${interrupted.index} interrupted` };
   return { status: 'running' };
 }
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { conflict, DomainError, notFound, validationError } from '../core/errors.js';
 import { MAX_ENVELOPE_BYTES, PACKAGE_HEADER_BYTES, packageName, parseEnvelope, parsePackageHeader, type PackageEnvelope, type PackageKind, type PackageManifest } from '../core/packages.js';
 import type { StoredItem } from '../core/ports.js';
-import { queryAll } from '../core/ports.js';
+import { ConditionFailedError, queryAll } from '../core/ports.js';
 import { compareVersions } from '../core/versions.js';
 import type { AppContext } from './context.js';
 import { packageKey, PACKAGES_INDEX_PK } from './keys.js';
@@ -87,7 +87,15 @@ export async function storePackage(
   if (payload.error) throw payload.error;
   if (existing) return { record: existing, created: false };
   const record = toRecord(envelope, objectKey, options.source, ctx.clock.now().toISOString());
-  await ctx.records.appliances.put(toItem(record));
+  try {
+    await ctx.records.appliances.put(toItem(record), { ifNotExists: true });
+  } catch (e) {
+    if (!(e instanceof ConditionFailedError)) throw e;
+    // A concurrent upload of the same package id finished first: same bytes is a replay, other bytes a conflict.
+    const winner = await getPackage(ctx, manifest.packageId);
+    if (winner?.sha256 === manifest.payload.sha256) return { record: winner, created: false };
+    throw conflict('PackageConflict', `package ${manifest.packageId} already exists with a different payload (sha256 ${winner?.sha256})`);
+  }
   return { record, created: true };
 }
 

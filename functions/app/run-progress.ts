@@ -4,11 +4,12 @@
  * runtime, failed task without a failure handler) does not stay "running" forever.
  */
 import { queryAll } from '../core/ports.js';
-import type { Run } from '../core/run.js';
+import type { Run, WindowIndex } from '../core/run.js';
 import type { AppContext } from './context.js';
-import { listAudit, requireRun } from './run-store.js';
+import { appendAudit, listAudit, requireRun, updateRun } from './run-store.js';
 import { recordWindowOutcome } from './runs.js';
 import { schedulesOfRun } from './scheduler.js';
+import { failWindow } from './window-outcome.js';
 
 export interface StepProgress {
   key: string;
@@ -18,7 +19,13 @@ export interface StepProgress {
   endedAt?: string;
 }
 
-/** Records the outcome of windows whose execution finished; idempotent, a no-op when the workflow already did. */
+/**
+ * Settles windows whose execution ended without the workflow recording it. A success is recorded. An
+ * execution that died (runtime stopped, timeout, failure handler failed) never ran the failure handler,
+ * so the run is not closed here: the window is marked interrupted and can be resumed, or, when the run
+ * was cancelled, the failure handler runs now (safe state first, then the run is recorded cancelled).
+ * Idempotent: a no-op when the workflow already reported.
+ */
 export async function reconcileRun(ctx: AppContext, run: Run): Promise<Run> {
   let current = run;
   for (const w of run.windows) {
@@ -30,10 +37,32 @@ export async function reconcileRun(ctx: AppContext, run: Run): Promise<Run> {
       continue; // engine unreachable: report what we know, try again next time
     }
     if (detail.status === 'RUNNING') continue;
-    const ok = detail.status === 'SUCCEEDED';
-    current = await recordWindowOutcome(ctx, run.runId, w.index, ok ? { ok } : { ok, error: `execution ${detail.status}${detail.error ? `: ${detail.error}` : ''}${detail.cause ? ` (${detail.cause})` : ''}` }, 'reconciler');
+    if (detail.status === 'SUCCEEDED') {
+      current = await recordWindowOutcome(ctx, run.runId, w.index, { ok: true }, 'reconciler');
+      continue;
+    }
+    const ended = `execution ${detail.status}${detail.error ? `: ${detail.error}` : ''}${detail.cause ? ` (${detail.cause})` : ''}`;
+    if (current.cancelRequested) {
+      await failWindow(ctx, run.runId, w.index, { Error: 'RunCancelled', Cause: `${current.cancelRequested.reason} (the window's ${ended} before the cancel was handled)` });
+      current = await requireRun(ctx, run.runId);
+    } else if (!w.interrupted) {
+      current = await markInterrupted(ctx, run.runId, w.index, w.executionArn, ended);
+    }
   }
   return current;
+}
+
+async function markInterrupted(ctx: AppContext, runId: string, index: WindowIndex, executionArn: string, ended: string): Promise<Run> {
+  const reason = `window ${index} interrupted: ${ended} without reporting an outcome; start the window again to resume it, or cancel the run to restore a safe state`;
+  let marked = false;
+  const run = await updateRun(ctx, runId, (r) => {
+    const w = r.windows[index - 1];
+    if (w?.status !== 'running' || w.executionArn !== executionArn || w.interrupted) return r;
+    marked = true;
+    return { ...r, statusReason: reason, windows: r.windows.map((x) => (x.index === index ? { ...x, interrupted: { at: ctx.clock.now().toISOString(), reason: ended } } : x)) };
+  });
+  if (marked) await appendAudit(ctx, { runId, step: `window${index}.interrupted`, actor: 'reconciler', outcome: 'failed', inputs: { executionArn }, detail: reason });
+  return run;
 }
 
 export async function listSteps(ctx: AppContext, runId: string): Promise<StepProgress[]> {

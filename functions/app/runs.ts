@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, preconditionFailed, validationError } from '../core/errors.js';
 import {
   finishWindow,
+  isClosed,
   startWindow,
   windowCount,
   type MaintenanceWindow,
   type Run,
+  type RunStatus,
   type UpgradeOption,
   type WindowIndex,
 } from '../core/run.js';
@@ -83,6 +85,7 @@ export async function startRunWindow(ctx: AppContext, runId: string, index: Wind
     resuming = execution !== undefined && execution.status !== 'RUNNING';
   }
   let attempt = 0;
+  let prior: { window: MaintenanceWindow; status: RunStatus; statusReason?: string } | undefined;
   const run = await updateRun(ctx, runId, (r) => {
     const window = r.windows[index - 1];
     if (window?.status === 'running' && !(resuming && window.executionArn === previous?.executionArn)) {
@@ -90,16 +93,25 @@ export async function startRunWindow(ctx: AppContext, runId: string, index: Wind
     }
     if (r.cancelRequested) throw preconditionFailed('RunCancelled', `run ${runId} was cancelled`);
     const status = startWindow(r, index);
+    prior = window && { window, status: r.status, statusReason: r.statusReason };
     attempt = (window?.executionArn ? Number(/-a(\d+)$/.exec(window.executionArn)?.[1] ?? 0) : 0) + 1;
     const startedAt = resuming && window?.startedAt ? window.startedAt : ctx.clock.now().toISOString();
-    return { ...r, status, windows: r.windows.map((w) => (w.index === index ? { ...w, status: 'running', startedAt, endedAt: undefined, error: undefined } : w)) };
+    // No executionArn until the new one is known: a status poll meanwhile must not judge the dead one.
+    const starting = { status: 'running' as const, startedAt, endedAt: undefined, error: undefined, executionArn: undefined, interrupted: undefined };
+    return { ...r, status, statusReason: resuming ? undefined : r.statusReason, windows: r.windows.map((w) => (w.index === index ? { ...w, ...starting } : w)) };
   });
   try {
     const { executionArn } = await ctx.workflows.start(WORKFLOW_BY_OPTION[run.option], { runId, window: index }, `${runId}-w${index}-a${attempt}`);
     await appendAudit(ctx, { runId, step: `window${index}.start`, actor, outcome: 'started', inputs: { index, attempt }, detail: `${resuming ? 'resumed: ' : ''}${executionArn}` });
     return await updateRun(ctx, runId, (r) => ({ ...r, windows: r.windows.map((w) => (w.index === index ? { ...w, executionArn } : w)) }));
   } catch (e) {
-    await recordWindowOutcome(ctx, runId, index, { ok: false, error: `execution did not start: ${(e as Error).message}` }, actor);
+    // Nothing started: put the window back as it was, so starting it again is possible.
+    await updateRun(ctx, runId, (r) => {
+      const w = r.windows[index - 1];
+      if (!prior || w?.status !== 'running' || w.executionArn) return r;
+      return { ...r, status: prior.status, statusReason: prior.statusReason, windows: r.windows.map((x) => (x.index === index ? prior!.window : x)) };
+    });
+    await appendAudit(ctx, { runId, step: `window${index}.start`, actor, outcome: 'failed', inputs: { index, attempt }, detail: `execution did not start: ${(e as Error).message}` });
     throw e;
   }
 }
@@ -116,10 +128,13 @@ export async function recordWindowOutcome(
     const w = r.windows[index - 1];
     const finalStatus = outcome.ok ? 'succeeded' : 'failed';
     if (w?.status === finalStatus) return r;
+    const next = finishWindow(r, index, outcome.ok);
+    // A closed run stays closed; a cancel that arrived during the window's last step stops at the interim.
+    const status = isClosed(r.status) ? r.status : r.cancelRequested && next !== 'succeeded' ? 'cancelled' : next;
     return {
       ...r,
-      status: !outcome.ok && r.cancelRequested ? 'cancelled' : finishWindow(r, index, outcome.ok),
-      statusReason: outcome.ok ? r.statusReason : outcome.error,
+      status,
+      statusReason: status === 'cancelled' && outcome.ok ? `cancelled by ${r.cancelRequested!.by}: ${r.cancelRequested!.reason}` : outcome.ok ? r.statusReason : outcome.error,
       windows: r.windows.map((x) => (x.index === index ? { ...x, status: finalStatus, endedAt: ctx.clock.now().toISOString(), error: outcome.error } : x)),
     };
   });
@@ -162,7 +177,7 @@ export async function overrideInterim(ctx: AppContext, runId: string, actor: str
  */
 export async function cancelRun(ctx: AppContext, runId: string, actor: string, reason: string): Promise<Run> {
   const run = await updateRun(ctx, runId, (r) => {
-    if (r.status === 'succeeded' || r.status === 'failed' || r.status === 'cancelled') {
+    if (isClosed(r.status)) {
       throw preconditionFailed('RunClosed', `run ${runId} is already ${r.status}`);
     }
     const running = r.windows.some((w) => w.status === 'running');

@@ -6,7 +6,7 @@
 import type { Appliance } from '../core/appliance.js';
 import { preconditionFailed } from '../core/errors.js';
 import { estimateInstallMinutes } from '../core/install.js';
-import type { Run, WindowIndex } from '../core/run.js';
+import { minutesUsed, type Run, type WindowIndex } from '../core/run.js';
 import { apiVersionFor } from '../core/versions.js';
 import { requireAppliance } from './appliance-store.js';
 import { createBackup, listBackups } from './backups.js';
@@ -177,8 +177,7 @@ export function beginInstall(ctx: AppContext, input: StepInput) {
     const appliance = await requireAppliance(ctx, applianceId);
     if (appliance.productVersion === run.targetVersion && !appliance.install) return { applianceId, alreadyAt: run.targetVersion };
     const window = run.windows[input.window - 1]!;
-    const elapsed = (ctx.clock.now().getTime() - Date.parse(window.startedAt ?? window.start)) / ctx.config.msPerModelledMinute;
-    const left = window.durationMinutes - elapsed;
+    const left = window.durationMinutes - minutesUsed(window, ctx.clock.now().getTime(), ctx.config.msPerModelledMinute);
     const estimate = estimateInstallMinutes(appliance);
     if (!appliance.install && estimate > left) {
       throw preconditionFailed('WindowTooShort', `installing ${applianceId} takes about ${estimate} min but only ${Math.max(0, Math.floor(left))} min are left in window ${input.window}; stopping before the install`, { estimateMinutes: estimate, minutesLeft: Math.max(0, Math.floor(left)) });

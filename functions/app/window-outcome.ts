@@ -114,10 +114,16 @@ function describeFailure(failure: WindowFailure): string {
   return `${failure.Error ?? 'Error'}: ${cause}`.slice(0, 1000);
 }
 
-/** Whether this window's install request reached an appliance (the install record is the proof). */
+/**
+ * Whether this window's install request reached an appliance. The appliance carries the request key from
+ * the moment it is marked installing (`install`, then `lastInstall` once settled); the install record is
+ * written last, so a step that failed in between leaves only the appliance's mark.
+ */
 async function anyInstallStarted(ctx: AppContext, run: Run, window: WindowIndex): Promise<boolean> {
   for (const id of installTargets(run, window)) {
     const requestKey = `${run.runId}:w${window}:install:${id}`;
+    const appliance = await getAppliance(ctx, id);
+    if (appliance?.install?.requestKey === requestKey || appliance?.lastInstall?.requestKey === requestKey) return true;
     if ((await listInstallRecords(ctx, id)).some((r) => r.requestKey === requestKey)) return true;
   }
   return false;

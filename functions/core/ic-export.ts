@@ -2,7 +2,10 @@ import type { SupportSession } from './session.js';
 
 /**
  * Integration Client export: the IC `session` table (vendor upgrade guide, "SQL table schema"),
- * as SQL scripts (ANSI SQL that SQLite, PostgreSQL and MySQL 8 accept) and CSV. Pure text builders.
+ * as SQL scripts in SQLite's dialect (the tests load them into SQLite) and CSV. Pure text builders.
+ * Other databases need the `id` column adapted (SQLite numbers `INTEGER PRIMARY KEY` rows itself;
+ * PostgreSQL wants an identity column, MySQL AUTO_INCREMENT) and, on MySQL, NO_BACKSLASH_ESCAPES
+ * (strings are escaped the standard way, by doubling single quotes).
  */
 export const IC_COLUMNS = [
   'id', 'lsid', 'type', 'start_time', 'end_time', 'duration', 'file_transfers',

@@ -29,6 +29,12 @@ export interface MaintenanceWindow {
   startedAt?: string;
   endedAt?: string;
   error?: string;
+  /**
+   * The execution ended without reporting an outcome (runtime stopped, timed out, failure handler
+   * itself failed). The window stays `running` so it can be resumed; cancelling the run runs the
+   * failure handler instead.
+   */
+  interrupted?: { at: string; reason: string };
 }
 
 export interface InterimCheck {
@@ -90,7 +96,7 @@ export function interimGate(run: Run): { open: boolean; reasons: string[] } {
 
 /** The status a run moves to when window `index` starts; refuses out-of-order windows. */
 export function startWindow(run: Run, index: WindowIndex): RunStatus {
-  if (run.status === 'cancelled' || run.status === 'failed' || run.status === 'succeeded') {
+  if (isClosed(run.status)) {
     throw preconditionFailed('RunClosed', `run ${run.runId} is ${run.status}`);
   }
   if (index > windowCount(run.option)) throw preconditionFailed('NoSuchWindow', `a ${run.option} run has no window ${index}`);
@@ -103,6 +109,20 @@ export function startWindow(run: Run, index: WindowIndex): RunStatus {
   }
   return index === 1 ? 'window1-running' : 'window2-running';
 }
+
+/**
+ * Window minutes already gone at `nowMs`. The schedule is wall-clock: a window started late has lost
+ * the minutes between its scheduled start and its actual start (real minutes). Since the actual start,
+ * work runs on the modelled clock (`msPerModelledMinute`: 60,000 on AWS, less locally).
+ */
+export function minutesUsed(window: Pick<MaintenanceWindow, 'start' | 'startedAt'>, nowMs: number, msPerModelledMinute: number): number {
+  const scheduled = Date.parse(window.start);
+  const started = window.startedAt ? Date.parse(window.startedAt) : nowMs;
+  const lateMinutes = Math.max(0, started - scheduled) / 60_000;
+  return lateMinutes + Math.max(0, nowMs - started) / msPerModelledMinute;
+}
+
+export const isClosed = (status: RunStatus) => status === 'succeeded' || status === 'failed' || status === 'cancelled';
 
 /** The status after window `index` ended with `ok`. */
 export function finishWindow(run: Run, index: WindowIndex, ok: boolean): RunStatus {

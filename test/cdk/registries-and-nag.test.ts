@@ -47,6 +47,22 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 
+  it('stays clean when the CLI gives a concrete region and account (ARNs then hold literal partitions)', () => {
+    const saved = { region: process.env.CDK_DEFAULT_REGION, account: process.env.CDK_DEFAULT_ACCOUNT };
+    Object.assign(process.env, { CDK_DEFAULT_REGION: 'eu-west-1', CDK_DEFAULT_ACCOUNT: '123456789012' });
+    try {
+      const { stack } = synthStage({ stage: 'prod', hostedZoneId: 'Z0123456789ABC' });
+      expect(stack.region).toBe('eu-west-1');
+      const report = new AwsSolutionsChecks().validateScope(stack);
+      expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    } finally {
+      for (const [k, v] of [['CDK_DEFAULT_REGION', saved.region], ['CDK_DEFAULT_ACCOUNT', saved.account]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it('gives every acknowledgment a reason', () => {
     const acks = acknowledgments(dev.stack);
     expect(acks.length).toBeGreaterThan(0);

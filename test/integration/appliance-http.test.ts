@@ -247,6 +247,20 @@ describe('backups', () => {
     expect(again.equals(bytes)).toBe(true);
   });
 
+  it('one Idempotency-Key on two appliances gives two backups: a retry replays, a restore applies its own settings', async () => {
+    await newAppliance('backup-key-a');
+    await newAppliance('backup-key-b');
+    const path = (id: string) => `/appliances/${id}/login/software-management/backups`;
+    const a = await call('POST', path('backup-key-a'), undefined, { 'idempotency-key': 'nightly' });
+    const b = await call('POST', path('backup-key-b'), undefined, { 'idempotency-key': 'nightly' });
+    expect(a.body.backupId).not.toBe(b.body.backupId);
+    expect((await call('POST', path('backup-key-a'), undefined, { 'idempotency-key': 'nightly' })).body.backupId).toBe(a.body.backupId);
+    expect((await fetch(`${rt.url}${path('backup-key-a')}/${a.body.backupId}`)).status).toBe(200);
+    await updateAppliance(rt.services, 'backup-key-a', (x) => ({ ...x, hostname: 'changed.example.com' }));
+    const restored = await call('POST', `${path('backup-key-a')}/${a.body.backupId}/restore`);
+    expect(restored.body).toMatchObject({ hostname: 'backup-key-a.example.com' });
+  });
+
   it('refuses restoring onto an incompatible version and unknown backups, changing nothing', async () => {
     await newAppliance('backup-src');
     await newAppliance('backup-dst', { productVersion: '11.1.1', baseVersion: '3.2.6' });

@@ -389,6 +389,10 @@ describe('authentication: OAuth2 client credentials', () => {
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await last!.json()) as { error: string }).error).toBe('slow_down');
     expect(await tokenFor(accounts.readOnly!)).toMatch(/^[A-Za-z0-9]{40}$/);
+    // The counter record (kept for unknown client ids too) expires with the table's TTL.
+    const counter = await rt.services.records.appliances.get({ pk: `RATE#TOKEN#${MODERN}#${account.clientId}`, sk: 'RATE' });
+    expect(Number(counter?.expiresAt)).toBeGreaterThan(Date.now() / 1000);
+    expect(Number(counter?.expiresAt)).toBeLessThanOrEqual(Date.now() / 1000 + 121);
   });
 
   it('caps valid tokens at 30 per account: the 31st invalidates the oldest', async () => {

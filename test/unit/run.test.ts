@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { finishWindow, interimGate, startWindow, type Run } from '../../functions/core/run.js';
+import { finishWindow, interimGate, minutesUsed, startWindow, type Run } from '../../functions/core/run.js';
 import { appendAudit, createRun, listAudit, runStepOnce, updateRun } from '../../functions/app/run-store.js';
 import { memoryContext } from '../helpers/memory-context.js';
 
@@ -46,6 +46,22 @@ describe('run rules', () => {
     expect(finishWindow(run(), 2, true)).toBe('succeeded');
     expect(finishWindow(run({ option: 'single' }), 1, true)).toBe('succeeded');
     expect(finishWindow(run(), 1, false)).toBe('failed');
+  });
+});
+
+describe('window minutes used (install deadline guard)', () => {
+  const start = '2026-12-01T01:00:00.000Z';
+  const at = (iso: string) => Date.parse(iso);
+  it('counts from the scheduled start: a late start has already lost those minutes', () => {
+    expect(minutesUsed({ start, startedAt: '2026-12-01T02:40:00.000Z' }, at('2026-12-01T02:40:00.000Z'), 60_000)).toBe(100);
+    expect(minutesUsed({ start, startedAt: '2026-12-01T02:40:00.000Z' }, at('2026-12-01T02:45:00.000Z'), 60_000)).toBe(105);
+  });
+  it('an early (manual) start does not get extra minutes back, nor lose any', () => {
+    expect(minutesUsed({ start, startedAt: '2026-12-01T00:30:00.000Z' }, at('2026-12-01T00:40:00.000Z'), 60_000)).toBe(10);
+  });
+  it('after the start, work runs on the modelled clock (locally 100 ms a minute)', () => {
+    expect(minutesUsed({ start, startedAt: start }, at(start) + 3_000, 100)).toBe(30);
+    expect(minutesUsed({ start }, at('2026-12-01T01:20:00.000Z'), 100)).toBe(20); // not started yet: lateness so far
   });
 });
 

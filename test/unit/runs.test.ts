@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { approveInterim, cancelRun, createUpgradeRun, overrideInterim, recordWindowOutcome, runDetail, startRunWindow } from '../../functions/app/runs.js';
+import { reconcileRun } from '../../functions/app/run-progress.js';
 import { requireRun, updateRun } from '../../functions/app/run-store.js';
 import type { WorkflowEngine } from '../../functions/core/ports.js';
 import { memoryContext } from '../helpers/memory-context.js';
@@ -88,5 +89,61 @@ describe('upgrade runs', () => {
     await expect(overrideInterim(ctx, 'r4', 'boss', '  ')).rejects.toMatchObject({ code: 'ReasonRequired' });
     await overrideInterim(ctx, 'r4', 'boss', 'health check endpoint flaky, verified by hand');
     expect((await startRunWindow(ctx, 'r4', 2, 'boss')).status).toBe('window2-running');
+  });
+
+  it('a window whose execution failed to start can be started again (the run is not closed)', async () => {
+    let fail = true;
+    const { engine } = recordingEngine();
+    const flaky: WorkflowEngine = {
+      ...engine,
+      start: async (workflow, input, name) => {
+        if (fail) {
+          fail = false;
+          throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+        }
+        return engine.start(workflow, input, name);
+      },
+    };
+    const ctx = { ...memoryContext(), workflows: flaky };
+    await createUpgradeRun(ctx, { ...newRun, runId: 'r-start' }, 'alice');
+    await expect(startRunWindow(ctx, 'r-start', 1, 'alice')).rejects.toThrow('Rate exceeded');
+    const after = await requireRun(ctx, 'r-start');
+    expect(after.status).toBe('scheduled');
+    expect(after.windows[0]).toMatchObject({ status: 'scheduled' });
+    expect((await runDetail(ctx, 'r-start')).audit.map((e) => `${e.step}:${e.outcome}`)).toContain('window1.start:failed');
+    const started = await startRunWindow(ctx, 'r-start', 1, 'alice');
+    expect(started.status).toBe('window1-running');
+    expect(started.windows[0]!.executionArn).toMatch(/-w1-a1$/);
+  });
+
+  it('a status poll during a resume does not judge the dead execution; a late outcome never reopens a closed run', async () => {
+    const status = new Map<string, string>();
+    let duringStart: (() => Promise<void>) | undefined;
+    const engine: WorkflowEngine = {
+      stateMachineArn: (w) => `arn:sm:${w}`,
+      start: async (workflow, _input, name) => {
+        await duringStart?.();
+        const arn = `arn:exec:${workflow}:${name}`;
+        status.set(arn, 'RUNNING');
+        return { executionArn: arn, startDate: new Date() };
+      },
+      describe: async (arn) => ({ status: status.get(arn) ?? 'RUNNING' }) as never,
+      list: async () => [],
+      stop: async () => undefined,
+    };
+    const ctx = { ...memoryContext(), workflows: engine };
+    await createUpgradeRun(ctx, { ...newRun, runId: 'r-race' }, 'alice');
+    const first = await startRunWindow(ctx, 'r-race', 1, 'alice');
+    status.set(first.windows[0]!.executionArn!, 'FAILED'); // the runtime died
+    duringStart = async () => void (await reconcileRun(ctx, await requireRun(ctx, 'r-race')));
+    const resumed = await startRunWindow(ctx, 'r-race', 1, 'alice');
+    expect(resumed.status).toBe('window1-running');
+    expect(resumed.windows[0]!.executionArn).toMatch(/-w1-a2$/);
+
+    await cancelRun(ctx, 'r-race', 'alice', 'stop');
+    await recordWindowOutcome(ctx, 'r-race', 1, { ok: false, error: 'RunCancelled' });
+    expect((await requireRun(ctx, 'r-race')).status).toBe('cancelled');
+    await recordWindowOutcome(ctx, 'r-race', 1, { ok: true }); // a stale success must not reopen it
+    expect((await requireRun(ctx, 'r-race')).status).toBe('cancelled');
   });
 });

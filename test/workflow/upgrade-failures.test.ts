@@ -8,6 +8,7 @@ import { getPair } from '../../functions/app/failover-pair-store.js';
 import { forceSync } from '../../functions/app/failover-pairs.js';
 import { listInstalls } from '../../functions/app/install.js';
 import { resolveHostname } from '../../functions/app/primary-hostname.js';
+import { runProgress } from '../../functions/app/run-progress.js';
 import { listAudit, requireRun } from '../../functions/app/run-store.js';
 import { approveInterim, cancelRun, overrideInterim, startRunWindow } from '../../functions/app/runs.js';
 import { FaultInjector } from '../../functions/local/faults.js';
@@ -64,6 +65,27 @@ describe('install failure', () => {
     expect(after.statusReason).toMatch(/^InstallFailed/);
     expect(await state(a, b, hostname)).toMatchObject({ versions: ['10.5.2', '10.6.0'], states: ['failed', 'online'], dns: b });
     expect((await listInstalls(ctx(), b)).length).toBe(1);
+  });
+});
+
+describe('install started, record not written', () => {
+  it('option 1 window 1: A went down installing but the step failed before recording it; production moves to B', async () => {
+    const { a, b, hostname } = await pairFixture(ctx(), 'f-partial');
+    const run = await newRun(ctx(), 'option1', a, b, 2000);
+    faults.add({ target: 'task:beginInstall', kind: 'delay', delayMs: 500, runId: run.runId });
+    const started = await startRunWindow(ctx(), run.runId, 1, 'olivia');
+    await eventually(async () => ((await auditSteps(ctx(), run.runId)).includes('w1#break-pair:succeeded') ? true : undefined));
+    // startInstall marks A installing, then ends its sessions: that write fails (not retried), before the install record.
+    faults.add({ target: 'sessions.batchPut', kind: 'fail', errorName: 'InjectedFault', times: 1 });
+    await waitForExecution(ctx(), started.windows[0]!.executionArn!);
+    faults.clear();
+    expect((await requireRun(ctx(), run.runId)).status).toBe('failed');
+    // The handler took the "an install started" branch (keep a healthy side serving; the install finishes on
+    // its own, here at once on the fast test clock), not "restore the pair" around a half-upgraded A.
+    const alert = (await listAudit(ctx(), run.runId)).find((e) => e.step === 'window1.alert');
+    expect(alert?.detail).toMatch(new RegExp(`Safe state: ${hostname} (stays on healthy ${a}|moved to healthy ${b})`));
+    expect((await getPair(ctx(), (await requireAppliance(ctx(), a)).failover.pairId!))?.status).toBe('broken');
+    expect((await requireAppliance(ctx(), a)).lastInstall?.requestKey).toBe(`${run.runId}:w1:install:${a}`);
   });
 });
 
@@ -135,6 +157,24 @@ describe('cancellation', () => {
   });
 });
 
+describe('cancellation during the last step', () => {
+  it('a cancel accepted while window 1 completes stops the run at the interim: cancelled, approvals refused', async () => {
+    const { a, b } = await pairFixture(ctx(), 'f-lastcancel');
+    const run = await newRun(ctx(), 'option2', a, b);
+    faults.add({ target: 'task:completeWindow', kind: 'delay', delayMs: 400, runId: run.runId });
+    const started = await startRunWindow(ctx(), run.runId, 1, 'olivia');
+    await eventually(async () => ((await auditSteps(ctx(), run.runId)).includes('w1#move-production:succeeded') ? true : undefined));
+    expect((await cancelRun(ctx(), run.runId, 'olivia', 'change freeze')).status).toBe('window1-running');
+    await waitForExecution(ctx(), started.windows[0]!.executionArn!);
+    faults.clear();
+    const after = await requireRun(ctx(), run.runId);
+    expect(after.status).toBe('cancelled');
+    expect(after.windows[0]!.status).toBe('succeeded');
+    expect(after.statusReason).toBe('cancelled by olivia: change freeze');
+    await expect(approveInterim(ctx(), run.runId, 'amy')).rejects.toMatchObject({ code: 'NotInInterim' });
+  });
+});
+
 describe('crash and resume', () => {
   it('a window whose runtime died mid-way is resumed without repeating the install', async () => {
     const crashFaults = new FaultInjector();
@@ -153,7 +193,13 @@ describe('crash and resume', () => {
       const c2 = second.services;
       const stuck = await requireRun(c2, run.runId);
       expect(stuck.status).toBe('window1-running');
+      // Looking at the run (GET /v1/runs/:id) marks the window interrupted; it does not close the run.
+      const { run: viewed } = await runProgress(c2, run.runId);
+      expect(viewed.status).toBe('window1-running');
+      expect(viewed.windows[0]!.interrupted?.reason).toMatch(/^execution (FAILED|ABORTED)/);
+      expect(viewed.statusReason).toMatch(/window 1 interrupted: .* start the window again to resume it, or cancel the run/);
       const resumed = await startRunWindow(c2, run.runId, 1, 'olivia');
+      expect(resumed.windows[0]!.interrupted).toBeUndefined();
       expect(resumed.windows[0]!.executionArn).toMatch(/-w1-a2$/);
       expect((await waitForExecution(c2, resumed.windows[0]!.executionArn!)).status).toBe('SUCCEEDED');
       const after = await requireRun(c2, run.runId);
@@ -163,6 +209,34 @@ describe('crash and resume', () => {
       expect(steps).toContain(`w1#begin-install#${b}:skipped`);
       expect(steps.filter((x) => x === `w1#begin-install#${b}:succeeded`)).toHaveLength(1);
       expect(await resolveHostname(c2, hostname)).toBe(b);
+    } finally {
+      await second.dispose();
+    }
+  });
+
+  it('cancelling a run whose window died runs the failure handler: the broken pair is restored, the run cancelled', async () => {
+    const crashFaults = new FaultInjector();
+    const first = await startTestRuntime({ faults: crashFaults });
+    const c1 = first.services;
+    const { a, b, hostname } = await pairFixture(c1, 'f-dead');
+    const run = await newRun(c1, 'option2', a, b);
+    crashFaults.add({ target: 'task:beginInstall', kind: 'delay', delayMs: 400, runId: run.runId });
+    await startRunWindow(c1, run.runId, 1, 'olivia');
+    await eventually(async () => ((await auditSteps(c1, run.runId)).includes('w1#break-pair:succeeded') ? true : undefined));
+    await first.stop();
+
+    const second = await startTestRuntime({ dataDir: first.dataDir });
+    try {
+      const c2 = second.services;
+      expect((await getPair(c2, (await requireAppliance(c2, a)).failover.pairId!))?.status).toBe('broken');
+      await cancelRun(c2, run.runId, 'olivia', 'change freeze');
+      const { run: after } = await runProgress(c2, run.runId); // the cancel handler reconciles the same way
+      expect(after.status).toBe('cancelled');
+      expect(after.statusReason).toMatch(/^cancelled: RunCancelled: change freeze/);
+      expect((await getPair(c2, (await requireAppliance(c2, a)).failover.pairId!))?.status).toBe('established');
+      expect(await resolveHostname(c2, hostname)).toBe(a);
+      expect(await auditSteps(c2, run.runId)).toContain('window1.alert:failed');
+      expect(await listInstalls(c2, b)).toHaveLength(0);
     } finally {
       await second.dispose();
     }

@@ -4,7 +4,7 @@ import { formatInZone, resolveWindow } from '../../core/schedule.js';
 import type { AppContext } from '../../app/context.js';
 import { controlSettings } from '../../app/control-settings.js';
 import { planFor } from '../../app/fleet.js';
-import { runProgress } from '../../app/run-progress.js';
+import { reconcileRun, runProgress } from '../../app/run-progress.js';
 import { appendAudit, getRun, listRuns } from '../../app/run-store.js';
 import { approveInterim, cancelRun, createUpgradeRun, overrideInterim, startRunWindow } from '../../app/runs.js';
 import { cancelRunSchedules, scheduleRunWindows, supersedeSchedule } from '../../app/scheduler.js';
@@ -141,7 +141,9 @@ export const runRoutes = [
     body: S.ReasonRequest,
     response: { status: 200, schema: S.RunOnly },
     handle: async ({ ctx, operator, params, body }) => {
-      const run = await audited(ctx, params.runId, 'run.cancel', operator.operatorId, () => cancelRun(ctx, params.runId, operator.operatorId, body.reason));
+      const cancelled = await audited(ctx, params.runId, 'run.cancel', operator.operatorId, () => cancelRun(ctx, params.runId, operator.operatorId, body.reason));
+      // A window whose execution already died gets its failure handler now (no workflow is left to run it).
+      const run = await reconcileRun(ctx, cancelled);
       await cancelRunSchedules(ctx, run, ctx.windowScheduler);
       return { status: 200, body: { run } };
     },

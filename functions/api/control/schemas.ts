@@ -220,6 +220,7 @@ const MaintenanceWindow = z.looseObject({
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),
   error: z.string().optional(),
+  interrupted: z.object({ at: z.string(), reason: z.string() }).optional(),
 });
 
 export const Run = named(

@@ -36,6 +36,20 @@ describe('storePackage', () => {
     expect((await ctx.blobs.packages.list('')).map((o) => o.key)).toEqual([`sha256/${record.sha256}`]);
     expect((await storePackage(ctx, once(good), { source: 'upload' })).created).toBe(false);
   });
+
+  it('two concurrent uploads of one package id: one is stored, the other with different bytes is a conflict', async () => {
+    const ctx = memoryContext();
+    const outcomes = await Promise.allSettled([
+      storePackage(ctx, once(file(Buffer.from('first payload'))), { source: 'upload' }),
+      storePackage(ctx, once(file(Buffer.from('second payload'))), { source: 'upload' }),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled' && o.value.created)).toHaveLength(1);
+    const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult | undefined;
+    expect(refused?.reason).toMatchObject({ code: 'PackageConflict' });
+    const stored = await getPackage(ctx, 'bomgar-12.1.0');
+    const winner = outcomes.find((o) => o.status === 'fulfilled') as PromiseFulfilledResult<{ record: { sha256: string } }>;
+    expect(stored?.sha256).toBe(winner.value.record.sha256);
+  });
 });
 
 describe('install lifecycle on the memory context', () => {
