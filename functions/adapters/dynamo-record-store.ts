@@ -8,7 +8,7 @@ import {
   type RecordStore,
   type StoredItem,
 } from '../core/ports.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.js';
 import { once } from './lazy.js';
 
 /** Command classes, imported on first use (see clients.ts). */
@@ -90,7 +90,11 @@ export class DynamoRecordStore implements RecordStore {
       ProjectionExpression: request.attributes?.map((_, i) => `#p${i}`).join(', '),
     };
     const { QueryCommand } = await lib();
-    const out = await this.client.send(new QueryCommand(input));
+    const out = await this.client.send(new QueryCommand(input)).catch((e: unknown) => {
+      // A well-formed cursor for another query (other index or partition) is still the caller's mistake.
+      if (request.cursor && (e as Error).name === 'ValidationException') throw new InvalidCursorError();
+      throw e;
+    });
     return { items: (out.Items ?? []) as T[], cursor: encodeCursor(out.LastEvaluatedKey) };
   }
 

@@ -8,6 +8,7 @@
  * a rate schedule on AWS). Each target is an ordinary run, so every step is audited and idempotent; the
  * approver who starts the campaign signs off each run's interim once its automated checks pass.
  */
+import { createHash } from 'node:crypto';
 import type { Appliance } from '../core/appliance.js';
 import { conflict, DomainError, isDomainError, notFound, preconditionFailed, validationError } from '../core/errors.js';
 import { planUpgrade } from '../core/plan.js';
@@ -264,14 +265,29 @@ async function startTarget(ctx: AppContext, c: Campaign, t: CampaignTarget): Pro
         c.createdBy,
       );
     } catch (e) {
-      // A crash after creating the run but before recording it: the deterministic run id makes this a retry.
+      // A crash after creating the run but before recording it: the deterministic run id makes this a retry,
+      // provided the run found is this target's (same appliances, created for this campaign's creator).
       if (!(isDomainError(e) && e.code === 'RunExists')) throw e;
+      const existing = await requireRun(ctx, t.runId!);
+      if (existing.primaryId !== t.primaryId || existing.backupId !== t.backupId || existing.createdBy !== c.createdBy) {
+        throw conflict('RunIdTaken', `run ${t.runId} already exists for another target (${existing.primaryId})`);
+      }
     }
     await startRunWindow(ctx, t.runId!, 1, c.startedBy!);
     return { status: 'running' };
   } catch (e) {
     return { status: 'failed', error: isDomainError(e) ? `${e.code}: ${e.message}` : `${(e as Error).name}: ${(e as Error).message}` };
   }
+}
+
+/**
+ * Deterministic (a retried claim finds its run again) and unique per campaign and target: a readable
+ * prefix, then a digest of both ids, so long ids never truncate into one another.
+ */
+export function campaignRunId(campaignId: string, targetId: string): string {
+  const readable = `${campaignId}-${targetId}`;
+  if (readable.length <= 56) return readable;
+  return `${readable.slice(0, 56)}-${createHash('sha256').update(`${campaignId}\n${targetId}`).digest('hex').slice(0, 13)}`;
 }
 
 const applyUpdates = (c: Campaign, updates: Map<string, Partial<CampaignTarget>>): Campaign => ({
@@ -356,7 +372,7 @@ async function advanceLeased(ctx: AppContext, campaignId: string): Promise<Campa
   if (toStart.length === 0) return c;
 
   // Claim first (record run ids), then start: a crash in between leaves a deterministic run id to resume.
-  const claim = new Map(toStart.map((t) => [t.targetId, { status: 'running' as const, runId: `${campaignId}-${t.targetId}`.slice(0, 70) }]));
+  const claim = new Map(toStart.map((t) => [t.targetId, { status: 'running' as const, runId: campaignRunId(campaignId, t.targetId) }]));
   c = await updateCampaign(ctx, campaignId, (cur) => {
     for (const id of claim.keys()) if (cur.targets.find((t) => t.targetId === id)?.status !== 'pending') claim.delete(id);
     return applyUpdates(cur, claim);

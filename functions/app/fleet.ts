@@ -115,6 +115,10 @@ export async function resolveTarget(ctx: AppContext, spec: TargetSpec): Promise<
   if (!primaryId) throw validationError('TargetRequired', 'give pairId, applianceId, or primaryId and backupId', { field: 'pairId' });
   const primary = await requireAppliance(ctx, primaryId);
   const backup = spec.backupId ? await requireAppliance(ctx, spec.backupId) : undefined;
+  if (!backup && primary.failover.pairId && primary.failover.pairStatus !== 'broken') {
+    // Upgrading one member of a live pair alone would leave it on mixed versions without the failover procedure.
+    throw validationError('TargetInPair', `appliance ${primaryId} is in failover pair ${primary.failover.pairId}: target the pair (pairId) with option1 or option2`, { field: spec.applianceId ? 'applianceId' : 'primaryId', pairId: primary.failover.pairId });
+  }
   return { primary, backup, pairId: backup ? primary.failover.pairId : undefined };
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, preconditionFailed, validationError } from '../core/errors.js';
+import { conflict, DomainError, preconditionFailed, validationError } from '../core/errors.js';
+import { ConditionFailedError } from '../core/ports.js';
 import {
   finishWindow,
   isClosed,
@@ -12,7 +13,7 @@ import {
   type WindowIndex,
 } from '../core/run.js';
 import type { AppContext } from './context.js';
-import { appendAudit, createRun, listAudit, requireRun, updateRun } from './run-store.js';
+import { appendAudit, createRun, getRun, listAudit, requireRun, updateRun } from './run-store.js';
 
 /** The state machine (statemachines/<name>.asl.json) that runs each window of an option. */
 export const WORKFLOW_BY_OPTION: Record<UpgradeOption, string> = {
@@ -32,6 +33,37 @@ export interface NewRun {
   runId?: string;
 }
 
+/**
+ * One open run per appliance: each appliance of a new run is claimed for it (a record in the runs table),
+ * so two runs can never drive the same appliance or pair. A claim whose run is closed, or whose run was
+ * never created (older than a grace period: the run is written right after its claims), is stale and
+ * taken over; claims are superseded, never released.
+ */
+const CLAIM_GRACE_MS = 5 * 60_000;
+
+async function claimAppliances(ctx: AppContext, runId: string, applianceIds: string[]): Promise<void> {
+  for (const applianceId of applianceIds) {
+    const key = { pk: `CLAIM#${applianceId}`, sk: 'RUN' };
+    for (let attempt = 0; ; attempt++) {
+      const current = await ctx.records.runs.get(key);
+      if (current?.runId === runId) break;
+      if (current) {
+        const holder = await getRun(ctx, String(current.runId));
+        const beingCreated = !holder && ctx.clock.now().getTime() - Date.parse(String(current.claimedAt)) < CLAIM_GRACE_MS;
+        if ((holder && !isClosed(holder.status)) || beingCreated) {
+          throw conflict('ApplianceBusy', `appliance ${applianceId} is already in run ${String(current.runId)} (${holder?.status ?? 'being created'}); let it finish or cancel it first`, { applianceId, runId: String(current.runId) });
+        }
+      }
+      try {
+        await ctx.records.runs.put({ ...key, runId, claimedAt: ctx.clock.now().toISOString(), version: (current?.version ?? 0) + 1 }, { expectVersion: Number(current?.version ?? 0) });
+        break;
+      } catch (e) {
+        if (!(e instanceof ConditionFailedError) || attempt >= 5) throw e;
+      }
+    }
+  }
+}
+
 /** Creates a run in `scheduled` state; windows must match the option and be in order. */
 export async function createUpgradeRun(ctx: AppContext, input: NewRun, actor: string): Promise<Run> {
   const count = windowCount(input.option);
@@ -48,8 +80,10 @@ export async function createUpgradeRun(ctx: AppContext, input: NewRun, actor: st
   }
   const now = ctx.clock.now().toISOString();
   const windows: MaintenanceWindow[] = input.windows.map((w, i) => ({ ...w, index: (i + 1) as WindowIndex, status: 'scheduled' }));
+  const runId = input.runId ?? `run-${randomUUID()}`;
+  await claimAppliances(ctx, runId, [input.primaryId, ...(input.backupId ? [input.backupId] : [])]);
   const run = await createRun(ctx, {
-    runId: input.runId ?? `run-${randomUUID()}`,
+    runId,
     option: input.option,
     packageId: input.packageId,
     targetVersion: input.targetVersion,
@@ -161,10 +195,14 @@ export async function approveInterim(
 }
 
 /** Lets window 2 start despite failing checks or missing approval; the reason is mandatory and audited. */
-export async function overrideInterim(ctx: AppContext, runId: string, actor: string, reason: string): Promise<Run> {
+export async function overrideInterim(ctx: AppContext, runId: string, actor: string, reason: string, options: { forbidSelfApproval?: boolean } = {}): Promise<Run> {
   if (!reason.trim()) throw validationError('ReasonRequired', 'an override needs a reason');
   const run = await updateRun(ctx, runId, (r) => {
     if (r.status !== 'interim') throw preconditionFailed('NotInInterim', `run ${runId} is ${r.status}, not waiting in the interim`);
+    // An override opens the gate without an approval: the same four-eyes rule applies.
+    if (options.forbidSelfApproval && r.createdBy === actor) {
+      throw new DomainError('forbidden', 'SelfApprovalForbidden', 'the operator who started the run cannot override its interim');
+    }
     return { ...r, interim: { ...r.interim, override: { by: actor, at: ctx.clock.now().toISOString(), reason } } };
   });
   await appendAudit(ctx, { runId, step: 'interim.override', actor, outcome: 'succeeded', inputs: { reason } });

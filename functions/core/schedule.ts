@@ -132,6 +132,12 @@ export interface ResolvedWindow {
 
 const INSTANT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
+/** The date and time fields name a real calendar instant (Date.parse rolls 02-30 over to March and takes 24:00). */
+function calendarValid(iso: string): boolean {
+  const [y, mo, d, h, mi] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10), iso.slice(11, 13), iso.slice(14, 16)].map(Number) as [number, number, number, number, number];
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate() && h <= 23 && mi <= 59;
+}
+
 /** Turns a window spec into absolute start/end instants. End = start + duration in real elapsed minutes (DST-proof). */
 export function resolveWindow(spec: WindowSpec): ResolvedWindow {
   assertTimeZone(spec.timeZone);
@@ -146,7 +152,7 @@ export function resolveWindow(spec: WindowSpec): ResolvedWindow {
     const r = localToInstant(spec.localStart, spec.timeZone);
     start = Date.parse(r.instant);
     resolution = r.resolution;
-  } else if (spec.start !== undefined && INSTANT_PATTERN.test(spec.start) && !Number.isNaN(Date.parse(spec.start))) {
+  } else if (spec.start !== undefined && INSTANT_PATTERN.test(spec.start) && calendarValid(spec.start) && !Number.isNaN(Date.parse(spec.start))) {
     start = Date.parse(spec.start);
   } else {
     throw validationError('InvalidWindowStart', 'window needs localStart (YYYY-MM-DDTHH:mm in timeZone) or start (ISO 8601 instant with offset)', { field: 'start' });

@@ -83,6 +83,10 @@ export function recordStoreContract(name: string, makeStore: () => RecordStore) 
     it('rejects a forged cursor', async () => {
       const store = makeStore();
       await expect(store.query({ pk: 'x', cursor: '!!not-base64-json' })).rejects.toThrow(/cursor/);
+      // decodable, but not a key: `{}`, a key without sk, a key with an object value
+      for (const key of [{}, { pk: 'x' }, { pk: 'x', sk: { S: 'y' } }]) {
+        await expect(store.query({ pk: 'x', cursor: Buffer.from(JSON.stringify(key)).toString('base64url') }), JSON.stringify(key)).rejects.toThrow(/cursor/);
+      }
     });
   });
 }

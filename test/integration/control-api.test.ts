@@ -188,6 +188,10 @@ describe('POST /v1/runs', () => {
     expect(typo.errors?.map((e) => `${e.path}:${e.code}`)).toEqual(expect.arrayContaining(['windows[0].timezone:unrecognized_keys', 'schedual:unrecognized_keys']));
     const mismatch = await operator.post('/v1/runs', runBody({ option: 'single' }));
     expect((await problemOf(mismatch)).code).toBe('OptionMismatch');
+    // one member of an established pair alone: the failover procedure would be skipped
+    const member = await operator.post('/v1/runs', runBody({ pairId: undefined, applianceId: 'pair-1-b', option: 'single' }));
+    expect(member.status).toBe(400);
+    expect(await problemOf(member)).toMatchObject({ code: 'TargetInPair', pairId: expect.any(String) });
     expect(await runCount()).toBe(before);
   });
 
@@ -223,11 +227,17 @@ describe('POST /v1/runs', () => {
     expect((await problemOf(reused)).code).toBe('IdempotencyKeyReused');
     expect(await runCount()).toBe(before + 1);
 
-    // another operator's identical key is a different request scope
+    // another operator's identical key is a different request: a second run on the same pair, refused while the first is open
     const other = await carol.post('/v1/runs', body, { 'idempotency-key': 'create-pair-2' });
-    expect(other.status).toBe(201);
+    expect(other.status).toBe(409);
+    expect(await problemOf(other)).toMatchObject({ code: 'ApplianceBusy', runId: created.run.runId });
+    expect(await runCount()).toBe(before + 1);
+    // once the first run is closed, the pair can be targeted again
+    expect((await operator.post(`/v1/runs/${created.run.runId}/cancel`, { reason: 'replanned' })).status).toBe(200);
+    const next = await carol.post('/v1/runs', body, { 'idempotency-key': 'create-pair-2' });
+    expect(next.status).toBe(201);
     expect(await runCount()).toBe(before + 2);
-    await carol.post(`/v1/runs/${(await other.json()).run.runId}/cancel`, { reason: 'duplicate' });
+    await carol.post(`/v1/runs/${(await next.json()).run.runId}/cancel`, { reason: 'duplicate' });
   });
 });
 
@@ -260,6 +270,10 @@ describe('a run from plan to finish through the API', () => {
     expect(self.status).toBe(403);
     expect((await problemOf(self)).code).toBe('SelfApprovalForbidden');
     expect((await requireRun(runtime.services, runId)).interim.approval).toBeUndefined();
+    const selfOverride = await carol.post(`/v1/runs/${runId}/override`, { reason: 'trust me' });
+    expect(selfOverride.status, await selfOverride.clone().text()).toBe(403);
+    expect((await problemOf(selfOverride)).code).toBe('SelfApprovalForbidden');
+    expect((await requireRun(runtime.services, runId)).interim.override).toBeUndefined();
 
     const approved = await approver.post(`/v1/runs/${runId}/approve`, { comment: 'B verified in production' });
     expect(approved.status).toBe(200);
@@ -314,8 +328,8 @@ describe('a run from plan to finish through the API', () => {
 describe('campaigns through the API', () => {
   it('creates, refuses self-start, starts with a second approver, runs canary then waves to success', async () => {
     for (const p of ['fleet-1', 'fleet-2', 'fleet-3']) for (const a of pairAppliances(p, new Date().toISOString())) await createAppliance(runtime.services, a);
-    const bad = await operator.post('/v1/campaigns', { packageId: 'bomgar-11.1.1', pairIds: [], concurrency: 0 });
-    expect((await problemOf(bad)).errors?.map((e) => e.path)).toEqual(expect.arrayContaining(['concurrency', 'pairIds']));
+    const bad = await operator.post('/v1/campaigns', { packageId: 'bomgar-11.1.1', pairIds: [], concurrency: 0, timeZone: 'Mars/Olympus' });
+    expect((await problemOf(bad)).errors?.map((e) => `${e.path}:${e.code}`)).toEqual(expect.arrayContaining(['concurrency:too_small', 'pairIds:custom', 'timeZone:InvalidTimeZone']));
     const blocked = await operator.post('/v1/campaigns', { packageId: 'bomgar-11.1.1', pairIds: ['fleet-1', 'pair-old'] });
     expect((await problemOf(blocked)).code).toBe('CampaignTargetsBlocked');
     expect(S.CampaignList.parse(await (await viewer.get('/v1/campaigns')).json()).campaigns).toHaveLength(0);

@@ -146,4 +146,16 @@ describe('upgrade runs', () => {
     await recordWindowOutcome(ctx, 'r-race', 1, { ok: true }); // a stale success must not reopen it
     expect((await requireRun(ctx, 'r-race')).status).toBe('cancelled');
   });
+
+  it('one open run per appliance: concurrent creations on one pair give one run; a closed run frees the pair', async () => {
+    const ctx = { ...memoryContext(), workflows: recordingEngine().engine };
+    const outcomes = await Promise.allSettled([1, 2, 3].map((i) => createUpgradeRun(ctx, { ...newRun, runId: `r-busy-${i}` }, 'alice')));
+    const created = outcomes.filter((o): o is PromiseFulfilledResult<Awaited<ReturnType<typeof createUpgradeRun>>> => o.status === 'fulfilled');
+    expect(created).toHaveLength(1);
+    for (const o of outcomes.filter((x) => x.status === 'rejected')) expect((o as PromiseRejectedResult).reason).toMatchObject({ code: 'ApplianceBusy', details: { runId: created[0]!.value.runId } });
+    // the single-appliance form of the same appliance is refused too
+    await expect(createUpgradeRun(ctx, { ...newRun, option: 'single', backupId: undefined, windows: newRun.windows.slice(0, 1), runId: 'r-busy-single' }, 'alice')).rejects.toMatchObject({ code: 'ApplianceBusy' });
+    await cancelRun(ctx, created[0]!.value.runId, 'alice', 'replanned');
+    expect((await createUpgradeRun(ctx, { ...newRun, runId: 'r-busy-next' }, 'alice')).status).toBe('scheduled');
+  });
 });

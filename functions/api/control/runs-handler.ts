@@ -128,7 +128,7 @@ export const runRoutes = [
     body: S.ReasonRequest,
     response: { status: 200, schema: S.RunOnly },
     handle: async ({ ctx, operator, params, body }) => {
-      const run = await audited(ctx, params.runId, 'interim.override', operator.operatorId, () => overrideInterim(ctx, params.runId, operator.operatorId, body.reason));
+      const run = await audited(ctx, params.runId, 'interim.override', operator.operatorId, () => overrideInterim(ctx, params.runId, operator.operatorId, body.reason, { forbidSelfApproval: controlSettings().forbidSelfApproval }));
       return { status: 200, body: { run } };
     },
   }),

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { isDomainError } from '../../core/errors.js';
-import { resolveWindow } from '../../core/schedule.js';
+import { isIanaTimeZone, resolveWindow } from '../../core/schedule.js';
 import { ROLES } from '../../app/operator-tokens.js';
 
 export const schemas = z.registry<{ id: string; description?: string }>();
@@ -91,10 +91,13 @@ export const CreateCampaignRequest = named(
       waveSize: z.number().int().min(1).max(1000).default(10),
       canaryApplianceId: Id.optional().describe('A staging appliance; by default the first staging appliance not in the targets'),
       windowMinutes: z.number().int().min(1).max(1440).default(240),
-      timeZone: z.string().default('UTC'),
+      timeZone: z.string().max(64).default('UTC').describe('IANA time zone name of the campaign windows'),
     })
     .superRefine((v, ctx) => {
       if (v.pairIds.length + v.applianceIds.length === 0) ctx.addIssue({ code: 'custom', path: ['pairIds'], message: 'give at least one pair or appliance' });
+      if (!isIanaTimeZone(v.timeZone)) {
+        ctx.addIssue({ code: 'custom', path: ['timeZone'], message: `"${v.timeZone}" is not an IANA time zone name (e.g. Asia/Tokyo)`, params: { code: 'InvalidTimeZone' } });
+      }
     }),
 );
 

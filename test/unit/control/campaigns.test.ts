@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advanceCampaign, createCampaign, requireCampaign, startCampaign } from '../../../functions/app/campaigns.js';
+import { advanceCampaign, campaignRunId, createCampaign, requireCampaign, startCampaign } from '../../../functions/app/campaigns.js';
 import type { AppContext } from '../../../functions/app/context.js';
 import { requireRun, updateRun } from '../../../functions/app/run-store.js';
 import { memoryContext } from '../../helpers/memory-context.js';
@@ -113,5 +113,14 @@ describe('fleet campaigns', () => {
     await createCampaign(withStaging.ctx, newCampaign, 'olivia');
     await expect(startCampaign(withStaging.ctx, 'c1', 'olivia', { forbidSelfApproval: true })).rejects.toMatchObject({ code: 'SelfApprovalForbidden' });
     expect((await requireCampaign(withStaging.ctx, 'c1')).status).toBe('created');
+  });
+
+  it('gives every target its own run id, however long the ids (no truncation collisions)', () => {
+    const long = 'q4-2026-rollout-of-the-remote-support-fleet-to-11-1-1-wave-plan';
+    const ids = [campaignRunId(long, 'staging-1'), campaignRunId(long, 'pair-emea-1'), campaignRunId(long, 'pair-emea-2'), campaignRunId('c1', 'p1')];
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id.length).toBeLessThanOrEqual(70);
+    expect(campaignRunId('c1', 'p1')).toBe('c1-p1'); // short ids stay readable
+    expect(campaignRunId(long, 'staging-1')).toBe(campaignRunId(long, 'staging-1')); // deterministic: a retried claim finds its run
   });
 });

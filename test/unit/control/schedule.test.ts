@@ -70,6 +70,11 @@ describe('resolveWindow', () => {
     expect(() => resolveWindow({ start: '2026-12-01T16:00:00Z', localStart: '2026-12-02T01:00', durationMinutes: 60, timeZone: 'UTC' })).toThrow(expect.objectContaining({ code: 'AmbiguousWindowStart' }));
     expect(() => resolveWindow({ durationMinutes: 60, timeZone: 'UTC' })).toThrow(expect.objectContaining({ code: 'InvalidWindowStart' }));
     expect(() => resolveWindow({ start: '2026-12-01 16:00', durationMinutes: 60, timeZone: 'UTC' })).toThrow(expect.objectContaining({ code: 'InvalidWindowStart' }));
+    // days and hours that do not exist are refused, not rolled over to another day
+    for (const start of ['2027-02-30T02:00:00Z', '2027-02-29T02:00:00Z', '2027-13-01T02:00:00Z', '2027-04-31T02:00:00+09:00', '2027-02-28T24:00:00Z']) {
+      expect(() => resolveWindow({ start, durationMinutes: 60, timeZone: 'UTC' }), start).toThrow(expect.objectContaining({ code: 'InvalidWindowStart' }));
+    }
+    expect(resolveWindow({ start: '2028-02-29T23:59:00Z', durationMinutes: 60, timeZone: 'UTC' }).start).toBe('2028-02-29T23:59:00.000Z');
     expect(() => resolveWindow({ start: '2026-12-01T16:00:00Z', durationMinutes: 0, timeZone: 'UTC' })).toThrow(expect.objectContaining({ code: 'InvalidDuration' }));
   });
 });
