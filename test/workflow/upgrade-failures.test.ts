@@ -175,20 +175,23 @@ describe('cancellation during the last step', () => {
   });
 });
 
+/** Starts window 1 of an option-2 run on its own runtime, holds `holdTask`, stops the runtime once `reached` is audited, and restarts it on the same data. */
+async function crashMidWindow(prefix: string, holdTask: string, reached: (b: string) => string) {
+  const crashFaults = new FaultInjector();
+  const first = await startTestRuntime({ faults: crashFaults });
+  const { a, b, hostname } = await pairFixture(first.services, prefix);
+  const run = await newRun(first.services, 'option2', a, b);
+  crashFaults.add({ target: `task:${holdTask}`, kind: 'delay', delayMs: 400, runId: run.runId });
+  await startRunWindow(first.services, run.runId, 1, 'olivia');
+  await eventually(async () => ((await auditSteps(first.services, run.runId)).includes(reached(b)) ? true : undefined));
+  await first.stop();
+  return { second: await startTestRuntime({ dataDir: first.dataDir }), run, a, b, hostname };
+}
+
 describe('crash and resume', () => {
   it('a window whose runtime died mid-way is resumed without repeating the install', async () => {
-    const crashFaults = new FaultInjector();
-    const first = await startTestRuntime({ faults: crashFaults });
-    const c1 = first.services;
-    const { a, b, hostname } = await pairFixture(c1, 'f-crash');
-    const run = await newRun(c1, 'option2', a, b);
     // Hold the step after the install so the runtime can be killed between two steps of the window.
-    crashFaults.add({ target: 'task:moveProductionToBackup', kind: 'delay', delayMs: 300, runId: run.runId });
-    await startRunWindow(c1, run.runId, 1, 'olivia');
-    await eventually(async () => ((await auditSteps(c1, run.runId)).includes(`w1#verify#${b}:succeeded`) ? true : undefined));
-    await first.stop();
-
-    const second = await startTestRuntime({ dataDir: first.dataDir });
+    const { second, run, b, hostname } = await crashMidWindow('f-crash', 'moveProductionToBackup', (b) => `w1#verify#${b}:succeeded`);
     try {
       const c2 = second.services;
       const stuck = await requireRun(c2, run.runId);
@@ -215,17 +218,7 @@ describe('crash and resume', () => {
   });
 
   it('cancelling a run whose window died runs the failure handler: the broken pair is restored, the run cancelled', async () => {
-    const crashFaults = new FaultInjector();
-    const first = await startTestRuntime({ faults: crashFaults });
-    const c1 = first.services;
-    const { a, b, hostname } = await pairFixture(c1, 'f-dead');
-    const run = await newRun(c1, 'option2', a, b);
-    crashFaults.add({ target: 'task:beginInstall', kind: 'delay', delayMs: 400, runId: run.runId });
-    await startRunWindow(c1, run.runId, 1, 'olivia');
-    await eventually(async () => ((await auditSteps(c1, run.runId)).includes('w1#break-pair:succeeded') ? true : undefined));
-    await first.stop();
-
-    const second = await startTestRuntime({ dataDir: first.dataDir });
+    const { second, run, a, b, hostname } = await crashMidWindow('f-dead', 'beginInstall', () => 'w1#break-pair:succeeded');
     try {
       const c2 = second.services;
       expect((await getPair(c2, (await requireAppliance(c2, a)).failover.pairId!))?.status).toBe('broken');
