@@ -14,7 +14,7 @@ import { stateMachineArnPrefix, workflowRefs, Workflows } from './constructs/wor
 import { applyPermissions, type GrantTargets } from './grants.js';
 import { applyNagSuppressions } from './nag-suppressions.js';
 import { permissionsFor, type Permissions } from './permissions.js';
-import { API_ENTRY, pascal, routesByGroup, SCHEDULER_ENTRY, STREAM_ENTRY, streamingGroups, TASK_ENTRY, workflowSources, type WorkflowSource } from './sources.js';
+import { apiEntry, pascal, routesByGroup, SCHEDULER_ENTRY, streamingGroups, TASK_ENTRY, workflowSources, type WorkflowSource } from './sources.js';
 import type { StageConfig } from './stage.js';
 
 export interface ControlPlaneStackProps extends StackProps {
@@ -125,7 +125,7 @@ export class ControlPlaneStack extends Stack {
           new ControlPlaneFunction(this, `Api${pascal(group)}`, {
             config,
             name: `api-${kebab(group)}`,
-            entry: API_ENTRY,
+            entry: apiEntry(group),
             description: `HTTP routes of group ${group} (functions/api)`,
             environment: { ...environmentFor(p), ROUTE_GROUP: group },
             copyIntoBundle: [{ from: 'functions/api/console/assets', to: 'assets' }],
@@ -144,7 +144,7 @@ export class ControlPlaneStack extends Stack {
         new ControlPlaneFunction(this, `Stream${pascal(group)}`, {
           config,
           name: `api-${kebab(group)}-stream`,
-          entry: STREAM_ENTRY,
+          entry: apiEntry(group, 'stream'),
           description: `Streamed responses of route group ${group} (large reports) behind a Function URL`,
           environment: { ...environmentFor(p), ROUTE_GROUP: group },
           // No API Gateway 30 s limit here; a 100,000-session report reads for seconds, not minutes.

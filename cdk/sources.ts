@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Route } from '../functions/api/http.js';
@@ -7,8 +7,7 @@ import { taskPlaceholder, tasksReferenced } from '../functions/tasks/task.js';
 /** The single sources of truth the stack is generated from (never a second copy in cdk/). */
 export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const STATEMACHINES_DIR = join(REPO_ROOT, 'statemachines');
-export const API_ENTRY = join(REPO_ROOT, 'functions/api/lambda-handler.ts');
-export const STREAM_ENTRY = join(REPO_ROOT, 'functions/api/stream-handler.ts');
+export const API_ENTRIES_DIR = join(REPO_ROOT, 'functions/api/entries');
 export const TASK_ENTRY = join(REPO_ROOT, 'functions/tasks/lambda-handler.ts');
 export const SCHEDULER_ENTRY = join(REPO_ROOT, 'functions/scheduler/lambda-handler.ts');
 
@@ -72,6 +71,18 @@ export function routesByGroup(routes: readonly Route[]): Map<string, Route[]> {
   const groups = new Map<string, Route[]>();
   for (const route of routes) groups.set(route.group, [...(groups.get(route.group) ?? []), route]);
   return groups;
+}
+
+/**
+ * The Lambda entry of a route group (`<group>.ts`) or of its streaming routes (`<group>-stream.ts`): one
+ * small file per group, so each function bundles only its group's handlers. Missing → synth fails here.
+ */
+export function apiEntry(group: string, kind: 'api' | 'stream' = 'api'): string {
+  const file = join(API_ENTRIES_DIR, `${group}${kind === 'stream' ? '-stream' : ''}.ts`);
+  if (!existsSync(file)) {
+    throw new Error(`route group "${group}" has no Lambda entry ${file.slice(REPO_ROOT.length)}: add it (see the other files there)`);
+  }
+  return file;
 }
 
 /** Groups with routes whose responses must stream (see `Route.streaming`). */

@@ -1,7 +1,18 @@
-import { handle } from 'hono/aws-lambda';
+import { handle, streamHandle } from 'hono/aws-lambda';
 import { servicesFromEnvironment } from '../adapters/services.js';
 import { createApp } from './app.js';
-import { routes } from './routes.js';
+import type { Route } from './http.js';
 
-/** API Gateway (HTTP API v2) entry: the same Hono app and route table as the local server. */
-export const handler = handle(createApp(servicesFromEnvironment(), routes));
+/**
+ * API Gateway (HTTP API v2) handler for one route group: the same Hono app as the local server, built
+ * from that group's part of the route table. Each group has its own entry (functions/api/entries/), so a
+ * function bundles only its own handlers.
+ */
+export const apiHandler = (routes: readonly Route[]) => handle(createApp(servicesFromEnvironment(), routes));
+
+/**
+ * Lambda Function URL handler with response streaming (InvokeMode RESPONSE_STREAM) for a group's routes
+ * marked `streaming`: a 100,000-session report (22 MB) leaves page by page instead of being buffered into
+ * one API Gateway response, which Lambda caps at 6 MB. Same app and handlers.
+ */
+export const streamingHandler = (routes: readonly Route[]) => streamHandle(createApp(servicesFromEnvironment(), routes.filter((r) => r.streaming)));

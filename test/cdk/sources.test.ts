@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Route } from '../../functions/api/http.js';
-import { definitionSubstitutions, pascal, routesByGroup, toApiGatewayPaths } from '../../cdk/sources.js';
+import { readFileSync } from 'node:fs';
+import { routes } from '../../functions/api/routes.js';
+import { apiEntry, definitionSubstitutions, pascal, routesByGroup, streamingGroups, toApiGatewayPaths } from '../../cdk/sources.js';
 
 describe('toApiGatewayPaths', () => {
   it.each([
@@ -60,5 +62,21 @@ describe('routesByGroup and pascal', () => {
     expect(pascal('failover-pair')).toBe('FailoverPair');
     expect(pascal('take-backup')).toBe('TakeBackup');
     expect(pascal('createBackup')).toBe('CreateBackup');
+  });
+});
+
+describe('per-group Lambda entries (functions/api/entries)', () => {
+  it.each([...routesByGroup(routes).keys()])('group %s: its entry serves exactly the group\'s routes of the one table', async (group) => {
+    const source = readFileSync(apiEntry(group), 'utf8');
+    const module = `../routes/${group}-routes.js`;
+    expect(source).toContain(`from '${module}'`);
+    expect(source.match(/from '\.\.\/routes\//g)).toHaveLength(1); // no other group's handlers in the bundle
+    const exported = (await import(/* @vite-ignore */ new URL(`../../functions/api/routes/${group}-routes.ts`, import.meta.url).href)) as Record<string, Route[]>;
+    expect(exported[`${group}Routes`]).toEqual(routes.filter((r) => r.group === group));
+  });
+
+  it('streaming groups have a stream entry; a group without an entry fails synth with the file to add', () => {
+    for (const group of streamingGroups(routes)) expect(readFileSync(apiEntry(group, 'stream'), 'utf8')).toContain('streamingHandler(');
+    expect(() => apiEntry('reports')).toThrow(/route group "reports" has no Lambda entry functions\/api\/entries\/reports\.ts/);
   });
 });

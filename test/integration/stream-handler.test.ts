@@ -1,5 +1,5 @@
 /**
- * The response-streaming Lambda entry (functions/api/stream-handler.ts) as a Function URL invokes it:
+ * The response-streaming Lambda entry (functions/api/entries/sessions-stream.ts) as a Function URL invokes it:
  * the real handler module against the emulators, with the Lambda runtime's `awslambda` global stood in
  * by a recorder (Node has no such global outside Lambda).
  */
@@ -69,7 +69,7 @@ beforeAll(async () => {
     streamifyResponse: (fn: Invoke) => fn,
     HttpResponseStream: { from: (stream: Writable, meta: typeof metadata) => ((metadata = meta), stream) },
   };
-  handler = ((await import('../../functions/api/stream-handler.js')) as unknown as { handler: Invoke }).handler;
+  handler = ((await import('../../functions/api/entries/sessions-stream.js')) as unknown as { handler: Invoke }).handler;
 }, 60_000);
 afterAll(async () => {
   delete (globalThis as Record<string, unknown>).awslambda;
