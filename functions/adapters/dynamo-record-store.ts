@@ -99,11 +99,17 @@ export class DynamoRecordStore implements RecordStore {
   }
 
   async batchPut(items: StoredItem[]): Promise<void> {
+    await this.batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
+  }
+
+  async batchDelete(keys: ItemKey[]): Promise<void> {
+    await this.batchWrite(keys.map((k) => ({ DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } })));
+  }
+
+  private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {
     const { BatchWriteCommand } = await lib();
-    for (let i = 0; i < items.length; i += 25) {
-      let pending: Record<string, unknown>[] | undefined = items
-        .slice(i, i + 25)
-        .map((Item) => ({ PutRequest: { Item } }));
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending: Record<string, unknown>[] | undefined = requests.slice(i, i + 25);
       // Unprocessed items are retried with a short backoff until the batch drains.
       for (let attempt = 0; pending && pending.length > 0; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
@@ -111,7 +117,7 @@ export class DynamoRecordStore implements RecordStore {
           new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }),
         );
         pending = out.UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
-        if (attempt > 10 && pending?.length) throw new Error(`batchPut: ${pending.length} items unprocessed`);
+        if (attempt > 10 && pending?.length) throw new Error(`batch write: ${pending.length} items unprocessed`);
       }
     }
   }

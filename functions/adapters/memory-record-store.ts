@@ -55,6 +55,10 @@ export class MemoryRecordStore implements RecordStore {
     };
   }
 
+  async batchDelete(keys: ItemKey[]): Promise<void> {
+    for (const key of keys) this.items.delete(keyOf(key));
+  }
+
   async batchPut(items: StoredItem[]): Promise<void> {
     for (const item of items) this.items.set(keyOf(item), clone(stripUndefined(item)));
   }

@@ -72,6 +72,8 @@ export interface RecordStore {
   query<T extends StoredItem = StoredItem>(request: QueryRequest): Promise<Page<T>>;
   /** Unconditional bulk write (split into batches of 25 by the adapter). */
   batchPut(items: StoredItem[]): Promise<void>;
+  /** Unconditional bulk delete (batches of 25); deleting a missing item is not an error. */
+  batchDelete(keys: ItemKey[]): Promise<void>;
 }
 
 export interface BlobInfo {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConditionFailedError, type RecordStore } from '../../functions/core/ports.js';
+import { ConditionFailedError, queryAll, type RecordStore } from '../../functions/core/ports.js';
 
 /** One contract every RecordStore implementation must pass (DynamoDB on the emulator, in-memory). */
 export function recordStoreContract(name: string, makeStore: () => RecordStore) {
@@ -78,6 +78,14 @@ export function recordStoreContract(name: string, makeStore: () => RecordStore) 
       const rest = await store.query({ pk, limit: 2, attributes: ['name'], cursor: first.cursor });
       expect(rest.items).toEqual([{ name: 'n2' }]);
       expect(rest.cursor).toBeUndefined();
+    });
+
+    it('deletes in bulk (more than one batch of 25), missing keys included', async () => {
+      const store = makeStore();
+      const pk = `P#${id()}`;
+      await store.batchPut(Array.from({ length: 60 }, (_, i) => ({ pk, sk: `S#${String(i).padStart(3, '0')}` })));
+      await store.batchDelete([...Array.from({ length: 55 }, (_, i) => ({ pk, sk: `S#${String(i).padStart(3, '0')}` })), { pk, sk: 'never-written' }]);
+      expect((await queryAll(store, { pk })).map((i) => i.sk)).toEqual(['S#055', 'S#056', 'S#057', 'S#058', 'S#059']);
     });
 
     it('rejects a forged cursor', async () => {
