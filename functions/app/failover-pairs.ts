@@ -63,7 +63,11 @@ export async function establishPair(
   const pairId = pairIdOf(primary.applianceId, backup.applianceId);
   const existing = await getPair(ctx, pairId);
   const decision = decideEstablish(primary, backup, existing, pairId);
-  if (decision.alreadyEstablished) return { pair: existing!, changed: false, mode: decision.mode, overwritten: 0, merged: 0 };
+  if (decision.alreadyEstablished) {
+    // A retry after the pair record was saved but not yet mirrored onto both appliances finishes that.
+    await syncMemberFields(ctx, existing!);
+    return { pair: existing!, changed: false, mode: decision.mode, overwritten: 0, merged: 0 };
+  }
 
   const now = ctx.clock.now().toISOString();
   let pair: FailoverPair;
@@ -214,14 +218,17 @@ export async function setFailoverRole(
   let { pair } = await requirePairOf(ctx, applianceId);
   const peer = await requireAppliance(ctx, peerOf(pair, applianceId));
   const backupWatermark = pair.watermarks[pair.backupId];
-  const behind = pair.status === 'established' && backupWatermark ? await countBehind(ctx, pair.primaryId, backupWatermark) : 0;
+  const behind = pair.status === 'established' && backupWatermark ? await countBehind(ctx, pair.primaryId, pair.backupId, backupWatermark) : 0;
   const decision = decideRoleChange(pair, applianceId, role, {
     dataSyncFirst: options.dataSyncFirst === true,
     force: options.force === true,
     peerReachable: isReachable(peer),
     backupBehind: behind,
   });
-  if (decision.unchanged) return { pair, changed: false, message: `Appliance is already the ${role}.` };
+  if (decision.unchanged) {
+    await syncMemberFields(ctx, pair); // finishes a role change that stopped between the pair and its members
+    return { pair, changed: false, message: `Appliance is already the ${role}.` };
+  }
   let synced: number | undefined;
   if (decision.syncFirst) {
     // The demoted primary stops serving; ending its sessions first lets the sync carry them completed.
@@ -271,7 +278,7 @@ export async function pairStatus(ctx: AppContext, id: string, options: { byAppli
   const pair = options.byAppliance ? (await requirePairOf(ctx, id)).pair : await requirePair(ctx, id);
   const [primary, backup] = await Promise.all([requireAppliance(ctx, pair.primaryId), requireAppliance(ctx, pair.backupId)]);
   const watermark = pair.watermarks[pair.backupId];
-  const behind = watermark && watermark.by === watermarkKindFor(primary.productVersion) ? await countBehind(ctx, primary.applianceId, watermark) : null;
+  const behind = watermark && watermark.by === watermarkKindFor(primary.productVersion) ? await countBehind(ctx, primary.applianceId, backup.applianceId, watermark) : null;
   const hostname = await primaryHostnameOf(ctx, pair);
   const resolvesTo = hostname ? await resolveHostname(ctx, hostname) : undefined;
   return {

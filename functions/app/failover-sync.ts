@@ -53,9 +53,18 @@ export async function sessionsAbove(ctx: AppContext, applianceId: string, waterm
   return result;
 }
 
-/** How many of the primary's sessions the backup does not hold yet. */
-export async function countBehind(ctx: AppContext, primaryId: string, watermark: SyncWatermark): Promise<number> {
-  return (await sessionsAbove(ctx, primaryId, watermark)).length;
+/**
+ * How many of the primary's sessions the backup does not hold yet in their current form. The watermark
+ * stops below the first active session, so the sessions above it (that one and all after) are copied at
+ * every sync: they are behind only when the backup's copy is missing or older.
+ */
+export async function countBehind(ctx: AppContext, primaryId: string, backupId: string, watermark: SyncWatermark): Promise<number> {
+  const [onPrimary, onBackup] = await Promise.all([sessionsAbove(ctx, primaryId, watermark), sessionsAbove(ctx, backupId, watermark)]);
+  const copies = new Map(onBackup.map((s) => [s.lsid, s]));
+  return onPrimary.filter((s) => {
+    const copy = copies.get(s.lsid);
+    return !copy || copy.status !== s.status || copy.endTime !== s.endTime;
+  }).length;
 }
 
 /** Incremental sync: copies only the primary's sessions above the backup's watermark. */

@@ -3,6 +3,7 @@
  * mirrored to Route 53 through a {@link DnsPublisher}. Also the integration clients of a pair and the
  * readiness check telling whether each would follow a DNS swap (clients configured by IP do not).
  */
+import { siteAvailable } from '../core/appliance.js';
 import { conflict, preconditionFailed, validationError } from '../core/errors.js';
 import {
   evaluateIntegration,
@@ -64,6 +65,10 @@ export async function switchPrimaryHostname(
       `appliance ${applianceId} is the backup of live failover pair ${pair.pairId}; promote it (set role primary) before pointing ${name} at it`,
       { pairId: pair.pairId, applianceId },
     );
+  }
+  if (!siteAvailable(appliance)) {
+    // Production would follow the name to a site that cannot serve it (installing, restarting, failed).
+    throw preconditionFailed('ApplianceNotServing', `appliance ${applianceId} is ${appliance.state}; point ${name} at an appliance that is online`, { applianceId, state: appliance.state });
   }
   const current = await ctx.records.appliances.get(dnsRecordKey(name));
   const existing = current ? fromItem(current) : undefined;

@@ -15,6 +15,9 @@ import {
 import type { AppContext } from './context.js';
 import { appendAudit, createRun, getRun, listAudit, requireRun, updateRun } from './run-store.js';
 
+/** How long a start may wait for StartExecution before another caller may retry it (same execution name). */
+const START_GRACE_MS = 2 * 60_000;
+
 /** The state machine (statemachines/<name>.asl.json) that runs each window of an option. */
 export const WORKFLOW_BY_OPTION: Record<UpgradeOption, string> = {
   single: 'single-appliance-upgrade',
@@ -120,24 +123,28 @@ export async function startRunWindow(ctx: AppContext, runId: string, index: Wind
   }
   let attempt = 0;
   let prior: { window: MaintenanceWindow; status: RunStatus; statusReason?: string } | undefined;
+  const now = ctx.clock.now();
   const run = await updateRun(ctx, runId, (r) => {
     const window = r.windows[index - 1];
-    if (window?.status === 'running' && !(resuming && window.executionArn === previous?.executionArn)) {
+    // A start whose caller died before StartExecution answered: retried under the same execution name,
+    // which Step Functions treats as the same execution (idempotent), once nobody can still be waiting on it.
+    const inDoubt = window?.status === 'running' && !window.executionArn && !!window.startingAt && now.getTime() - Date.parse(window.startingAt) >= START_GRACE_MS;
+    if (window?.status === 'running' && !inDoubt && !(resuming && window.executionArn === previous?.executionArn)) {
       throw preconditionFailed('WindowRunning', `window ${index} of run ${runId} is already running`);
     }
     if (r.cancelRequested) throw preconditionFailed('RunCancelled', `run ${runId} was cancelled`);
-    const status = startWindow(r, index);
+    const status = inDoubt ? r.status : startWindow(r, index);
     prior = window && { window, status: r.status, statusReason: r.statusReason };
-    attempt = (window?.executionArn ? Number(/-a(\d+)$/.exec(window.executionArn)?.[1] ?? 0) : 0) + 1;
-    const startedAt = resuming && window?.startedAt ? window.startedAt : ctx.clock.now().toISOString();
+    attempt = inDoubt ? (window.attempt ?? 1) : (window?.executionArn ? Number(/-a(\d+)$/.exec(window.executionArn)?.[1] ?? 0) : (window?.attempt ?? 0)) + 1;
+    const startedAt = (resuming || inDoubt) && window?.startedAt ? window.startedAt : now.toISOString();
     // No executionArn until the new one is known: a status poll meanwhile must not judge the dead one.
-    const starting = { status: 'running' as const, startedAt, endedAt: undefined, error: undefined, executionArn: undefined, interrupted: undefined };
+    const starting = { status: 'running' as const, startedAt, startingAt: now.toISOString(), attempt, endedAt: undefined, error: undefined, executionArn: undefined, interrupted: undefined };
     return { ...r, status, statusReason: resuming ? undefined : r.statusReason, windows: r.windows.map((w) => (w.index === index ? { ...w, ...starting } : w)) };
   });
   try {
     const { executionArn } = await ctx.workflows.start(WORKFLOW_BY_OPTION[run.option], { runId, window: index }, `${runId}-w${index}-a${attempt}`);
     await appendAudit(ctx, { runId, step: `window${index}.start`, actor, outcome: 'started', inputs: { index, attempt }, detail: `${resuming ? 'resumed: ' : ''}${executionArn}` });
-    return await updateRun(ctx, runId, (r) => ({ ...r, windows: r.windows.map((w) => (w.index === index ? { ...w, executionArn } : w)) }));
+    return await updateRun(ctx, runId, (r) => ({ ...r, windows: r.windows.map((w) => (w.index === index ? { ...w, executionArn, startingAt: undefined } : w)) }));
   } catch (e) {
     // Nothing started: put the window back as it was, so starting it again is possible.
     await updateRun(ctx, runId, (r) => {

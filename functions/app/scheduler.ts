@@ -42,13 +42,18 @@ export interface RemoteScheduler {
 }
 
 const PENDING = 'SCHEDULES#PENDING';
+/** A claim older than this with no outcome means its process died before starting the window. */
+const CLAIM_GRACE_MS = 2 * 60_000;
 export const scheduleIdOf = (runId: string, window: WindowIndex) => `${runId}-w${window}`;
 
 function toItem(s: WindowSchedule): StoredItem {
   return {
     ...windowScheduleKey(s.scheduleId),
     // Only pending schedules are in the due index, so the loop's query stays small.
+    // Pending schedules are due at fireAt; a claimed ('fired') one stays listed, due again after a grace
+    // period, so a process that died between claiming and starting the window is caught up later.
     ...(s.status === 'pending' ? { gsi1pk: PENDING, gsi1sk: `${s.fireAt}#${s.scheduleId}` } : {}),
+    ...(s.status === 'fired' && s.firedAt ? { gsi1pk: PENDING, gsi1sk: `${new Date(Date.parse(s.firedAt) + CLAIM_GRACE_MS).toISOString()}#${s.scheduleId}` } : {}),
     type: 'window-schedule',
     ...s,
   };
@@ -114,8 +119,9 @@ async function transition(ctx: AppContext, s: WindowSchedule, next: Partial<Wind
  */
 export async function fireSchedule(ctx: AppContext, scheduleId: string, actor = 'scheduler'): Promise<WindowSchedule | undefined> {
   const s = await getSchedule(ctx, scheduleId);
-  if (!s || s.status !== 'pending') return s;
   const now = ctx.clock.now();
+  const abandoned = s?.status === 'fired' && !!s.firedAt && now.getTime() - Date.parse(s.firedAt) >= CLAIM_GRACE_MS;
+  if (!s || (s.status !== 'pending' && !abandoned)) return s;
   const decision = decideFire({ start: s.fireAt, end: s.endsAt }, now.getTime());
   if (decision.action === 'wait') return s;
   if (decision.action === 'missed') {
@@ -136,9 +142,14 @@ export async function fireSchedule(ctx: AppContext, scheduleId: string, actor = 
     const run = await startRunWindow(ctx, s.runId, s.window, actor);
     return (await transition(ctx, claimed, { status: 'started', outcome: run.windows[s.window - 1]?.executionArn })) ?? claimed;
   } catch (e) {
-    // A refusal (run cancelled, window already started by hand, interim gate closed) or an execution that
-    // could not start (startRunWindow already recorded the window as failed) is an answer, not a loop crash.
-    const why = isDomainError(e) ? `${e.code}: ${e.message}` : `${(e as Error).name}: ${(e as Error).message}`;
+    if (!isDomainError(e)) {
+      // Transient (throttling, a store error): the window was put back as it was; the next tick tries again.
+      const why = `${(e as Error).name}: ${(e as Error).message}`;
+      await appendAudit(ctx, { runId: s.runId, step: `window${s.window}.schedule`, actor, outcome: 'failed', inputs: { scheduleId }, detail: `${why}; will retry` });
+      return (await transition(ctx, claimed, { status: 'pending', outcome: why, firedAt: undefined })) ?? claimed;
+    }
+    // A refusal (run cancelled, window already started by hand, interim gate closed) is an answer, not a loop crash.
+    const why = `${e.code}: ${e.message}`;
     await appendAudit(ctx, { runId: s.runId, step: `window${s.window}.schedule`, actor, outcome: 'refused', inputs: { scheduleId }, detail: why });
     return (await transition(ctx, claimed, { status: 'refused', outcome: why })) ?? claimed;
   }

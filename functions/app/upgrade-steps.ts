@@ -235,8 +235,10 @@ export function reestablishFailover(ctx: AppContext, input: StepInput) {
     if (!pair) throw preconditionFailed('NotAPair', `${run.primaryId} is no longer in a failover pair`);
     const exported = await exportSessionsAtRisk(ctx, pair.pairId, { primaryId });
     const established = await establishPair(ctx, { primaryId, backupId });
-    const reimported = exported.count > 0 ? await reimportPreservedSessions(ctx, pair.pairId) : undefined;
-    return { pairId: pair.pairId, primaryId, backupId, exported: exported.count, reimported: reimported?.reimported ?? 0, changed: established.changed };
+    // Always: a retry after the pair was re-established exports nothing new, but an earlier attempt's
+    // export may still be pending (the re-import is idempotent).
+    const reimported = await reimportPreservedSessions(ctx, pair.pairId);
+    return { pairId: pair.pairId, primaryId, backupId, exported: exported.count, reimported: reimported.reimported, changed: established.changed };
   });
 }
 

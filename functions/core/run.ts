@@ -35,6 +35,10 @@ export interface MaintenanceWindow {
    * failure handler instead.
    */
   interrupted?: { at: string; reason: string };
+  /** The attempt being (or last) started: its execution is named `<runId>-w<index>-a<attempt>`. */
+  attempt?: number;
+  /** Set while StartExecution is awaited (cleared once the execution ARN is stored). */
+  startingAt?: string;
 }
 
 export interface InterimCheck {

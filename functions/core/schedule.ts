@@ -154,6 +154,8 @@ export function resolveWindow(spec: WindowSpec): ResolvedWindow {
     resolution = r.resolution;
   } else if (spec.start !== undefined && INSTANT_PATTERN.test(spec.start) && calendarValid(spec.start) && !Number.isNaN(Date.parse(spec.start))) {
     start = Date.parse(spec.start);
+  } else if (spec.start !== undefined) {
+    throw validationError('InvalidWindowStart', `start "${String(spec.start).slice(0, 40)}" is not a real instant (ISO 8601 with offset, e.g. 2026-12-01T16:00:00Z)`, { field: 'start' });
   } else {
     throw validationError('InvalidWindowStart', 'window needs localStart (YYYY-MM-DDTHH:mm in timeZone) or start (ISO 8601 instant with offset)', { field: 'start' });
   }
@@ -184,5 +186,9 @@ export function decideFire(window: { start: string; end: string }, nowMs: number
   return { action: 'missed', reason: `window ended at ${window.end} before it could start (checked at ${new Date(nowMs).toISOString()})` };
 }
 
-/** EventBridge Scheduler one-time expression for an instant, evaluated in UTC (the DST decision is already made). */
-export const atExpression = (instant: string) => `at(${new Date(instant).toISOString().slice(0, 19)})`;
+/**
+ * EventBridge Scheduler one-time expression for an instant, evaluated in UTC (the DST decision is already
+ * made), in whole seconds rounded up: never before the window opens (an early fire would only wait, and a
+ * one-time schedule deletes itself after firing).
+ */
+export const atExpression = (instant: string) => `at(${new Date(Math.ceil(Date.parse(instant) / 1000) * 1000).toISOString().slice(0, 19)})`;

@@ -50,7 +50,8 @@ interface ExecutionItem extends StoredItem {
 }
 
 const ACCOUNT = '000000000000';
-const NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+/** StartExecution's name rule (AWS): 1–80 characters; no whitespace, brackets, wildcards, quotes, the punctuation below or control characters. */
+const NAME_PATTERN = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
 const MAX_INPUT_BYTES = 256 * 1024;
 
 /**
@@ -60,6 +61,10 @@ const MAX_INPUT_BYTES = 256 * 1024;
 export class LocalStepFunctions {
   private readonly machines = new Map<string, Machine>();
   private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  /** Set by `drain(true)`: the process is going away, so tasks not yet under way should not begin. */
+  stopping = false;
+  /** Task invocations in flight: an aborted execution does not stop the task it was waiting for. */
+  private readonly tasks = new Set<Promise<unknown>>();
 
   constructor(
     private readonly store: RecordStore,
@@ -97,7 +102,7 @@ export class LocalStepFunctions {
         const task = /:function:(\w+)$/.exec(state.Resource ?? '')?.[1];
         const handler = task ? this.options.tasks[task] : undefined;
         if (!handler) throw new Error(`${source.name}: state ${stateName} uses unknown task resource ${state.Resource}`);
-        machine.taskHandlers[stateName] = async (input) => (await handler(input as Record<string, unknown>)) as Json;
+        machine.taskHandlers[stateName] = (input) => this.track(handler(input as Record<string, unknown>)) as Promise<Json>;
       }
       if (state.Type === 'Wait' && typeof state.Seconds === 'number') machine.waitOverrides[stateName] = state.Seconds * 1000 * scale;
       if (state.Retry) machine.retryOverrides[stateName] = state.Retry.map((r) => (r.IntervalSeconds ?? 1) * 1000 * scale);
@@ -231,10 +236,20 @@ export class LocalStepFunctions {
     throw new SfnApiError('TaskDoesNotExist', 'task tokens are not supported by the local runtime: human gates are records checked between executions (see DESIGN.md)');
   }
 
-  /** Waits for every execution started by this process to settle (used on shutdown and in tests). */
+  /** Waits for every execution started by this process, and every task it invoked, to settle (shutdown, tests). */
   async drain(abort = false): Promise<void> {
-    if (abort) for (const r of this.running.values()) r.abort();
+    if (abort) {
+      this.stopping = true;
+      for (const r of this.running.values()) r.abort();
+    }
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await Promise.allSettled([...this.tasks]);
+  }
+
+  private track<T>(task: Promise<T>): Promise<T> {
+    this.tasks.add(task);
+    void task.finally(() => this.tasks.delete(task)).catch(() => undefined);
+    return task;
   }
 
   private run(machine: Machine, item: ExecutionItem, input: Json) {
@@ -249,7 +264,13 @@ export class LocalStepFunctions {
         StateMachine: { Id: machine.arn, Name: machine.name },
       } as never,
     });
-    const recording = this.recordEvents(item, execution.eventLogs);
+    // A history write that fails (e.g. an item over the store's size limit) fails the execution, as
+    // Step Functions would, instead of an unhandled rejection or an execution left RUNNING.
+    let historyError: unknown;
+    const recording = this.recordEvents(item, execution.eventLogs).catch((e: unknown) => {
+      historyError = e;
+      execution.abort();
+    });
     const done = execution.result.then(
       (output) => ({ status: 'SUCCEEDED' as const, output: JSON.stringify(output ?? null) }),
       (e: Error) =>
@@ -260,8 +281,9 @@ export class LocalStepFunctions {
             : { status: 'FAILED' as const, ...failureOf(e) },
     ).then(async (outcome) => {
       await recording;
+      const final = historyError === undefined ? outcome : { status: 'FAILED' as const, error: 'States.Runtime', cause: `the execution history could not be recorded: ${String(historyError)}` };
       const current = await this.store.get<ExecutionItem>({ pk: item.pk, sk: 'EXEC' });
-      if (current?.status === 'RUNNING') await this.finish(current, outcome);
+      if (current?.status === 'RUNNING') await this.finish(current, final);
     }).catch((e: unknown) => {
       console.error(JSON.stringify({ level: 'error', message: 'failed to record execution outcome', executionArn: item.executionArn, error: String(e) }));
     }).finally(() => this.running.delete(item.executionArn));

@@ -86,6 +86,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           name,
           async (input: Record<string, unknown>) => {
             await options.faults?.apply(`task:${name}`, { runId: input.runId as string | undefined, step: input.step as string | undefined });
+            // As if the process had died before the task began: shutdown never starts new work.
+            if (stepFunctions.stopping) throw new Error('the local runtime is stopping');
             return task(input, taskServices!);
           },
         ]),
@@ -112,7 +114,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     const services = withFaults(buildServices(config), options.faults);
     taskServices = services;
-    cleanup.push(async () => services.destroy());
+    // Executions (and the tasks they invoked) settle before their clients and the emulators go away.
+    cleanup.push(async () => {
+      await stepFunctions.drain(true);
+      services.destroy();
+    });
 
     const app = createApp(services, routes);
     const host = options.host ?? '127.0.0.1';

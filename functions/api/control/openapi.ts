@@ -44,7 +44,8 @@ export function buildOpenApi(routes: readonly ControlRoute[], extra: { title?: s
         ...(params || query || body ? { 400: problem('Invalid request: `errors` lists each field path') } : {}),
         401: problem('Missing, unknown or expired operator token'),
         403: problem(`Needs the ${route.role} role (or self-approval is forbidden)`),
-        ...(params ? { 404: problem('Not found') } : {}),
+        // Path ids, and ids named in a body (pair, appliance, package), can be unknown.
+        ...(params || body ? { 404: problem('Not found') } : {}),
         ...(isPost ? { 409: problem('Conflict (concurrent change, request with this Idempotency-Key in progress)'), 415: problem('Body is not application/json'), 422: problem('A domain rule refuses it (plan blocked, gate closed, Idempotency-Key reused with another body)') } : {}),
       },
     };

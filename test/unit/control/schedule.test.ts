@@ -89,5 +89,6 @@ describe('decideFire', () => {
   });
   it('builds EventBridge at() expressions in UTC', () => {
     expect(atExpression('2026-12-01T16:00:00.000Z')).toBe('at(2026-12-01T16:00:00)');
+    expect(atExpression('2026-12-01T16:00:00.750Z')).toBe('at(2026-12-01T16:00:01)'); // rounded up, never early
   });
 });

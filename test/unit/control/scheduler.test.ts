@@ -34,6 +34,42 @@ describe('window scheduler (fake clock)', () => {
     expect((await listAudit(ctx, 'r1')).filter((e) => e.step === 'window1.start').map((e) => e.actor)).toEqual(['scheduler']);
   });
 
+  it('a transient failure while starting leaves the window pending: the next tick starts it', async () => {
+    const { ctx, clock, started, engine } = await setup([{ start: '2026-03-01T02:00:00Z', durationMinutes: 120, timeZone: 'UTC' }]);
+    const start = engine.start;
+    engine.start = async () => {
+      engine.start = start;
+      throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    };
+    clock.set(new Date('2026-03-01T02:00:00Z'));
+    await runDueSchedules(ctx);
+    expect((await getSchedule(ctx, 'r1-w1'))?.status).toBe('pending');
+    expect((await requireRun(ctx, 'r1')).status).toBe('scheduled');
+    clock.advance(30_000);
+    await runDueSchedules(ctx);
+    expect(started.map((s) => s.name)).toEqual(['r1-w1-a1']);
+    expect((await getSchedule(ctx, 'r1-w1'))?.status).toBe('started');
+    expect((await listAudit(ctx, 'r1')).map((e) => `${e.step}:${e.outcome}`)).toContain('window1.schedule:failed');
+  });
+
+  it('a claim whose process died before starting the window is fired again after the grace period', async () => {
+    const { ctx, clock, started, engine } = await setup([{ start: '2026-03-01T02:00:00Z', durationMinutes: 120, timeZone: 'UTC' }]);
+    const start = engine.start;
+    engine.start = () => new Promise(() => undefined); // the process "dies" here: the start never returns
+    clock.set(new Date('2026-03-01T02:00:00Z'));
+    void runDueSchedules(ctx);
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await getSchedule(ctx, 'r1-w1'))?.status).toBe('fired');
+    engine.start = start;
+    clock.advance(60_000);
+    await runDueSchedules(ctx); // within the grace period: still someone else's claim
+    expect(started).toHaveLength(0);
+    clock.advance(90_000);
+    await runDueSchedules(ctx);
+    expect((await getSchedule(ctx, 'r1-w1'))?.status).toBe('started');
+    expect((await requireRun(ctx, 'r1')).status).toBe('window1-running');
+  });
+
   it('survives a restart: a new scheduler over the same store fires the pending window', async () => {
     const { ctx, clock, started } = await setup([{ start: '2026-03-01T02:00:00Z', durationMinutes: 120, timeZone: 'UTC' }]);
     // "restart": nothing in memory but the store; a new clock reading after the start

@@ -69,14 +69,19 @@ async function api(method, path, body) {
 async function act(button, fn, done) {
   $('#error').textContent = '';
   button.disabled = true;
+  button.dataset.busy = 'true';
+  let ok = false;
   try {
     const result = await fn();
+    ok = true;
     if (done) say(typeof done === 'function' ? done(result) : done);
     return result;
   } catch (e) {
     fail(e);
   } finally {
-    button.disabled = false;
+    delete button.dataset.busy;
+    // After a success the view re-rendered and set the button's state; only a failure gives it back.
+    if (!ok) button.disabled = false;
   }
 }
 
@@ -270,9 +275,13 @@ async function runView(runId) {
       table('Audit trail', ['At', 'Step', 'Outcome', 'Actor', 'Detail'], d.audit.map((e) => [when(e.at), e.step, badge(e.outcome), e.actor, e.detail ?? ''])),
     );
     const closed = TERMINAL.has(r.status);
-    buttons.start1.disabled = !hasRole('operator') || r.status !== 'scheduled';
+    // An interrupted window (its execution ended without reporting) is resumed by starting it again.
+    const interrupted = (i) => Boolean(r.windows[i - 1]?.interrupted);
+    buttons.start1.disabled = !hasRole('operator') || !(r.status === 'scheduled' || (r.status === 'window1-running' && interrupted(1)));
+    buttons.start1.textContent = interrupted(1) ? 'Resume window 1' : 'Start window 1';
     buttons.approve.disabled = !hasRole('approver') || r.status !== 'interim' || Boolean(r.interim.approval);
-    buttons.start2.disabled = !hasRole('operator') || r.status !== 'interim' || r.option === 'single';
+    buttons.start2.disabled = !hasRole('operator') || !(r.status === 'interim' || (r.status === 'window2-running' && interrupted(2))) || r.option === 'single';
+    buttons.start2.textContent = interrupted(2) ? 'Resume window 2' : 'Start window 2';
     buttons.cancel.disabled = !hasRole('operator') || closed;
     buttons.approve.hidden = buttons.start2.hidden = r.option === 'single';
     if (closed) stopPolling();
@@ -325,7 +334,7 @@ async function campaignsView() {
     table('Campaigns, newest first', ['Campaign', 'Package', 'Status', 'Progress', 'Created by', 'Started by', 'Reason'], campaigns.map((c) => {
       const ok = c.targets.filter((t) => t.status === 'succeeded').length;
       return [c.campaignId, c.targetVersion, badge(c.status), `${ok}/${c.targets.length} (canary + ${c.targets.length - 1})`, c.createdBy, c.startedBy ?? '—', c.statusReason ?? ''];
-    }), 'No campaigns yet (create one with POST /v1/campaigns or the CLI)'),
+    }), 'No campaigns yet (create one with POST /v1/campaigns)'),
   );
 }
 
@@ -365,6 +374,11 @@ $('#signin').addEventListener('submit', async (event) => {
 $('#signout').addEventListener('click', signOut);
 for (const b of document.querySelectorAll('#nav button')) b.addEventListener('click', () => (location.hash = `#/${b.dataset.view}`));
 window.addEventListener('hashchange', route);
+// The skip link moves focus to the content; it must not change the hash (that would route to Fleet).
+$('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  $('#main').focus();
+});
 
 if (token) signIn(token).catch(() => signOut());
 else signOut();

@@ -1,0 +1,34 @@
+import { createAppliance, requireAppliance } from '../../functions/app/appliance-store.js';
+import type { AppContext } from '../../functions/app/context.js';
+import { getPair } from '../../functions/app/failover-pair-store.js';
+import { establishPair } from '../../functions/app/failover-pairs.js';
+import { allocateSessionIds, putSession } from '../../functions/app/session-store.js';
+import type { SupportSession } from '../../functions/core/session.js';
+import { sampleAppliance } from './fixtures.js';
+import { FakeClock, memoryContext } from './memory-context.js';
+
+/** Pair a (primary) / b (backup) on the memory context, established, at `version`. */
+export async function setup(version: string) {
+  const clock = new FakeClock();
+  const ctx = memoryContext({ clock });
+  for (const id of ['a', 'b']) await createAppliance(ctx, sampleAppliance(id, { productVersion: version, ipAddress: id === 'a' ? '10.0.0.1' : '10.0.0.2', license: { primaryHostname: 'support.example.com', licenseCount: 15, expires: null } }));
+  await establishPair(ctx, { primaryId: 'a', backupId: 'b' });
+  return { ctx, clock };
+}
+
+/** Records one session on `on` a minute after the previous one. */
+export async function record(ctx: AppContext, clock: FakeClock, on: string, status: 'active' | 'completed' = 'completed'): Promise<SupportSession> {
+  const a = await requireAppliance(ctx, on);
+  const { lsid, lseq } = (await allocateSessionIds(ctx, on, a.productVersion, 1))[0]!;
+  clock.advance(60_000);
+  const start = clock.now().toISOString();
+  const s: SupportSession = {
+    applianceId: on, lsid, ...(lseq !== undefined ? { lseq } : {}), sessionType: 'support', status,
+    startTime: start, ...(status === 'completed' ? { endTime: start, duration: 0, endReason: 'completed' as const } : {}),
+    fileTransfers: 0, hostName: 'host', externalKey: '', publicSiteId: 1, publicSiteName: 'Default', customerName: 'c', representativeName: 'rep', recordedBy: on,
+  };
+  await putSession(ctx, s);
+  return s;
+}
+
+export const pairOf = async (ctx: AppContext) => (await getPair(ctx, (await requireAppliance(ctx, 'a')).failover.pairId!))!;

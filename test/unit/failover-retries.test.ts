@@ -1,0 +1,100 @@
+/**
+ * Failover retries and live sessions: each case was a reproduced defect (a retried step or API call after a
+ * partial failure, a customer session live during window 2).
+ */
+import { expect, it } from 'vitest';
+import { requireAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
+import { breakPair, establishPair, forceSync, pairStatus, setFailoverRole } from '../../functions/app/failover-pairs.js';
+import { readAllSessions } from '../../functions/app/failover-sync.js';
+import { resolveHostname, switchPrimaryHostname } from '../../functions/app/primary-hostname.js';
+import { reestablishFailover, resyncPair } from '../../functions/app/upgrade-steps.js';
+import { sessionIdentity } from '../../functions/core/failover.js';
+import { pairOf, record, setup } from '../helpers/failover-fixture.js';
+import { newRun } from '../helpers/workflow-fixture.js';
+
+it('a retried reestablishFailover still re-imports the exported sessions', async () => {
+  const { ctx, clock } = await setup('10.5.2');
+  await switchPrimaryHostname(ctx, 'support.example.com', 'a');
+  await record(ctx, clock, 'a');
+  await forceSync(ctx, 'b');
+  await breakPair(ctx, 'a');
+  const lost = [await record(ctx, clock, 'b'), await record(ctx, clock, 'b')]; // b serves while a installs
+  await record(ctx, clock, 'a');
+  const run = await newRun(ctx, 'option1', 'a', 'b', 20_000, 'whatever', '10.5.2');
+  // A transient failure in the re-import (2nd read of the export object; 1st is establish's guard).
+  const exportsStore = ctx.blobs.exports;
+  const get = exportsStore.get.bind(exportsStore);
+  let calls = 0;
+  exportsStore.get = async (k: string) => { if (++calls === 2) throw new Error('S3 503 SlowDown'); return get(k); };
+  const input = { runId: run.runId, window: 2 as const, step: 'reestablish-pair' };
+  await expect(reestablishFailover(ctx, input)).rejects.toThrow('SlowDown');
+  const out = await reestablishFailover(ctx, input); // the Step Functions retry
+  expect(out).toMatchObject({ exported: 0, reimported: 2 }); // nothing new at risk, the pending export re-imported
+  await resyncPair(ctx, { ...input, step: 'resync-pair' });
+  for (const id of ['a', 'b']) {
+    const held = new Set((await readAllSessions(ctx, id)).map(sessionIdentity));
+    for (const s of lost) expect(held.has(sessionIdentity(s)), `${sessionIdentity(s)} on ${id}`).toBe(true);
+  }
+});
+
+it('resyncPair succeeds while a customer session is live on the primary', async () => {
+  const { ctx, clock } = await setup('10.6.1');
+  await switchPrimaryHostname(ctx, 'support.example.com', 'a');
+  await record(ctx, clock, 'a');
+  await forceSync(ctx, 'b');
+  await breakPair(ctx, 'a');
+  await establishPair(ctx, { primaryId: 'a', backupId: 'b' });
+  await record(ctx, clock, 'a', 'active');                  // production keeps serving
+  const run = await newRun(ctx, 'option1', 'a', 'b', 20_000, 'x', '10.6.1');
+  const step = resyncPair(ctx, { runId: run.runId, window: 2, step: 'resync-pair' });
+  await expect(step).resolves.toBeDefined();
+  expect(await pairStatus(ctx, 'a', { byAppliance: true })).toMatchObject({ inSync: true, behind: 0 });
+});
+
+it('a retried establish leaves both appliance records established', async () => {
+  const { ctx, clock } = await setup('10.6.1');
+  await breakPair(ctx, 'a');
+  await record(ctx, clock, 'a');
+  const store = ctx.records.appliances;
+  const put = store.put.bind(store);
+  let armed = false;
+  store.put = async (item, opts) => {
+    if (item.sk === 'PAIR' && item.status === 'established') armed = true;
+    else if (armed && item.failover) { armed = false; throw new Error('Lambda timeout'); }
+    return put(item, opts);
+  };
+  await expect(establishPair(ctx, { primaryId: 'a', backupId: 'b' })).rejects.toThrow('Lambda timeout');
+  const r = await establishPair(ctx, { primaryId: 'a', backupId: 'b' });
+  const [a, b] = [await requireAppliance(ctx, 'a'), await requireAppliance(ctx, 'b')];
+  expect([a.failover.pairStatus, b.failover.pairStatus]).toEqual(['established', 'established']);
+});
+
+it('a retried role change leaves the appliance records consistent with the pair record', async () => {
+  const { ctx, clock } = await setup('10.5.2');
+  await record(ctx, clock, 'a');
+  await forceSync(ctx, 'b');
+  await breakPair(ctx, 'a');                                   // option 2: choose b as the primary-to-be
+  const store = ctx.records.appliances;
+  const put = store.put.bind(store);
+  let armed = false;
+  store.put = async (item, opts) => {
+    if (item.sk === 'PAIR' && item.primaryId === 'b') armed = true;          // the swapped pair record is written
+    else if (armed && item.failover) { armed = false; throw new Error('Lambda timeout'); } // first member update
+    return put(item, opts);
+  };
+  await expect(setFailoverRole(ctx, 'b', 'primary')).rejects.toThrow('Lambda timeout');
+  const retry = await setFailoverRole(ctx, 'b', 'primary');
+  const pair = await pairOf(ctx);
+  const [a, b] = [await requireAppliance(ctx, 'a'), await requireAppliance(ctx, 'b')];
+  expect(b.failover.role).toBe('primary');
+  expect(a.failover.role).toBe('backup');
+});
+
+it('refuses to point the primary hostname at an appliance that cannot serve (installing), changing nothing', async () => {
+  const { ctx } = await setup('10.6.1');
+  await switchPrimaryHostname(ctx, 'support.example.com', 'a');
+  await breakPair(ctx, 'a');
+  await updateAppliance(ctx, 'b', (x) => ({ ...x, state: 'installing' as const }));
+  await expect(switchPrimaryHostname(ctx, 'support.example.com', 'b')).rejects.toMatchObject({ code: 'ApplianceNotServing' });
+  expect(await resolveHostname(ctx, 'support.example.com')).toBe('a');
+});
