@@ -102,4 +102,24 @@ describe('take-backup workflow through @aws-sdk/client-sfn', () => {
     expect(d.status).toBe('ABORTED');
     expect(d.cause).toBe('operator cancelled');
   });
+
+  it('accepts the execution names Step Functions accepts (dots, unicode) and refuses the ones it refuses', async () => {
+    runtime.stepFunctions.register({ name: 'pass-through', text: JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }) });
+    const ok = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn('pass-through'), name: 'fleet.2025-q1-staging-1-w1-a1', input: '{}' }));
+    expect((await finished(ok.executionArn!)).status).toBe('SUCCEEDED');
+    for (const name of ['has space', 'a/b', 'x#y', 'x'.repeat(81)]) {
+      await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: arn('pass-through'), name, input: '{}' })), name).rejects.toMatchObject({ name: 'InvalidName' });
+    }
+  });
+
+  it('an execution whose history cannot be recorded fails (States.Runtime) instead of crashing the process or staying RUNNING', async () => {
+    // A state output over the store's 400 KB item limit: the history write is refused.
+    const big = 'x'.repeat(500_000);
+    runtime.stepFunctions.register({ name: 'oversized', text: JSON.stringify({ StartAt: 'Big', States: { Big: { Type: 'Pass', Result: { big }, Next: 'W' }, W: { Type: 'Wait', Seconds: 1, End: true } } }) });
+    const start = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn('oversized'), input: '{}' }));
+    const done = await finished(start.executionArn!);
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toBe('States.Runtime');
+    expect(done.cause).toMatch(/history could not be recorded/);
+  });
 });
