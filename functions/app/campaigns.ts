@@ -47,6 +47,7 @@ export interface Campaign {
   campaignId: string;
   packageId: string;
   targetVersion: string;
+  packageKind?: 'product' | 'base';
   option: 'option1' | 'option2';
   concurrency: number;
   waveSize: number;
@@ -171,6 +172,7 @@ export async function createCampaign(ctx: AppContext, input: NewCampaign, actor:
     campaignId: input.campaignId ?? `campaign-${crypto.randomUUID()}`,
     packageId: pkg.packageId,
     targetVersion: pkg.version,
+    ...(pkg.kind === 'base' ? { packageKind: 'base' as const } : {}),
     option: input.option,
     concurrency: input.concurrency,
     waveSize,
@@ -257,6 +259,7 @@ async function startTarget(ctx: AppContext, c: Campaign, t: CampaignTarget): Pro
           option: t.option,
           packageId: c.packageId,
           targetVersion: c.targetVersion,
+          packageKind: c.packageKind,
           primaryId: t.primaryId,
           backupId: t.backupId,
           pairId: t.pairId,

@@ -29,6 +29,7 @@ export interface NewRun {
   option: UpgradeOption;
   packageId: string;
   targetVersion: string;
+  packageKind?: 'product' | 'base';
   primaryId: string;
   backupId?: string;
   pairId?: string;
@@ -90,6 +91,7 @@ export async function createUpgradeRun(ctx: AppContext, input: NewRun, actor: st
     option: input.option,
     packageId: input.packageId,
     targetVersion: input.targetVersion,
+    ...(input.packageKind === 'base' ? { packageKind: 'base' as const } : {}),
     primaryId: input.primaryId,
     backupId: input.backupId,
     pairId: input.pairId,

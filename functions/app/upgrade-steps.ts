@@ -6,7 +6,7 @@
 import type { Appliance } from '../core/appliance.js';
 import { preconditionFailed } from '../core/errors.js';
 import { estimateInstallMinutes } from '../core/install.js';
-import { minutesUsed, type Run, type WindowIndex } from '../core/run.js';
+import { minutesUsed, runVersionOf, type Run, type WindowIndex } from '../core/run.js';
 import { apiVersionFor } from '../core/versions.js';
 import { requireAppliance } from './appliance-store.js';
 import { createBackup, listBackups } from './backups.js';
@@ -88,10 +88,10 @@ export function preflight(ctx: AppContext, input: StepInput) {
 
     for (const id of installTargets(run, input.window)) {
       const appliance = appliances.find((a) => a.applianceId === id)!;
-      if (appliance.productVersion === run.targetVersion) continue; // a resumed run already installed it
+      if (runVersionOf(run, appliance) === run.targetVersion) continue; // a resumed run already installed it
       const update = (await checkForUpdates(ctx, id)).updates.find((u) => u.packageId === pkg.packageId);
       if (!update || update.status !== 'installable') {
-        const reasons = update?.reasons?.map((r) => r.message) ?? [`${pkg.name} is not offered to ${id} (${appliance.productVersion})`];
+        const reasons = update?.reasons?.map((r) => r.message) ?? [`${pkg.name} is not offered to ${id} (${runVersionOf(run, appliance)})`];
         throw preconditionFailed('PrerequisitesNotMet', reasons.join('; '), { applianceId: id, reasons });
       }
     }
@@ -126,8 +126,8 @@ async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowInde
   }
   const upgraded = installTargets(run, 1)[0]!;
   const upgradedAppliance = appliances.find((x) => x.applianceId === upgraded)!;
-  if (upgradedAppliance.productVersion !== run.targetVersion) {
-    throw preconditionFailed('Window1Incomplete', `${upgraded} runs ${upgradedAppliance.productVersion}, not ${run.targetVersion}`);
+  if (runVersionOf(run, upgradedAppliance) !== run.targetVersion) {
+    throw preconditionFailed('Window1Incomplete', `${upgraded} runs ${runVersionOf(run, upgradedAppliance)}, not ${run.targetVersion}`);
   }
   const established = await getStep(ctx, run.runId, 'w2#establish-pair');
   if (pair.status === 'established' && established?.status !== 'succeeded') {
@@ -175,7 +175,7 @@ export function beginInstall(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const applianceId = input.applianceId!;
     const appliance = await requireAppliance(ctx, applianceId);
-    if (appliance.productVersion === run.targetVersion && !appliance.install) return { applianceId, alreadyAt: run.targetVersion };
+    if (runVersionOf(run, appliance) === run.targetVersion && !appliance.install) return { applianceId, alreadyAt: run.targetVersion };
     const window = run.windows[input.window - 1]!;
     const left = window.durationMinutes - minutesUsed(window, ctx.clock.now().getTime(), ctx.config.msPerModelledMinute);
     const estimate = estimateInstallMinutes(appliance);
@@ -195,8 +195,8 @@ export async function pollInstall(ctx: AppContext, input: StepInput): Promise<{ 
   const run = await requireRun(ctx, input.runId);
   const status = await installStatus(ctx, input.applianceId!);
   if (status.state === 'failed') return { state: 'failed', detail: status.lastInstallError ?? 'install failed' };
-  if (status.state === 'online' && status.productVersion === run.targetVersion) return { state: 'online' };
-  if (status.state === 'online') return { state: 'failed', detail: `${input.applianceId} came back online at ${status.productVersion}, not ${run.targetVersion}` };
+  if (status.state === 'online' && runVersionOf(run, status) === run.targetVersion) return { state: 'online' };
+  if (status.state === 'online') return { state: 'failed', detail: `${input.applianceId} came back online at ${runVersionOf(run, status)}, not ${run.targetVersion}` };
   return { state: 'installing' };
 }
 
@@ -205,7 +205,7 @@ export function verifyUpgraded(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const appliance = await requireAppliance(ctx, input.applianceId!);
     if (appliance.state !== 'online') throw preconditionFailed('ApplianceNotHealthy', `${appliance.applianceId} is ${appliance.state}`);
-    if (appliance.productVersion !== run.targetVersion) throw preconditionFailed('VersionMismatch', `${appliance.applianceId} reports ${appliance.productVersion}, expected ${run.targetVersion}`);
+    if (runVersionOf(run, appliance) !== run.targetVersion) throw preconditionFailed('VersionMismatch', `${appliance.applianceId} reports ${runVersionOf(run, appliance)}, expected ${run.targetVersion}`);
     return { applianceId: appliance.applianceId, productVersion: appliance.productVersion, apiVersion: apiVersionFor(appliance.productVersion), failoverRole: appliance.failover.role };
   });
 }
@@ -248,7 +248,7 @@ export function resyncPair(ctx: AppContext, input: StepInput) {
     const sync = await forceSync(ctx, backupId);
     const status = await pairStatus(ctx, backupId, { byAppliance: true });
     if (!status.inSync) throw preconditionFailed('PairNotInSync', `pair ${status.pairId} is not in sync after the resync`);
-    const versions = status.members.map((m) => m.productVersion);
+    const versions = await Promise.all(status.members.map(async (m) => runVersionOf(run, await requireAppliance(ctx, m.applianceId))));
     if (versions.some((v) => v !== run.targetVersion)) throw preconditionFailed('VersionMismatch', `pair members run ${versions.join(' and ')}`);
     if (status.primaryHostname && !status.primaryHostname.resolvesToPrimary) throw preconditionFailed('DnsNotAsPlanned', `${status.primaryHostname.hostname} does not resolve to the primary ${status.primaryId}`);
     return { pairId: status.pairId, primaryId: status.primaryId, backupId: status.backupId, transferred: sync.transferred };

@@ -3,7 +3,7 @@
  * checks); failure first puts the system in a safe state, then records the failure with a clear reason.
  */
 import { isDomainError } from '../core/errors.js';
-import type { InterimCheck, Run, WindowIndex } from '../core/run.js';
+import { runVersionOf, type InterimCheck, type Run, type WindowIndex } from '../core/run.js';
 import { siteAvailable } from '../core/appliance.js';
 import { getAppliance, requireAppliance } from './appliance-store.js';
 import type { AppContext } from './context.js';
@@ -39,7 +39,7 @@ export async function runInterimChecks(ctx: AppContext, runId: string): Promise<
   const resolvesTo = hostname ? await resolveHostname(ctx, hostname) : undefined;
   const checks: InterimCheck[] = [
     { name: 'upgraded-online', passed: upgraded.state === 'online', detail: `${upgradedId} is ${upgraded.state}` },
-    { name: 'version', passed: upgraded.productVersion === run.targetVersion, detail: `${upgradedId} runs ${upgraded.productVersion} (target ${run.targetVersion})` },
+    { name: 'version', passed: runVersionOf(run, upgraded) === run.targetVersion, detail: `${upgradedId} runs ${runVersionOf(run, upgraded)} (target ${run.targetVersion})` },
     {
       name: 'serving-production',
       passed: siteAvailable(serving) && (!hostname || resolvesTo === servingId),

@@ -16,8 +16,10 @@ export interface PackagePrerequisites {
 export interface PlanPackage {
   packageId: string;
   name: string;
-  /** Product (site) version this package installs. */
+  /** Version this package installs: the product (site) version, or the base software version for `base`. */
   version: string;
+  /** Product packages change the site version; base packages the base software (default product). */
+  kind?: 'product' | 'base';
   prerequisites: PackagePrerequisites;
 }
 
@@ -138,6 +140,10 @@ const IPV4 = /^(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}
 /** An Integration Client target given as an IP literal (IPv4, or anything with a colon: IPv6). */
 export const isIpTarget = (target: string) => IPV4.test(target.trim()) || (target.includes(':') && /^\[?[0-9a-f:]+\]?$/i.test(target.trim()));
 
+/** The version a package of `kind` replaces on an appliance: base software or product (site) version. */
+export const installedVersion = (a: { productVersion: string; baseVersion: string }, kind: 'product' | 'base' = 'product') =>
+  kind === 'base' ? a.baseVersion : a.productVersion;
+
 function applianceRisks(facts: ApplianceFacts, pkg: PlanPackage, now: number, settings: PlanSettings, options: UpgradeOption[]): Risk[] {
   const a = facts.appliance;
   const risks: Risk[] = [];
@@ -149,9 +155,10 @@ function applianceRisks(facts: ApplianceFacts, pkg: PlanPackage, now: number, se
   if (minProductVersion && !isAtLeast(a.productVersion, minProductVersion)) {
     risks.push({ code: 'PrerequisiteUnmet', severity: 'blocker', applianceId: id, options, message: `${id}: ${a.productVersion} does not satisfy ${pkg.name}'s requirements (needs ${minProductVersion} or later first)` });
   }
-  const cmp = compareVersions(a.productVersion, pkg.version);
+  const current = installedVersion(a, pkg.kind);
+  const cmp = compareVersions(current, pkg.version);
   if (cmp === 0) risks.push({ code: 'AlreadyAtTarget', severity: 'info', applianceId: id, options, message: `${id} already runs ${pkg.version}; its install step is skipped` });
-  if (cmp > 0) risks.push({ code: 'Downgrade', severity: 'blocker', applianceId: id, options, message: `${id} runs ${a.productVersion}, newer than ${pkg.version}: downgrades are not supported` });
+  if (cmp > 0) risks.push({ code: 'Downgrade', severity: 'blocker', applianceId: id, options, message: `${id} runs ${current}, newer than ${pkg.version}: downgrades are not supported` });
   if (a.state !== 'online') risks.push({ code: 'ApplianceNotOnline', severity: 'blocker', applianceId: id, options, message: `${id} is ${a.state}; it must be online to upgrade` });
   const backupAge = facts.lastBackupAt ? (now - Date.parse(facts.lastBackupAt)) / 3_600_000 : Infinity;
   if (backupAge > settings.staleBackupHours) {
@@ -242,7 +249,7 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
   const now = Date.parse(input.now);
   const pkg = input.package;
   const a = input.primary.appliance;
-  const install = (x: Appliance) => (compareVersions(x.productVersion, pkg.version) >= 0 ? 0 : input.estimateInstallMinutes(x));
+  const install = (x: Appliance) => (compareVersions(installedVersion(x, pkg.kind), pkg.version) >= 0 ? 0 : input.estimateInstallMinutes(x));
 
   if (!input.backup) {
     const risks = applianceRisks(input.primary, pkg, now, settings, ['single']);

@@ -58,6 +58,8 @@ export interface Run {
   option: UpgradeOption;
   packageId: string;
   targetVersion: string;
+  /** `base` packages upgrade the base software: the target is then a base software version (default product). */
+  packageKind?: 'product' | 'base';
   /** single: the appliance; failover: A (primary before the run). */
   primaryId: string;
   /** failover only: B (backup before the run). */
@@ -133,3 +135,7 @@ export function finishWindow(run: Run, index: WindowIndex, ok: boolean): RunStat
   if (!ok) return 'failed';
   return index < windowCount(run.option) ? 'interim' : 'succeeded';
 }
+
+/** What an appliance runs of the kind this run installs (base software or product version). */
+export const runVersionOf = (run: Pick<Run, 'packageKind'>, a: { productVersion: string; baseVersion: string }) =>
+  run.packageKind === 'base' ? a.baseVersion : a.productVersion;

@@ -10,7 +10,7 @@ import { listBackups } from '../../functions/app/backups.js';
 import { getPair } from '../../functions/app/failover-pair-store.js';
 import { listInstalls } from '../../functions/app/install.js';
 import { resolveHostname } from '../../functions/app/primary-hostname.js';
-import { approveInterim, startRunWindow } from '../../functions/app/runs.js';
+import { approveInterim, createUpgradeRun, startRunWindow } from '../../functions/app/runs.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { auditSteps, identity, newRun, pairFixture, runWindow, sessionsOf } from '../helpers/workflow-fixture.js';
@@ -95,5 +95,20 @@ describe('single appliance', () => {
     expect((await listBackups(ctx(), 'solo-1')).length).toBe(1);
     const steps = await auditSteps(ctx(), run.runId);
     expect(steps).toEqual(expect.arrayContaining(['w1#preflight:succeeded', 'w1#begin-install#solo-1:succeeded', 'w1#verify#solo-1:succeeded', 'w1#console-report:succeeded', 'window1.end:succeeded']));
+  });
+
+  it('installs a base software package (the guide: base 3.2.6 before Bomgar 11.1.1): the base version is the target', async () => {
+    await seedPackageCatalog(ctx());
+    await createAppliance(ctx(), sampleAppliance('solo-base', { productVersion: '10.5.2', baseVersion: '3.2.4', storedDataGb: 10 }));
+    const start = ctx().clock.now().toISOString();
+    const run = await createUpgradeRun(ctx(), { option: 'single', packageId: 'base-3.2.6', targetVersion: '3.2.6', packageKind: 'base', primaryId: 'solo-base', windows: [{ start, durationMinutes: 20_000, timeZone: 'UTC' }] }, 'olivia');
+    const w = await runWindow(ctx(), run.runId, 1);
+    expect(w.execution.status).toBe('SUCCEEDED');
+    expect(w.run.status).toBe('succeeded');
+    expect(await requireAppliance(ctx(), 'solo-base')).toMatchObject({ baseVersion: '3.2.6', productVersion: '10.5.2', state: 'online' });
+    // and now Bomgar 11.1.1's base prerequisite is met
+    const next = await createUpgradeRun(ctx(), { option: 'single', packageId: 'bomgar-11.1.1', targetVersion: '11.1.1', primaryId: 'solo-base', windows: [{ start, durationMinutes: 20_000, timeZone: 'UTC' }] }, 'olivia');
+    expect((await runWindow(ctx(), next.runId, 1)).run.status).toBe('succeeded');
+    expect((await requireAppliance(ctx(), 'solo-base')).productVersion).toBe('11.1.1');
   });
 });

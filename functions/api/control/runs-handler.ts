@@ -70,6 +70,7 @@ export const runRoutes = [
           option: body.option,
           packageId: pkg.packageId,
           targetVersion: pkg.version,
+          packageKind: pkg.kind,
           primaryId: target.primary.applianceId,
           backupId: target.backup?.applianceId,
           pairId: target.pairId,

@@ -34,6 +34,18 @@ describe('planUpgrade for a failover pair', () => {
     expect(plan.recommendation.option).toBe('option2');
   });
 
+  it('plans a base software package against the base version, not the product version', () => {
+    const base = { packageId: 'base-3.2.6', name: 'Base Software-3.2.6', version: '3.2.6', kind: 'base' as const, prerequisites: {} };
+    const old = (id: string, role: 'primary' | 'backup') => appliance(id, { productVersion: '10.5.2', baseVersion: '3.2.4', failover: { ...inSync, role } });
+    const plan = planUpgrade(input({ package: base, primary: facts(old('a', 'primary')), backup: facts(old('b', 'backup')) }));
+    expect(plan.risks.filter((r) => r.severity === 'blocker')).toEqual([]); // 10.5.2 > 3.2.6 is not a downgrade
+    expect(plan.options.every((o) => !o.blocked)).toBe(true);
+    const done = planUpgrade(input({ package: base, primary: facts(A), backup: facts(B) })); // both at base 3.2.6
+    expect(done.risks.map((r) => r.code)).toContain('AlreadyAtTarget');
+    const newer = planUpgrade(input({ package: base, primary: facts(appliance('a', { ...A, baseVersion: '3.3.0' })) }));
+    expect(newer.risks.map((r) => `${r.code}:${r.severity}`)).toContain('Downgrade:blocker');
+  });
+
   it('blocks on an unmet prerequisite with the vendor\'s wording', () => {
     const old = appliance('a', { ...A, baseVersion: '3.2.4' });
     const plan = planUpgrade(input({ primary: facts(old) }));

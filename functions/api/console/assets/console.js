@@ -165,7 +165,7 @@ async function pairView(pairId) {
   const form = h(
     'form',
     { id: 'plan-form', 'aria-label': 'Plan an upgrade' },
-    h('div', { class: 'field' }, h('label', { for: 'package' }, 'Package'), h('select', { id: 'package', required: true }, packages.filter((p) => p.kind === 'product').map((p) => h('option', { value: p.packageId }, `${p.name} (${p.version})`)))),
+    h('div', { class: 'field' }, h('label', { for: 'package' }, 'Package'), h('select', { id: 'package', required: true }, packages.map((p) => h('option', { value: p.packageId }, `${p.name} (${p.kind === 'base' ? 'base software ' : ''}${p.version})`)))),
     h('div', { class: 'field' }, h('label', { for: 'zone' }, 'Time zone'), h('input', { id: 'zone', list: 'zones', value: zone, required: true }), timeZones()),
     [1, 2].map((i) =>
       h(
