@@ -4,7 +4,7 @@
  * Queries beyond session-store's live here, over `ctx.records.sessions` with its documented key layout.
  */
 import { ConditionFailedError, queryPages } from '../core/ports.js';
-import { advanceWatermark, sessionIdentity, type SyncWatermark } from '../core/failover.js';
+import { advanceWatermark, sessionFingerprint, sessionIdentity, type SyncWatermark } from '../core/failover.js';
 import type { SupportSession } from '../core/session.js';
 import type { AppContext } from './context.js';
 import { deleteSession, iterateSessions, iterateSessionsAfterLseq, putSessions, sessionFromItem, sessionKey } from './session-store.js';
@@ -93,18 +93,25 @@ export async function fullResync(
   options: { merge: boolean; by: SyncWatermark['by'] },
 ): Promise<{ transferred: number; merged: number; overwritten: SupportSession[]; watermark: SyncWatermark }> {
   const [primary, backup] = await Promise.all([readAllSessions(ctx, primaryId), readAllSessions(ctx, backupId)]);
-  const onPrimary = new Set(primary.map(sessionIdentity));
+  const onPrimary = new Map(primary.map((s) => [sessionIdentity(s), s]));
   const backupOnly = backup.filter((s) => !onPrimary.has(sessionIdentity(s)));
   let merged: SupportSession[] = [];
+  let replaced = new Set<string>();
   if (options.merge) {
     const seen = new Set<string>();
-    merged = backupOnly
-      .filter((s) => !seen.has(sessionIdentity(s)) && seen.add(sessionIdentity(s)))
+    // The recording appliance's copy is the authority: the primary's replica of a session the backup
+    // recorded (copied while it was live, then ended by an install) gives way to the recorder's final form.
+    const recorderNewer = backup.filter((s) => {
+      const replica = onPrimary.get(sessionIdentity(s));
+      return replica !== undefined && s.recordedBy === backupId && sessionFingerprint(replica) !== sessionFingerprint(s);
+    });
+    replaced = new Set(recorderNewer.map(sessionIdentity));
+    merged = [...backupOnly.filter((s) => !seen.has(sessionIdentity(s)) && seen.add(sessionIdentity(s))), ...recorderNewer]
       .sort((a, b) => (a.lseq ?? 0) - (b.lseq ?? 0))
       .map((s) => copyFor(s, primaryId));
     await writeSessions(ctx, merged);
   }
-  const final = [...primary, ...merged];
+  const final = [...primary.filter((s) => !replaced.has(sessionIdentity(s))), ...merged];
   await writeSessions(ctx, final.map((s) => copyFor(s, backupId)));
   const keep = new Set(final.map((s) => s.lsid));
   const stale = backup.filter((s) => !keep.has(s.lsid));

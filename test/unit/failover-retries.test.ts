@@ -7,6 +7,7 @@ import { requireAppliance, updateAppliance } from '../../functions/app/appliance
 import { breakPair, establishPair, forceSync, pairStatus, setFailoverRole } from '../../functions/app/failover-pairs.js';
 import { readAllSessions } from '../../functions/app/failover-sync.js';
 import { resolveHostname, switchPrimaryHostname } from '../../functions/app/primary-hostname.js';
+import { endActiveSessions, getSession, putSession } from '../../functions/app/session-store.js';
 import { reestablishFailover, resyncPair } from '../../functions/app/upgrade-steps.js';
 import { sessionIdentity } from '../../functions/core/failover.js';
 import { pairOf, record, setup } from '../helpers/failover-fixture.js';
@@ -97,4 +98,18 @@ it('refuses to point the primary hostname at an appliance that cannot serve (ins
   await updateAppliance(ctx, 'b', (x) => ({ ...x, state: 'installing' as const }));
   await expect(switchPrimaryHostname(ctx, 'support.example.com', 'b')).rejects.toMatchObject({ code: 'ApplianceNotServing' });
   expect(await resolveHostname(ctx, 'support.example.com')).toBe('a');
+});
+
+it('≥10.6 role swap: the recording appliance\'s final form of a session beats the replica the other side ended', async () => {
+  const { ctx, clock } = await setup('10.6.1');
+  const s = await record(ctx, clock, 'a', 'active');
+  await forceSync(ctx, 'b'); // copied to b while still live
+  await breakPair(ctx, 'a');
+  await endActiveSessions(ctx, 'b', 'terminated-by-upgrade'); // b's install (option 2, window 1) ends its replica
+  clock.advance(3_600_000);
+  const done = { ...s, status: 'completed' as const, endTime: clock.now().toISOString(), duration: 3660, endReason: 'completed' as const };
+  await putSession(ctx, done); // the real session completes on a, its recorder
+  const r = await establishPair(ctx, { primaryId: 'b', backupId: 'a' }); // window 2: b primary, merge
+  expect(r.mode).toBe('merge');
+  for (const id of ['b', 'a']) expect(await getSession(ctx, id, s.lsid), id).toMatchObject({ status: 'completed', endReason: 'completed', endTime: done.endTime });
 });
