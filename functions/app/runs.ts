@@ -37,14 +37,14 @@ export interface NewRun {
   runId?: string;
 }
 
+/** A claim without its run is a creation in progress for this long (the run is written right after its claims). */
+const CLAIM_GRACE_MS = 5 * 60_000;
+
 /**
  * One open run per appliance: each appliance of a new run is claimed for it (a record in the runs table),
  * so two runs can never drive the same appliance or pair. A claim whose run is closed, or whose run was
- * never created (older than a grace period: the run is written right after its claims), is stale and
- * taken over; claims are superseded, never released.
+ * never created (past the grace period), is stale and taken over; claims are superseded, never released.
  */
-const CLAIM_GRACE_MS = 5 * 60_000;
-
 async function claimAppliances(ctx: AppContext, runId: string, applianceIds: string[]): Promise<void> {
   for (const applianceId of applianceIds) {
     const key = { pk: `CLAIM#${applianceId}`, sk: 'RUN' };

@@ -1,5 +1,5 @@
 /**
- * `npm run cli -- <command>`: scripted use of the control API (plan, run, start, approve, cancel, status)
+ * `npm run cli -- <command>`: scripted use of the control API (plan, run, start, approve, override, cancel, status)
  * with progress output. Talks HTTP only, so it works against `npm start` and a deployed stack alike.
  */
 import { randomUUID } from 'node:crypto';
@@ -20,6 +20,7 @@ const USAGE = `usage: upgrade-cp <command> [options]   (env: UPGRADE_CP_URL, UPG
           --tz <IANA zone> --window1 <YYYY-MM-DDTHH:mm> [--window2 <...>] [--duration <min>] [--no-schedule]
   start   <runId> --window 1|2 [--wait]
   approve <runId> [--comment <text>]
+  override <runId> --reason <text>   (opens the interim gate despite failing checks; approver, audited)
   cancel  <runId> --reason <text>
   status  <runId> [--watch]
 
@@ -170,6 +171,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'approve': {
         const r = (await call('POST', `/v1/runs/${needRun()}/approve`, { comment: o.comment })) as { run: { interim: { approval?: { by: string } } } };
         print(r, () => [`approved by ${r.run.interim.approval?.by}`]);
+        return 0;
+      }
+      case 'override': {
+        if (!o.reason) throw new UsageError('override needs --reason');
+        const r = (await call('POST', `/v1/runs/${needRun()}/override`, { reason: o.reason })) as { run: { interim: { override?: { by: string } } } };
+        print(r, () => [`interim gate opened by ${r.run.interim.override?.by}: ${o.reason}`]);
         return 0;
       }
       case 'cancel': {

@@ -48,6 +48,10 @@ describe('upgrade-cp CLI', () => {
     const self = await cli(['approve', runId]);
     expect(self.code).toBe(1);
     expect(self.err).toContain('403 SelfApprovalForbidden');
+    expect((await cli(['override', runId])).code).toBe(2); // --reason is required
+    const selfOverride = await cli(['override', runId, '--reason', 'trust me']);
+    expect(selfOverride.code).toBe(1);
+    expect(selfOverride.err).toContain('403 SelfApprovalForbidden');
     expect((await cli(['approve', runId, '--comment', 'ok'], TOKENS.approver)).out).toBe('approved by amy');
 
     expect((await cli(['start', runId, '--window', '2'])).code).toBe(0);
