@@ -7,7 +7,8 @@ import { ConditionFailedError, queryPages } from '../core/ports.js';
 import { advanceWatermark, sessionFingerprint, sessionIdentity, type SyncWatermark } from '../core/failover.js';
 import type { SupportSession } from '../core/session.js';
 import type { AppContext } from './context.js';
-import { deleteSession, iterateSessions, iterateSessionsAfterLseq, putSessions, sessionFromItem, sessionKey } from './session-store.js';
+import { requireAppliance } from './appliance-store.js';
+import { allocateSessionIds, deleteSession, iterateSessions, iterateSessionsAfterLseq, putSessions, sessionFromItem, sessionKey } from './session-store.js';
 
 const PAGE = 1000;
 /** Concurrent batch writers: the emulator and DynamoDB both take parallel BatchWriteItem calls. */
@@ -106,9 +107,11 @@ export async function fullResync(
       return replica !== undefined && s.recordedBy === backupId && sessionFingerprint(replica) !== sessionFingerprint(s);
     });
     replaced = new Set(recorderNewer.map(sessionIdentity));
-    merged = [...backupOnly.filter((s) => !seen.has(sessionIdentity(s)) && seen.add(sessionIdentity(s))), ...recorderNewer]
-      .sort((a, b) => (a.lseq ?? 0) - (b.lseq ?? 0))
-      .map((s) => copyFor(s, primaryId));
+    const incoming = [...backupOnly.filter((s) => !seen.has(sessionIdentity(s)) && seen.add(sessionIdentity(s))), ...recorderNewer].sort((a, b) => (a.lseq ?? 0) - (b.lseq ?? 0));
+    // New to the primary, so new in its sequence: fresh lseqs (same GUIDs) above everything it handed out,
+    // or an lseq-watermark reader (incremental Integration Client export) would never see them.
+    const ids = incoming.length > 0 ? await allocateSessionIds(ctx, primaryId, (await requireAppliance(ctx, primaryId)).productVersion, incoming.length) : [];
+    merged = incoming.map((s, i) => ({ ...copyFor(s, primaryId), ...(ids[i]?.lseq !== undefined ? { lseq: ids[i]!.lseq } : {}) }));
     await writeSessions(ctx, merged);
   }
   const final = [...primary.filter((s) => !replaced.has(sessionIdentity(s))), ...merged];

@@ -6,6 +6,7 @@ import { expect, it } from 'vitest';
 import { requireAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
 import { breakPair, establishPair, forceSync, pairStatus, setFailoverRole } from '../../functions/app/failover-pairs.js';
 import { readAllSessions } from '../../functions/app/failover-sync.js';
+import { exportIntegrationClient } from '../../functions/app/ic-export.js';
 import { resolveHostname, switchPrimaryHostname } from '../../functions/app/primary-hostname.js';
 import { endActiveSessions, getSession, putSession } from '../../functions/app/session-store.js';
 import { reestablishFailover, resyncPair } from '../../functions/app/upgrade-steps.js';
@@ -112,4 +113,20 @@ it('≥10.6 role swap: the recording appliance\'s final form of a session beats 
   const r = await establishPair(ctx, { primaryId: 'b', backupId: 'a' }); // window 2: b primary, merge
   expect(r.mode).toBe('merge');
   for (const id of ['b', 'a']) expect(await getSession(ctx, id, s.lsid), id).toMatchObject({ status: 'completed', endReason: 'completed', endTime: done.endTime });
+});
+
+it('≥10.6 merge gives the merged sessions fresh lseqs, so an incremental Integration Client export sees them', async () => {
+  const { ctx, clock } = await setup('10.6.1');
+  await record(ctx, clock, 'a');
+  await forceSync(ctx, 'b');
+  await breakPair(ctx, 'a');
+  for (let i = 0; i < 3; i++) await record(ctx, clock, 'a');
+  const bOnly = [await record(ctx, clock, 'b'), await record(ctx, clock, 'b')]; // same lseqs as a's, independently
+  await exportIntegrationClient(ctx, 'a', {}); // the IC pulls from a during the break: watermark at a's newest
+  await establishPair(ctx, { primaryId: 'a', backupId: 'b' }); // merge
+  const incremental = await exportIntegrationClient(ctx, 'a', { incremental: true });
+  const sql = await ctx.blobs.exports.get(incremental.objects.sql);
+  let text = '';
+  for await (const chunk of sql!.body) text += Buffer.from(chunk).toString();
+  for (const s of bOnly) expect(text, s.lsid).toContain(s.lsid);
 });
