@@ -49,9 +49,9 @@ export const scheduleIdOf = (runId: string, window: WindowIndex) => `${runId}-w$
 function toItem(s: WindowSchedule): StoredItem {
   return {
     ...windowScheduleKey(s.scheduleId),
-    // Only pending schedules are in the due index, so the loop's query stays small.
-    // Pending schedules are due at fireAt; a claimed ('fired') one stays listed, due again after a grace
-    // period, so a process that died between claiming and starting the window is caught up later.
+    // Only pending and claimed schedules are in the due index, so the loop's query stays small. A pending one
+    // is due at fireAt; a claimed ('fired') one is due again after a grace period, so a process that died
+    // between claiming and starting the window is caught up later.
     ...(s.status === 'pending' ? { gsi1pk: PENDING, gsi1sk: `${s.fireAt}#${s.scheduleId}` } : {}),
     ...(s.status === 'fired' && s.firedAt ? { gsi1pk: PENDING, gsi1sk: `${new Date(Date.parse(s.firedAt) + CLAIM_GRACE_MS).toISOString()}#${s.scheduleId}` } : {}),
     type: 'window-schedule',
