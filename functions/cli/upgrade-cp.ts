@@ -109,9 +109,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return encodeURIComponent(runId);
   };
 
-  /** Polls the run, printing status changes and new audit events, until `until` holds. */
-  const follow = async (id: string, until: (status: string) => boolean) => {
-    let seen = 0;
+  /** Polls the run, printing status changes and audit events after the first `seen`, until `until` holds. */
+  const follow = async (id: string, until: (status: string) => boolean, seen = 0) => {
     let last = '';
     for (;;) {
       const d = (await call('GET', `/v1/runs/${id}`)) as { run: { status: string; statusReason?: string }; audit: { at: string; step: string; outcome: string; actor: string; detail?: string }[] };
@@ -160,12 +159,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'start': {
         const id = needRun();
         if (o.window !== '1' && o.window !== '2') throw new UsageError('--window must be 1 or 2');
+        // --wait prints what this start adds to the audit trail, not what came before it.
+        const before = o.wait ? ((await call('GET', `/v1/runs/${id}`)) as { audit: unknown[] }).audit.length : 0;
         const r = (await call('POST', `/v1/runs/${id}/windows/${o.window}/start`)) as { run: { status: string } };
         if (!o.wait) {
           print(r, () => [`window ${o.window} started: ${r.run.status}`]);
           return 0;
         }
-        const d = await follow(id, (s) => TERMINAL.has(s) || s === 'interim');
+        const d = await follow(id, (s) => TERMINAL.has(s) || s === 'interim', before);
         return d.run.status === 'failed' || d.run.status === 'cancelled' ? 1 : 0;
       }
       case 'approve': {

@@ -54,7 +54,10 @@ describe('upgrade-cp CLI', () => {
     expect(selfOverride.err).toContain('403 SelfApprovalForbidden');
     expect((await cli(['approve', runId, '--comment', 'ok'], TOKENS.approver)).out).toBe('approved by amy');
 
-    expect((await cli(['start', runId, '--window', '2'])).code).toBe(0);
+    const w2 = await cli(['start', runId, '--window', '2', '--wait']);
+    expect(w2.code).toBe(0);
+    expect(w2.out).toContain('window2.start');
+    expect(w2.out).not.toContain('window1.start'); // only what this start added to the audit trail
     const watched = await cli(['status', runId, '--watch']);
     expect(watched.code).toBe(0);
     expect(watched.out).toContain('status: succeeded');
