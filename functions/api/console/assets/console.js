@@ -44,7 +44,9 @@ function say(message) {
 }
 function fail(error) {
   const p = error.problem;
-  const fields = p && Array.isArray(p.errors) ? ` (${p.errors.map((e) => `${e.path}: ${e.message}`).join('; ')})` : '';
+  // Field messages the detail already states are not repeated.
+  const extra = p && Array.isArray(p.errors) ? p.errors.filter((e) => !error.message.includes(e.message)) : [];
+  const fields = extra.length > 0 ? ` (${extra.map((e) => `${e.path}: ${e.message}`).join('; ')})` : '';
   $('#error').textContent = `${p?.code ? `${p.code}: ` : ''}${error.message}${fields}`;
 }
 
@@ -372,7 +374,12 @@ $('#signin').addEventListener('submit', async (event) => {
   }
 });
 $('#signout').addEventListener('click', signOut);
-for (const b of document.querySelectorAll('#nav button')) b.addEventListener('click', () => (location.hash = `#/${b.dataset.view}`));
+for (const b of document.querySelectorAll('#nav button')) {
+  b.addEventListener('click', () => {
+    say(''); // the last action's message belongs to the view it was done in
+    location.hash = `#/${b.dataset.view}`;
+  });
+}
 window.addEventListener('hashchange', route);
 // The skip link moves focus to the content; it must not change the hash (that would route to Fleet).
 $('.skip').addEventListener('click', (event) => {
