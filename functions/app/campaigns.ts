@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { Appliance } from '../core/appliance.js';
 import { conflict, DomainError, isDomainError, notFound, preconditionFailed, validationError } from '../core/errors.js';
-import { planUpgrade } from '../core/plan.js';
+import { installedVersion, planUpgrade } from '../core/plan.js';
 import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import type { Run, UpgradeOption } from '../core/run.js';
 import { listAppliances } from './appliance-store.js';
@@ -141,7 +141,7 @@ export async function createCampaign(ctx: AppContext, input: NewCampaign, actor:
   const inTargets = new Set(targets.flatMap((t) => [t.primaryId, t.backupId]).filter(Boolean));
   const canary: Appliance | undefined = input.canaryApplianceId
     ? byId.get(input.canaryApplianceId)
-    : fleet.find((a) => a.staging && !inTargets.has(a.applianceId) && a.productVersion !== pkg.version);
+    : fleet.find((a) => a.staging && !inTargets.has(a.applianceId) && installedVersion(a, pkg.kind) !== pkg.version);
   if (input.canaryApplianceId && !canary) throw notFound('ApplianceNotFound', `appliance ${input.canaryApplianceId} does not exist`);
   if (!canary) throw preconditionFailed('NoStagingAppliance', 'a campaign starts with a canary on a staging (pre-production) appliance; none is available');
   if (!canary.staging) throw preconditionFailed('CanaryNotStaging', `${canary.applianceId} is not a staging appliance; the canary must not be production`);
@@ -216,10 +216,14 @@ export async function cancelCampaign(ctx: AppContext, campaignId: string, actor:
     if (c.status === 'succeeded' || c.status === 'cancelled') throw preconditionFailed('CampaignClosed', `campaign ${campaignId} is already ${c.status}`);
     return { ...c, status: 'cancelled', statusReason: `cancelled by ${actor}: ${reason}`, endedAt: ctx.clock.now().toISOString() };
   });
-  for (const t of c.targets.filter((t) => t.status === 'running' && t.runId)) {
-    await cancelRun(ctx, t.runId!, actor, `campaign ${campaignId} cancelled: ${reason}`).catch((e) => {
-      if (!isDomainError(e)) throw e;
-    });
+  // Every run the campaign created that is still open (a failed target's run can be open too: an
+  // interrupted window), so its appliances are released for the next campaign.
+  for (const t of c.targets.filter((t) => t.runId && t.status !== 'pending')) {
+    await cancelRun(ctx, t.runId!, actor, `campaign ${campaignId} cancelled: ${reason}`)
+      .then((run) => reconcileRun(ctx, run))
+      .catch((e) => {
+        if (!isDomainError(e)) throw e; // RunClosed: nothing to do
+      });
   }
   await appendAudit(ctx, { runId: campaignId, step: 'campaign.cancel', actor, outcome: 'succeeded', inputs: { reason } });
   return c;

@@ -61,9 +61,10 @@ export async function sessionsAbove(ctx: AppContext, applianceId: string, waterm
  */
 export async function countBehind(ctx: AppContext, primaryId: string, backupId: string, watermark: SyncWatermark): Promise<number> {
   const [onPrimary, onBackup] = await Promise.all([sessionsAbove(ctx, primaryId, watermark), sessionsAbove(ctx, backupId, watermark)]);
-  const copies = new Map(onBackup.map((s) => [s.lsid, s]));
+  // By identity, not lsid: a broken pre-10.6 pair hands out the same integer lsids on both sides.
+  const copies = new Map(onBackup.map((s) => [sessionIdentity(s), s]));
   return onPrimary.filter((s) => {
-    const copy = copies.get(s.lsid);
+    const copy = copies.get(sessionIdentity(s));
     return !copy || copy.status !== s.status || copy.endTime !== s.endTime;
   }).length;
 }

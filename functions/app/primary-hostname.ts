@@ -67,7 +67,7 @@ export async function switchPrimaryHostname(
     );
   }
   if (!siteAvailable(appliance)) {
-    // Production would follow the name to a site that cannot serve it (installing, restarting, failed).
+    // Production would follow the name to a site that cannot serve it (installing or restarting).
     throw preconditionFailed('ApplianceNotServing', `appliance ${applianceId} is ${appliance.state}; point ${name} at an appliance that is online`, { applianceId, state: appliance.state });
   }
   const current = await ctx.records.appliances.get(dnsRecordKey(name));

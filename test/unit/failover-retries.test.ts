@@ -130,3 +130,14 @@ it('≥10.6 merge gives the merged sessions fresh lseqs, so an incremental Integ
   for await (const chunk of sql!.body) text += Buffer.from(chunk).toString();
   for (const s of bOnly) expect(text, s.lsid).toContain(s.lsid);
 });
+
+it('pre-10.6 broken pair: behind counts the primary sessions the backup lacks, not its own same-numbered ones', async () => {
+  const { ctx, clock } = await setup('10.5.2');
+  await record(ctx, clock, 'a');
+  await forceSync(ctx, 'b');
+  await breakPair(ctx, 'a');
+  const onA = await record(ctx, clock, 'a', 'active');
+  const onB = await record(ctx, clock, 'b', 'active'); // a different session under the same integer lsid
+  expect(onA.lsid).toBe(onB.lsid);
+  expect((await pairStatus(ctx, 'a', { byAppliance: true })).behind).toBe(1);
+});
