@@ -7,7 +7,7 @@ import { queryAll } from '../core/ports.js';
 import type { Run, WindowIndex } from '../core/run.js';
 import type { AppContext } from './context.js';
 import { appendAudit, listAudit, requireRun, updateRun } from './run-store.js';
-import { recordWindowOutcome } from './runs.js';
+import { recordWindowOutcome, resolveInDoubtStart, startInDoubt } from './runs.js';
 import { schedulesOfRun } from './scheduler.js';
 import { failWindow } from './window-outcome.js';
 
@@ -28,7 +28,24 @@ export interface StepProgress {
  */
 export async function reconcileRun(ctx: AppContext, run: Run): Promise<Run> {
   let current = run;
-  for (const w of run.windows) {
+  for (const original of run.windows) {
+    let w = original;
+    if (startInDoubt(w, ctx.clock.now().getTime())) {
+      // Its caller died before StartExecution answered: find out whether the execution exists.
+      const doubt = await resolveInDoubtStart(ctx, current, w.index);
+      if (doubt === 'unknown') continue;
+      if (doubt === 'missing') {
+        if (current.cancelRequested) {
+          await failWindow(ctx, run.runId, w.index, { Error: 'RunCancelled', Cause: `${current.cancelRequested.reason} (the window's start never reached Step Functions)` });
+          current = await requireRun(ctx, run.runId);
+        } else if (!w.interrupted) {
+          current = await markInterrupted(ctx, run.runId, w.index, undefined, 'its start never reached Step Functions');
+        }
+        continue;
+      }
+      current = await requireRun(ctx, run.runId);
+      w = current.windows[w.index - 1]!;
+    }
     if (w.status !== 'running' || !w.executionArn) continue;
     let detail;
     try {
@@ -52,8 +69,8 @@ export async function reconcileRun(ctx: AppContext, run: Run): Promise<Run> {
   return current;
 }
 
-async function markInterrupted(ctx: AppContext, runId: string, index: WindowIndex, executionArn: string, ended: string): Promise<Run> {
-  const reason = `window ${index} interrupted: ${ended} without reporting an outcome; start the window again to resume it, or cancel the run to restore a safe state`;
+async function markInterrupted(ctx: AppContext, runId: string, index: WindowIndex, executionArn: string | undefined, ended: string): Promise<Run> {
+  const reason = `window ${index} interrupted: ${ended}${executionArn ? ' without reporting an outcome' : ''}; start the window again to resume it, or cancel the run to restore a safe state`;
   let marked = false;
   const run = await updateRun(ctx, runId, (r) => {
     const w = r.windows[index - 1];

@@ -18,6 +18,32 @@ import { appendAudit, createRun, getRun, listAudit, requireRun, updateRun } from
 /** How long a start may wait for StartExecution before another caller may retry it (same execution name). */
 const START_GRACE_MS = 2 * 60_000;
 
+/** A window whose StartExecution answer was lost (its caller died): running, no ARN, started long enough ago. */
+export const startInDoubt = (w: MaintenanceWindow | undefined, nowMs: number): w is MaintenanceWindow =>
+  w?.status === 'running' && !w.executionArn && !!w.startingAt && nowMs - Date.parse(w.startingAt) >= START_GRACE_MS;
+
+/**
+ * Resolves an in-doubt start by asking Step Functions for the execution it would have created (names are
+ * deterministic): `missing` (never started), `adopted` (it exists: its ARN is now on the window), or
+ * `unknown` (the engine could not be read).
+ */
+export async function resolveInDoubtStart(ctx: AppContext, run: Run, index: WindowIndex): Promise<'missing' | 'adopted' | 'unknown'> {
+  const w = run.windows[index - 1]!;
+  const name = `${run.runId}-w${index}-a${w.attempt ?? 1}`;
+  const executionArn = `${ctx.workflows.stateMachineArn(WORKFLOW_BY_OPTION[run.option]).replace(':stateMachine:', ':execution:')}:${name}`;
+  const found = await ctx.workflows.describe(executionArn).then(
+    () => true,
+    (e: Error) => (e.name === 'ExecutionDoesNotExist' ? false : undefined),
+  );
+  if (found === undefined) return 'unknown';
+  if (!found) return 'missing';
+  await updateRun(ctx, run.runId, (r) => ({
+    ...r,
+    windows: r.windows.map((x) => (x.index === index && x.status === 'running' && !x.executionArn ? { ...x, executionArn, startingAt: undefined } : x)),
+  }));
+  return 'adopted';
+}
+
 /** The state machine (statemachines/<name>.asl.json) that runs each window of an option. */
 export const WORKFLOW_BY_OPTION: Record<UpgradeOption, string> = {
   single: 'single-appliance-upgrade',
@@ -115,13 +141,21 @@ export async function createUpgradeRun(ctx: AppContext, input: NewRun, actor: st
 export async function startRunWindow(ctx: AppContext, runId: string, index: WindowIndex, actor: string): Promise<Run> {
   // A window marked running whose execution died (process stopped, execution failed without reporting)
   // is resumed: a new attempt replays the finished steps and continues from the first unfinished one.
-  const before = await requireRun(ctx, runId);
+  let before = await requireRun(ctx, runId);
+  // A start whose answer was lost: if its execution exists, adopt it and go on as for any running window.
+  const doubt = startInDoubt(before.windows[index - 1], ctx.clock.now().getTime()) ? await resolveInDoubtStart(ctx, before, index) : undefined;
+  if (doubt === 'adopted') before = await requireRun(ctx, runId);
   const previous = before.windows[index - 1];
   let resuming = false;
   if (previous?.status === 'running' && previous.executionArn) {
     // Only a confirmed-dead execution is resumed; if its state cannot be read, refuse rather than risk two.
     const execution = await ctx.workflows.describe(previous.executionArn).catch(() => undefined);
     resuming = execution !== undefined && execution.status !== 'RUNNING';
+    if (doubt === 'adopted' && execution?.status === 'RUNNING') {
+      // The lost start did happen and its execution runs: this start is done (a retry of the same one).
+      await appendAudit(ctx, { runId, step: `window${index}.start`, actor, outcome: 'started', inputs: { index }, detail: `adopted: ${previous.executionArn}` });
+      return before;
+    }
   }
   let attempt = 0;
   let prior: { window: MaintenanceWindow; status: RunStatus; statusReason?: string } | undefined;
@@ -130,14 +164,14 @@ export async function startRunWindow(ctx: AppContext, runId: string, index: Wind
     const window = r.windows[index - 1];
     // A start whose caller died before StartExecution answered: retried under the same execution name,
     // which Step Functions treats as the same execution (idempotent), once nobody can still be waiting on it.
-    const inDoubt = window?.status === 'running' && !window.executionArn && !!window.startingAt && now.getTime() - Date.parse(window.startingAt) >= START_GRACE_MS;
+    const inDoubt = doubt === 'missing' && startInDoubt(window, now.getTime());
     if (window?.status === 'running' && !inDoubt && !(resuming && window.executionArn === previous?.executionArn)) {
       throw preconditionFailed('WindowRunning', `window ${index} of run ${runId} is already running`);
     }
     if (r.cancelRequested) throw preconditionFailed('RunCancelled', `run ${runId} was cancelled`);
     const status = inDoubt ? r.status : startWindow(r, index);
     prior = window && { window, status: r.status, statusReason: r.statusReason };
-    attempt = inDoubt ? (window.attempt ?? 1) : (window?.executionArn ? Number(/-a(\d+)$/.exec(window.executionArn)?.[1] ?? 0) : (window?.attempt ?? 0)) + 1;
+    attempt = inDoubt ? (window!.attempt ?? 1) : (window?.executionArn ? Number(/-a(\d+)$/.exec(window.executionArn)?.[1] ?? 0) : (window?.attempt ?? 0)) + 1;
     const startedAt = (resuming || inDoubt) && window?.startedAt ? window.startedAt : now.toISOString();
     // No executionArn until the new one is known: a status poll meanwhile must not judge the dead one.
     const starting = { status: 'running' as const, startedAt, startingAt: now.toISOString(), attempt, endedAt: undefined, error: undefined, executionArn: undefined, interrupted: undefined };
@@ -152,6 +186,10 @@ export async function startRunWindow(ctx: AppContext, runId: string, index: Wind
     await updateRun(ctx, runId, (r) => {
       const w = r.windows[index - 1];
       if (!prior || w?.status !== 'running' || w.executionArn) return r;
+      // A cancel accepted while the start was in flight: nothing started, so the run ends cancelled here.
+      if (r.cancelRequested && prior.window.status === 'scheduled') {
+        return { ...r, status: 'cancelled', statusReason: `cancelled by ${r.cancelRequested.by}: ${r.cancelRequested.reason}`, windows: r.windows.map((x) => (x.index === index ? { ...prior!.window, status: 'cancelled' } : x.status === 'scheduled' ? { ...x, status: 'cancelled' } : x)) };
+      }
       return { ...r, status: prior.status, statusReason: prior.statusReason, windows: r.windows.map((x) => (x.index === index ? prior!.window : x)) };
     });
     await appendAudit(ctx, { runId, step: `window${index}.start`, actor, outcome: 'failed', inputs: { index, attempt }, detail: `execution did not start: ${(e as Error).message}` });

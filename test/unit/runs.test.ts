@@ -3,7 +3,7 @@ import { approveInterim, cancelRun, createUpgradeRun, overrideInterim, recordWin
 import { reconcileRun } from '../../functions/app/run-progress.js';
 import { requireRun, updateRun } from '../../functions/app/run-store.js';
 import type { WorkflowEngine } from '../../functions/core/ports.js';
-import { memoryContext } from '../helpers/memory-context.js';
+import { FakeClock, memoryContext } from '../helpers/memory-context.js';
 
 function recordingEngine() {
   const started: { workflow: string; input: unknown; name?: string }[] = [];
@@ -157,5 +157,84 @@ describe('upgrade runs', () => {
     await expect(createUpgradeRun(ctx, { ...newRun, option: 'single', backupId: undefined, windows: newRun.windows.slice(0, 1), runId: 'r-busy-single' }, 'alice')).rejects.toMatchObject({ code: 'ApplianceBusy' });
     await cancelRun(ctx, created[0]!.value.runId, 'alice', 'replanned');
     expect((await createUpgradeRun(ctx, { ...newRun, runId: 'r-busy-next' }, 'alice')).status).toBe('scheduled');
+  });
+
+  describe('starts whose answer was lost (the caller died while StartExecution was outstanding)', () => {
+    /** Step Functions as far as these cases need: names are unique, describe of an unknown one fails. */
+    function faithfulEngine() {
+      const executions = new Map<string, string>();
+      let hangNext = false;
+      const engine: WorkflowEngine = {
+        stateMachineArn: (w) => `arn:aws:states:eu-west-1:1:stateMachine:${w}`,
+        start: async (w, _input, name) => {
+          const executionArn = `arn:aws:states:eu-west-1:1:execution:${w}:${name}`;
+          const existing = executions.get(executionArn);
+          if (existing && existing !== 'RUNNING') throw Object.assign(new Error(`execution ${name} already exists`), { name: 'ExecutionAlreadyExists' });
+          executions.set(executionArn, 'RUNNING');
+          if (hangNext) {
+            hangNext = false;
+            return new Promise(() => undefined); // created, but the answer never arrives
+          }
+          return { executionArn, startDate: new Date() };
+        },
+        describe: async (executionArn) => {
+          const status = executions.get(executionArn);
+          if (!status) throw Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' });
+          return { executionArn, stateMachineArn: 'sm', name: executionArn, status, startDate: new Date() } as never;
+        },
+        list: async () => [],
+        stop: async () => undefined,
+      };
+      return { engine, executions, hang: () => (hangNext = true) };
+    }
+    const single = { ...newRun, option: 'single' as const, backupId: undefined, windows: newRun.windows.slice(0, 1) };
+
+    it('created and then died: the next start adopts it and resumes as attempt 2 (no ExecutionAlreadyExists)', async () => {
+      const clock = new FakeClock(new Date('2026-12-01T16:00:00Z'));
+      const f = faithfulEngine();
+      const ctx = { ...memoryContext({ clock }), workflows: f.engine };
+      await createUpgradeRun(ctx, { ...single, runId: 'r-doubt' }, 'alice');
+      f.hang();
+      void startRunWindow(ctx, 'r-doubt', 1, 'alice');
+      await new Promise((r) => setTimeout(r, 20));
+      f.executions.set('arn:aws:states:eu-west-1:1:execution:single-appliance-upgrade:r-doubt-w1-a1', 'TIMED_OUT');
+      clock.advance(10 * 60_000);
+      const resumed = await startRunWindow(ctx, 'r-doubt', 1, 'alice');
+      expect(resumed.windows[0]!.executionArn).toMatch(/r-doubt-w1-a2$/);
+      expect(resumed.status).toBe('window1-running');
+    });
+
+    it('never created, then cancelled: reconciling closes the run and frees the appliance', async () => {
+      const clock = new FakeClock(new Date('2026-12-01T16:00:00Z'));
+      const f = faithfulEngine();
+      const hanging: WorkflowEngine = { ...f.engine, start: () => new Promise(() => undefined) }; // dies before Step Functions sees it
+      const ctx = { ...memoryContext({ clock }), workflows: hanging };
+      await createUpgradeRun(ctx, { ...single, runId: 'r-lost' }, 'alice');
+      void startRunWindow(ctx, 'r-lost', 1, 'alice');
+      await new Promise((r) => setTimeout(r, 20));
+      clock.advance(10 * 60_000);
+      const interrupted = await reconcileRun(ctx, await requireRun(ctx, 'r-lost'));
+      expect(interrupted.windows[0]!.interrupted?.reason).toMatch(/never reached Step Functions/);
+      await cancelRun(ctx, 'r-lost', 'alice', 'abort');
+      expect((await reconcileRun(ctx, await requireRun(ctx, 'r-lost'))).status).toBe('cancelled');
+      expect((await createUpgradeRun({ ...ctx, workflows: f.engine }, { ...single, runId: 'r-next' }, 'bob')).status).toBe('scheduled');
+    });
+
+    it('a start that fails after a cancel was accepted ends the run cancelled', async () => {
+      let release: (() => void) | undefined;
+      const { engine } = recordingEngine();
+      const slowFailing: WorkflowEngine = {
+        ...engine,
+        start: () => new Promise((_, reject) => (release = () => reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })))),
+      };
+      const ctx = { ...memoryContext(), workflows: slowFailing };
+      await createUpgradeRun(ctx, { ...single, runId: 'r-race-cancel' }, 'alice');
+      const starting = startRunWindow(ctx, 'r-race-cancel', 1, 'alice');
+      await new Promise((r) => setTimeout(r, 10));
+      await cancelRun(ctx, 'r-race-cancel', 'alice', 'change freeze');
+      release!();
+      await expect(starting).rejects.toThrow('Rate exceeded');
+      expect(await requireRun(ctx, 'r-race-cancel')).toMatchObject({ status: 'cancelled', windows: [{ status: 'cancelled' }] });
+    });
   });
 });
