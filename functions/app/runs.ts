@@ -72,25 +72,35 @@ const CLAIM_GRACE_MS = 5 * 60_000;
  * never created (past the grace period), is stale and taken over; claims are superseded, never released.
  */
 async function claimAppliances(ctx: AppContext, runId: string, applianceIds: string[]): Promise<void> {
-  for (const applianceId of applianceIds) {
-    const key = { pk: `CLAIM#${applianceId}`, sk: 'RUN' };
-    for (let attempt = 0; ; attempt++) {
-      const current = await ctx.records.runs.get(key);
-      if (current?.runId === runId) break;
-      if (current) {
-        const holder = await getRun(ctx, String(current.runId));
-        const beingCreated = !holder && ctx.clock.now().getTime() - Date.parse(String(current.claimedAt)) < CLAIM_GRACE_MS;
-        if ((holder && !isClosed(holder.status)) || beingCreated) {
-          throw conflict('ApplianceBusy', `appliance ${applianceId} is already in run ${String(current.runId)} (${holder?.status ?? 'being created'}); let it finish or cancel it first`, { applianceId, runId: String(current.runId) });
+  const taken: { key: { pk: string; sk: string }; version: number }[] = [];
+  try {
+    for (const applianceId of applianceIds) {
+      const key = { pk: `CLAIM#${applianceId}`, sk: 'RUN' };
+      for (let attempt = 0; ; attempt++) {
+        const current = await ctx.records.runs.get(key);
+        if (current?.runId === runId) break;
+        if (current) {
+          const holder = await getRun(ctx, String(current.runId));
+          const beingCreated = !holder && ctx.clock.now().getTime() - Date.parse(String(current.claimedAt)) < CLAIM_GRACE_MS;
+          if ((holder && !isClosed(holder.status)) || beingCreated) {
+            throw conflict('ApplianceBusy', `appliance ${applianceId} is already in run ${String(current.runId)} (${holder?.status ?? 'being created'}); let it finish or cancel it first`, { applianceId, runId: String(current.runId) });
+          }
+        }
+        const version = Number(current?.version ?? 0) + 1;
+        try {
+          await ctx.records.runs.put({ ...key, runId, claimedAt: ctx.clock.now().toISOString(), version }, { expectVersion: version - 1 });
+          taken.push({ key, version });
+          break;
+        } catch (e) {
+          if (!(e instanceof ConditionFailedError) || attempt >= 5) throw e;
         }
       }
-      try {
-        await ctx.records.runs.put({ ...key, runId, claimedAt: ctx.clock.now().toISOString(), version: (current?.version ?? 0) + 1 }, { expectVersion: Number(current?.version ?? 0) });
-        break;
-      } catch (e) {
-        if (!(e instanceof ConditionFailedError) || attempt >= 5) throw e;
-      }
     }
+  } catch (e) {
+    // The pair's other appliance is busy: give back what this run took, so its first appliance is not held
+    // "being created" for the grace period (a claim someone else took over meanwhile is left alone).
+    for (const { key, version } of taken) await ctx.records.runs.delete(key, { expectVersion: version }).catch(() => undefined);
+    throw e;
   }
 }
 

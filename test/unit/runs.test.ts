@@ -157,6 +157,9 @@ describe('upgrade runs', () => {
     await expect(createUpgradeRun(ctx, { ...newRun, option: 'single', backupId: undefined, windows: newRun.windows.slice(0, 1), runId: 'r-busy-single' }, 'alice')).rejects.toMatchObject({ code: 'ApplianceBusy' });
     await cancelRun(ctx, created[0]!.value.runId, 'alice', 'replanned');
     expect((await createUpgradeRun(ctx, { ...newRun, runId: 'r-busy-next' }, 'alice')).status).toBe('scheduled');
+    // a pair whose backup is busy: the refused run gives its claim on the primary back at once
+    await expect(createUpgradeRun(ctx, { ...newRun, primaryId: 'appliance-c', runId: 'r-half' }, 'alice')).rejects.toMatchObject({ code: 'ApplianceBusy' });
+    expect((await createUpgradeRun(ctx, { ...newRun, primaryId: 'appliance-c', backupId: 'appliance-d', runId: 'r-c' }, 'alice')).status).toBe('scheduled');
   });
 
   describe('starts whose answer was lost (the caller died while StartExecution was outstanding)', () => {
