@@ -1,7 +1,8 @@
 import { createAppliance, requireAppliance } from '../../functions/app/appliance-store.js';
 import type { AppContext } from '../../functions/app/context.js';
 import { getPair } from '../../functions/app/failover-pair-store.js';
-import { establishPair } from '../../functions/app/failover-pairs.js';
+import { breakPair, establishPair, forceSync } from '../../functions/app/failover-pairs.js';
+import { switchPrimaryHostname } from '../../functions/app/primary-hostname.js';
 import { allocateSessionIds, putSession } from '../../functions/app/session-store.js';
 import type { SupportSession } from '../../functions/core/session.js';
 import { sampleAppliance } from './fixtures.js';
@@ -32,3 +33,13 @@ export async function record(ctx: AppContext, clock: FakeClock, on: string, stat
 }
 
 export const pairOf = async (ctx: AppContext) => (await getPair(ctx, (await requireAppliance(ctx, 'a')).failover.pairId!))!;
+
+/** The usual start of a broken-pair case: one session recorded on a and synced to b, then the pair broken. */
+export async function brokenAfterSync(version: string, options: { hostname?: boolean } = {}) {
+  const { ctx, clock } = await setup(version);
+  if (options.hostname) await switchPrimaryHostname(ctx, 'support.example.com', 'a');
+  await record(ctx, clock, 'a');
+  await forceSync(ctx, 'b');
+  await breakPair(ctx, 'a');
+  return { ctx, clock };
+}

@@ -11,15 +11,11 @@ import { resolveHostname, switchPrimaryHostname } from '../../functions/app/prim
 import { endActiveSessions, getSession, putSession } from '../../functions/app/session-store.js';
 import { reestablishFailover, resyncPair } from '../../functions/app/upgrade-steps.js';
 import { sessionIdentity } from '../../functions/core/failover.js';
-import { pairOf, record, setup } from '../helpers/failover-fixture.js';
+import { brokenAfterSync, pairOf, record, setup } from '../helpers/failover-fixture.js';
 import { newRun } from '../helpers/workflow-fixture.js';
 
 it('a retried reestablishFailover still re-imports the exported sessions', async () => {
-  const { ctx, clock } = await setup('10.5.2');
-  await switchPrimaryHostname(ctx, 'support.example.com', 'a');
-  await record(ctx, clock, 'a');
-  await forceSync(ctx, 'b');
-  await breakPair(ctx, 'a');
+  const { ctx, clock } = await brokenAfterSync('10.5.2', { hostname: true });
   const lost = [await record(ctx, clock, 'b'), await record(ctx, clock, 'b')]; // b serves while a installs
   await record(ctx, clock, 'a');
   const run = await newRun(ctx, 'option1', 'a', 'b', 20_000, 'whatever', '10.5.2');
@@ -40,11 +36,7 @@ it('a retried reestablishFailover still re-imports the exported sessions', async
 });
 
 it('resyncPair succeeds while a customer session is live on the primary', async () => {
-  const { ctx, clock } = await setup('10.6.1');
-  await switchPrimaryHostname(ctx, 'support.example.com', 'a');
-  await record(ctx, clock, 'a');
-  await forceSync(ctx, 'b');
-  await breakPair(ctx, 'a');
+  const { ctx, clock } = await brokenAfterSync('10.6.1', { hostname: true });
   await establishPair(ctx, { primaryId: 'a', backupId: 'b' });
   await record(ctx, clock, 'a', 'active');                  // production keeps serving
   const run = await newRun(ctx, 'option1', 'a', 'b', 20_000, 'x', '10.6.1');
@@ -116,10 +108,7 @@ it('≥10.6 role swap: the recording appliance\'s final form of a session beats 
 });
 
 it('≥10.6 merge gives the merged sessions fresh lseqs, so an incremental Integration Client export sees them', async () => {
-  const { ctx, clock } = await setup('10.6.1');
-  await record(ctx, clock, 'a');
-  await forceSync(ctx, 'b');
-  await breakPair(ctx, 'a');
+  const { ctx, clock } = await brokenAfterSync('10.6.1');
   for (let i = 0; i < 3; i++) await record(ctx, clock, 'a');
   const bOnly = [await record(ctx, clock, 'b'), await record(ctx, clock, 'b')]; // same lseqs as a's, independently
   await exportIntegrationClient(ctx, 'a', {}); // the IC pulls from a during the break: watermark at a's newest
@@ -132,10 +121,7 @@ it('≥10.6 merge gives the merged sessions fresh lseqs, so an incremental Integ
 });
 
 it('pre-10.6 broken pair: behind counts the primary sessions the backup lacks, not its own same-numbered ones', async () => {
-  const { ctx, clock } = await setup('10.5.2');
-  await record(ctx, clock, 'a');
-  await forceSync(ctx, 'b');
-  await breakPair(ctx, 'a');
+  const { ctx, clock } = await brokenAfterSync('10.5.2');
   const onA = await record(ctx, clock, 'a', 'active');
   const onB = await record(ctx, clock, 'b', 'active'); // a different session under the same integer lsid
   expect(onA.lsid).toBe(onB.lsid);
