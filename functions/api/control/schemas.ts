@@ -223,7 +223,9 @@ const MaintenanceWindow = z.looseObject({
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),
   error: z.string().optional(),
-  interrupted: z.object({ at: z.string(), reason: z.string() }).optional(),
+  interrupted: z.object({ at: z.string(), reason: z.string() }).optional().describe('The execution ended without reporting: start the window again to resume, or cancel the run'),
+  attempt: z.number().int().optional().describe('Attempt being (or last) started: the execution is named <runId>-w<index>-a<attempt>'),
+  startingAt: z.string().optional().describe('Set while StartExecution is awaited'),
 });
 
 export const Run = named(
