@@ -11,9 +11,10 @@
 import { createHash } from 'node:crypto';
 import type { Appliance } from '../core/appliance.js';
 import { conflict, DomainError, isDomainError, notFound, preconditionFailed, validationError } from '../core/errors.js';
-import { installedVersion, planUpgrade } from '../core/plan.js';
+import { installedVersion, type PackageKind } from '../core/packages.js';
+import { planUpgrade } from '../core/plan.js';
 import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
-import type { Run, UpgradeOption } from '../core/run.js';
+import { cancelledBy, type Run, type UpgradeOption } from '../core/run.js';
 import { listAppliances } from './appliance-store.js';
 import { listBackups } from './backups.js';
 import type { AppContext } from './context.js';
@@ -47,7 +48,7 @@ export interface Campaign {
   campaignId: string;
   packageId: string;
   targetVersion: string;
-  packageKind?: 'product' | 'base';
+  packageKind?: PackageKind;
   option: 'option1' | 'option2';
   concurrency: number;
   waveSize: number;
@@ -214,7 +215,7 @@ export async function startCampaign(ctx: AppContext, campaignId: string, approve
 export async function cancelCampaign(ctx: AppContext, campaignId: string, actor: string, reason: string): Promise<Campaign> {
   const c = await updateCampaign(ctx, campaignId, (c) => {
     if (c.status === 'succeeded' || c.status === 'cancelled') throw preconditionFailed('CampaignClosed', `campaign ${campaignId} is already ${c.status}`);
-    return { ...c, status: 'cancelled', statusReason: `cancelled by ${actor}: ${reason}`, endedAt: ctx.clock.now().toISOString() };
+    return { ...c, status: 'cancelled', statusReason: cancelledBy({ by: actor, reason }), endedAt: ctx.clock.now().toISOString() };
   });
   // Every run the campaign created that is still open (a failed target's run can be open too: an
   // interrupted window), so its appliances are released for the next campaign.

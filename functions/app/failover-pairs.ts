@@ -258,7 +258,7 @@ export interface PairStatusReport {
   status: FailoverPair['status'];
   primaryId: string;
   backupId: string;
-  members: { applianceId: string; role: string; productVersion: string; state: string; watermark?: SyncWatermark }[];
+  members: { applianceId: string; role: string; productVersion: string; baseVersion: string; state: string; watermark?: SyncWatermark }[];
   /** Established and the backup holds every primary session. */
   inSync: boolean;
   /** Sessions of the primary the backup does not hold yet (null when the watermark cannot tell: full resync needed). */
@@ -290,6 +290,7 @@ export async function pairStatus(ctx: AppContext, id: string, options: { byAppli
       applianceId: a.applianceId,
       role: roleIn(pair, a.applianceId),
       productVersion: a.productVersion,
+      baseVersion: a.baseVersion,
       state: a.state,
       ...(pair.watermarks[a.applianceId] ? { watermark: pair.watermarks[a.applianceId] } : {}),
     })),

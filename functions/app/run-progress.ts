@@ -4,7 +4,7 @@
  * runtime, failed task without a failure handler) does not stay "running" forever.
  */
 import { queryAll } from '../core/ports.js';
-import type { Run, WindowIndex } from '../core/run.js';
+import type { MaintenanceWindow, Run, WindowIndex } from '../core/run.js';
 import type { AppContext } from './context.js';
 import { appendAudit, listAudit, requireRun, updateRun } from './run-store.js';
 import { recordWindowOutcome, resolveInDoubtStart, startInDoubt } from './runs.js';
@@ -28,6 +28,16 @@ export interface StepProgress {
  */
 export async function reconcileRun(ctx: AppContext, run: Run): Promise<Run> {
   let current = run;
+  // A window whose execution is gone without an outcome: cancelled runs get their failure handler now,
+  // others are marked interrupted (once) so they can be resumed.
+  const settleDead = async (w: MaintenanceWindow, ended: string) => {
+    if (current.cancelRequested) {
+      await failWindow(ctx, run.runId, w.index, { Error: 'RunCancelled', Cause: `${current.cancelRequested.reason} (the window's ${ended} before the cancel was handled)` });
+      current = await requireRun(ctx, run.runId);
+    } else if (!w.interrupted) {
+      current = await markInterrupted(ctx, run.runId, w.index, w.executionArn, ended);
+    }
+  };
   for (const original of run.windows) {
     let w = original;
     if (startInDoubt(w, ctx.clock.now().getTime())) {
@@ -35,12 +45,7 @@ export async function reconcileRun(ctx: AppContext, run: Run): Promise<Run> {
       const doubt = await resolveInDoubtStart(ctx, current, w.index);
       if (doubt === 'unknown') continue;
       if (doubt === 'missing') {
-        if (current.cancelRequested) {
-          await failWindow(ctx, run.runId, w.index, { Error: 'RunCancelled', Cause: `${current.cancelRequested.reason} (the window's start never reached Step Functions)` });
-          current = await requireRun(ctx, run.runId);
-        } else if (!w.interrupted) {
-          current = await markInterrupted(ctx, run.runId, w.index, undefined, 'its start never reached Step Functions');
-        }
+        await settleDead(w, 'start never reached Step Functions');
         continue;
       }
       current = await requireRun(ctx, run.runId);
@@ -58,13 +63,7 @@ export async function reconcileRun(ctx: AppContext, run: Run): Promise<Run> {
       current = await recordWindowOutcome(ctx, run.runId, w.index, { ok: true }, 'reconciler');
       continue;
     }
-    const ended = `execution ${detail.status}${detail.error ? `: ${detail.error}` : ''}${detail.cause ? ` (${detail.cause})` : ''}`;
-    if (current.cancelRequested) {
-      await failWindow(ctx, run.runId, w.index, { Error: 'RunCancelled', Cause: `${current.cancelRequested.reason} (the window's ${ended} before the cancel was handled)` });
-      current = await requireRun(ctx, run.runId);
-    } else if (!w.interrupted) {
-      current = await markInterrupted(ctx, run.runId, w.index, w.executionArn, ended);
-    }
+    await settleDead(w, `execution ${detail.status}${detail.error ? `: ${detail.error}` : ''}${detail.cause ? ` (${detail.cause})` : ''}`);
   }
   return current;
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, DomainError, preconditionFailed, validationError } from '../core/errors.js';
+import type { PackageKind } from '../core/packages.js';
 import { ConditionFailedError } from '../core/ports.js';
 import {
+  cancelledBy,
   finishWindow,
   isClosed,
   startWindow,
@@ -55,7 +57,7 @@ export interface NewRun {
   option: UpgradeOption;
   packageId: string;
   targetVersion: string;
-  packageKind?: 'product' | 'base';
+  packageKind?: PackageKind;
   primaryId: string;
   backupId?: string;
   pairId?: string;
@@ -181,7 +183,9 @@ export async function startRunWindow(ctx: AppContext, runId: string, index: Wind
     if (r.cancelRequested) throw preconditionFailed('RunCancelled', `run ${runId} was cancelled`);
     const status = inDoubt ? r.status : startWindow(r, index);
     prior = window && { window, status: r.status, statusReason: r.statusReason };
-    attempt = inDoubt ? (window!.attempt ?? 1) : (window?.executionArn ? Number(/-a(\d+)$/.exec(window.executionArn)?.[1] ?? 0) : (window?.attempt ?? 0)) + 1;
+    // Windows started before `attempt` was recorded carry it only in their execution name.
+    const lastAttempt = window?.attempt ?? Number(/-a(\d+)$/.exec(window?.executionArn ?? '')?.[1] ?? 0);
+    attempt = inDoubt ? lastAttempt || 1 : lastAttempt + 1;
     const startedAt = (resuming || inDoubt) && window?.startedAt ? window.startedAt : now.toISOString();
     // No executionArn until the new one is known: a status poll meanwhile must not judge the dead one.
     const starting = { status: 'running' as const, startedAt, startingAt: now.toISOString(), attempt, endedAt: undefined, error: undefined, executionArn: undefined, interrupted: undefined };
@@ -198,7 +202,8 @@ export async function startRunWindow(ctx: AppContext, runId: string, index: Wind
       if (!prior || w?.status !== 'running' || w.executionArn) return r;
       // A cancel accepted while the start was in flight: nothing started, so the run ends cancelled here.
       if (r.cancelRequested && prior.window.status === 'scheduled') {
-        return { ...r, status: 'cancelled', statusReason: `cancelled by ${r.cancelRequested.by}: ${r.cancelRequested.reason}`, windows: r.windows.map((x) => (x.index === index ? { ...prior!.window, status: 'cancelled' } : x.status === 'scheduled' ? { ...x, status: 'cancelled' } : x)) };
+        // (cancelRun already cancelled the other scheduled windows.)
+        return { ...r, status: 'cancelled', statusReason: cancelledBy(r.cancelRequested), windows: r.windows.map((x) => (x.index === index ? { ...prior!.window, status: 'cancelled' } : x)) };
       }
       return { ...r, status: prior.status, statusReason: prior.statusReason, windows: r.windows.map((x) => (x.index === index ? prior!.window : x)) };
     });
@@ -225,7 +230,7 @@ export async function recordWindowOutcome(
     return {
       ...r,
       status,
-      statusReason: status === 'cancelled' && outcome.ok ? `cancelled by ${r.cancelRequested!.by}: ${r.cancelRequested!.reason}` : outcome.ok ? r.statusReason : outcome.error,
+      statusReason: status === 'cancelled' && outcome.ok ? cancelledBy(r.cancelRequested!) : outcome.ok ? r.statusReason : outcome.error,
       windows: r.windows.map((x) => (x.index === index ? { ...x, status: finalStatus, endedAt: ctx.clock.now().toISOString(), error: outcome.error } : x)),
     };
   });
@@ -281,7 +286,7 @@ export async function cancelRun(ctx: AppContext, runId: string, actor: string, r
       cancelRequested: { by: actor, at: ctx.clock.now().toISOString(), reason },
       // A running window finishes its current step and then records the cancellation itself.
       status: running ? r.status : 'cancelled',
-      statusReason: running ? r.statusReason : `cancelled by ${actor}: ${reason}`,
+      statusReason: running ? r.statusReason : cancelledBy({ by: actor, reason }),
       windows: r.windows.map((w) => (w.status === 'scheduled' ? { ...w, status: 'cancelled' } : w)),
     };
   });

@@ -6,7 +6,7 @@
 import type { Appliance } from '../core/appliance.js';
 import { preconditionFailed } from '../core/errors.js';
 import { estimateInstallMinutes } from '../core/install.js';
-import { minutesUsed, runVersionOf, type Run, type WindowIndex } from '../core/run.js';
+import { cancelledBy, minutesUsed, runVersionOf, type Run, type WindowIndex } from '../core/run.js';
 import { apiVersionFor } from '../core/versions.js';
 import { requireAppliance } from './appliance-store.js';
 import { createBackup, listBackups } from './backups.js';
@@ -38,7 +38,7 @@ const stepKey = (input: StepInput) => `w${input.window}#${input.step}${input.app
 export async function workflowStep<T>(ctx: AppContext, input: StepInput, work: (run: Run) => Promise<T>): Promise<T> {
   const run = await requireRun(ctx, input.runId);
   if (run.cancelRequested) {
-    throw preconditionFailed('RunCancelled', `run ${run.runId} was cancelled by ${run.cancelRequested.by}: ${run.cancelRequested.reason}`);
+    throw preconditionFailed('RunCancelled', `run ${run.runId} was ${cancelledBy(run.cancelRequested)}`);
   }
   const audit = { runId: input.runId, step: stepKey(input), actor: 'workflow', inputs: input };
   try {
@@ -248,7 +248,7 @@ export function resyncPair(ctx: AppContext, input: StepInput) {
     const sync = await forceSync(ctx, backupId);
     const status = await pairStatus(ctx, backupId, { byAppliance: true });
     if (!status.inSync) throw preconditionFailed('PairNotInSync', `pair ${status.pairId} is not in sync after the resync`);
-    const versions = await Promise.all(status.members.map(async (m) => runVersionOf(run, await requireAppliance(ctx, m.applianceId))));
+    const versions = status.members.map((m) => runVersionOf(run, m));
     if (versions.some((v) => v !== run.targetVersion)) throw preconditionFailed('VersionMismatch', `pair members run ${versions.join(' and ')}`);
     if (status.primaryHostname && !status.primaryHostname.resolvesToPrimary) throw preconditionFailed('DnsNotAsPlanned', `${status.primaryHostname.hostname} does not resolve to the primary ${status.primaryId}`);
     return { pairId: status.pairId, primaryId: status.primaryId, backupId: status.backupId, transferred: sync.transferred };

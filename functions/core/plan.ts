@@ -4,6 +4,7 @@
  * recommends an option. Pure: the install-duration model is injected.
  */
 import type { Appliance } from './appliance.js';
+import { installedVersion, type PackageKind } from './packages.js';
 import type { UpgradeOption, WindowIndex } from './run.js';
 import { compareVersions, GUID_LSID_SINCE, isAtLeast } from './versions.js';
 
@@ -19,7 +20,7 @@ export interface PlanPackage {
   /** Version this package installs: the product (site) version, or the base software version for `base`. */
   version: string;
   /** Product packages change the site version; base packages the base software (default product). */
-  kind?: 'product' | 'base';
+  kind?: PackageKind;
   prerequisites: PackagePrerequisites;
 }
 
@@ -140,10 +141,6 @@ const IPV4 = /^(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}
 /** An Integration Client target given as an IP literal (IPv4, or anything with a colon: IPv6). */
 export const isIpTarget = (target: string) => IPV4.test(target.trim()) || (target.includes(':') && /^\[?[0-9a-f:]+\]?$/i.test(target.trim()));
 
-/** The version a package of `kind` replaces on an appliance: base software or product (site) version. */
-export const installedVersion = (a: { productVersion: string; baseVersion: string }, kind: 'product' | 'base' = 'product') =>
-  kind === 'base' ? a.baseVersion : a.productVersion;
-
 function applianceRisks(facts: ApplianceFacts, pkg: PlanPackage, now: number, settings: PlanSettings, options: UpgradeOption[]): Risk[] {
   const a = facts.appliance;
   const risks: Risk[] = [];
@@ -155,7 +152,7 @@ function applianceRisks(facts: ApplianceFacts, pkg: PlanPackage, now: number, se
   if (minProductVersion && !isAtLeast(a.productVersion, minProductVersion)) {
     risks.push({ code: 'PrerequisiteUnmet', severity: 'blocker', applianceId: id, options, message: `${id}: ${a.productVersion} does not satisfy ${pkg.name}'s requirements (needs ${minProductVersion} or later first)` });
   }
-  const current = installedVersion(a, pkg.kind);
+  const current = installedVersion(a, pkg.kind ?? 'product');
   const cmp = compareVersions(current, pkg.version);
   if (cmp === 0) risks.push({ code: 'AlreadyAtTarget', severity: 'info', applianceId: id, options, message: `${id} already runs ${pkg.version}; its install step is skipped` });
   if (cmp > 0) risks.push({ code: 'Downgrade', severity: 'blocker', applianceId: id, options, message: `${id} runs ${current}, newer than ${pkg.version}: downgrades are not supported` });
@@ -249,7 +246,7 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
   const now = Date.parse(input.now);
   const pkg = input.package;
   const a = input.primary.appliance;
-  const install = (x: Appliance) => (compareVersions(installedVersion(x, pkg.kind), pkg.version) >= 0 ? 0 : input.estimateInstallMinutes(x));
+  const install = (x: Appliance) => (compareVersions(installedVersion(x, pkg.kind ?? 'product'), pkg.version) >= 0 ? 0 : input.estimateInstallMinutes(x));
 
   if (!input.backup) {
     const risks = applianceRisks(input.primary, pkg, now, settings, ['single']);
@@ -352,10 +349,10 @@ function recommend(o1: OptionPlan, o2: OptionPlan, byIp: boolean): UpgradePlan['
  */
 export function pendingUpdates(
   appliance: Pick<Appliance, 'productVersion' | 'baseVersion'>,
-  packages: (PlanPackage & { kind?: 'product' | 'base' })[],
+  packages: PlanPackage[],
 ): { packageId: string; version: string; installable: boolean; reason?: string }[] {
   return packages
-    .filter((p) => compareVersions(p.version, p.kind === 'base' ? appliance.baseVersion : appliance.productVersion) > 0)
+    .filter((p) => compareVersions(p.version, installedVersion(appliance, p.kind ?? 'product')) > 0)
     .sort((x, y) => compareVersions(x.version, y.version))
     .map((p) => {
       const { minBaseVersion, minProductVersion } = p.prerequisites;

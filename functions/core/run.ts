@@ -4,6 +4,7 @@
  * windows the run waits in the interim until automated checks pass and an approver signs off.
  */
 import { preconditionFailed } from './errors.js';
+import { installedVersion, type PackageKind } from './packages.js';
 
 export type UpgradeOption = 'single' | 'option1' | 'option2';
 export type WindowIndex = 1 | 2;
@@ -59,7 +60,7 @@ export interface Run {
   packageId: string;
   targetVersion: string;
   /** `base` packages upgrade the base software: the target is then a base software version (default product). */
-  packageKind?: 'product' | 'base';
+  packageKind?: PackageKind;
   /** single: the appliance; failover: A (primary before the run). */
   primaryId: string;
   /** failover only: B (backup before the run). */
@@ -128,6 +129,9 @@ export function minutesUsed(window: Pick<MaintenanceWindow, 'start' | 'startedAt
   return lateMinutes + Math.max(0, nowMs - started) / msPerModelledMinute;
 }
 
+/** The status reason of a cancelled run (or campaign). */
+export const cancelledBy = (c: { by: string; reason: string }) => `cancelled by ${c.by}: ${c.reason}`;
+
 export const isClosed = (status: RunStatus) => status === 'succeeded' || status === 'failed' || status === 'cancelled';
 
 /** The status after window `index` ended with `ok`. */
@@ -138,4 +142,4 @@ export function finishWindow(run: Run, index: WindowIndex, ok: boolean): RunStat
 
 /** What an appliance runs of the kind this run installs (base software or product version). */
 export const runVersionOf = (run: Pick<Run, 'packageKind'>, a: { productVersion: string; baseVersion: string }) =>
-  run.packageKind === 'base' ? a.baseVersion : a.productVersion;
+  installedVersion(a, run.packageKind ?? 'product');
