@@ -19,6 +19,9 @@ import { pairFixture } from '../helpers/workflow-fixture.js';
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((p): p is string => Boolean(p));
 // CHROMIUM_PATH=none forces the skip (to check the message on a machine that has a browser).
 const browserPath = process.env.CHROMIUM_PATH === 'none' ? undefined : CANDIDATES.find((p) => existsSync(p));
+if (!browserPath && process.env.REQUIRE_E2E === '1') {
+  throw new Error('[e2e] REQUIRE_E2E=1 but no Chromium was found (looked at CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome)');
+}
 if (!browserPath) {
   process.stderr.write('\n[e2e] SKIPPED: no Chromium found (looked at CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome). One-time setup: sudo apt-get install -y chromium\n\n');
 }
