@@ -1,7 +1,7 @@
 import type { ApiFlavor } from './api-flavor.js';
 import type { ReportType } from './report-query.js';
 import type { SupportSession } from './session.js';
-import { hms, isoSeconds, leaf, rootOpen, unixSeconds, XML_DECLARATION, xmlAttr, xmlText } from './xml.js';
+import { close, element, hms, isoSeconds, leaf, open, rootLeafDocument, rootOpen, unixSeconds, XML_DECLARATION } from './xml.js';
 
 /** Root element of each report type. */
 export const REPORT_ROOTS: Record<ReportType, string> = {
@@ -9,16 +9,15 @@ export const REPORT_ROOTS: Record<ReportType, string> = {
   SupportSessionListing: 'session_summary_list',
 };
 
-export const reportHead = (type: ReportType, flavor: ApiFlavor) => `${XML_DECLARATION}${rootOpen(REPORT_ROOTS[type], flavor.namespace)}\n`;
-export const reportTail = (type: ReportType) => `</${REPORT_ROOTS[type]}>\n`;
+export const reportHead = (type: ReportType, flavor: ApiFlavor) => XML_DECLARATION + rootOpen(REPORT_ROOTS[type], flavor.namespace);
+export const reportTail = (type: ReportType) => close(REPORT_ROOTS[type]);
 
-const timestamped = (name: string, iso: string | undefined) =>
-  iso === undefined ? '' : `<${name} timestamp="${unixSeconds(iso)}">${isoSeconds(iso)}</${name}>`;
+const timestamped = (name: string, iso: string | undefined) => (iso === undefined ? '' : leaf(name, isoSeconds(iso), { timestamp: unixSeconds(iso) }));
 
 /** One `<session>` of SupportSession (element order fixed by reporting.xsd). */
 export function sessionXml(s: SupportSession, flavor: ApiFlavor): string {
   return (
-    `<session lsid="${xmlAttr(s.lsid)}">` +
+    open('session', { lsid: s.lsid }) +
     leaf('session_type', s.sessionType) +
     (flavor.guidLsid && s.lseq !== undefined ? leaf('lseq', s.lseq) : '') +
     timestamped('start_time', s.startTime) +
@@ -27,10 +26,10 @@ export function sessionXml(s: SupportSession, flavor: ApiFlavor): string {
     leaf('public_site', s.publicSiteName, { id: s.publicSiteId }) +
     leaf('external_key', s.externalKey) +
     leaf('file_transfer_count', s.fileTransfers) +
-    `<customer_list><customer gsnumber="1">${leaf('username', s.customerName)}${leaf('hostname', s.hostName)}</customer></customer_list>` +
-    `<rep_list><representative gsnumber="2">${leaf('display_name', s.representativeName)}</representative></rep_list>` +
+    element('customer_list', element('customer', leaf('username', s.customerName) + leaf('hostname', s.hostName), { gsnumber: 1 })) +
+    element('rep_list', element('representative', leaf('display_name', s.representativeName), { gsnumber: 2 })) +
     (s.endReason ? leaf('end_reason', s.endReason) : '') +
-    '</session>\n'
+    close('session')
   );
 }
 
@@ -41,14 +40,15 @@ export type SessionSummary = Pick<SupportSession, (typeof SUMMARY_FIELDS)[number
 /** One `<session_summary>` of SupportSessionListing. */
 export function sessionSummaryXml(s: SessionSummary, flavor: ApiFlavor): string {
   return (
-    `<session_summary lsid="${xmlAttr(s.lsid)}">` +
-    (flavor.guidLsid && s.lseq !== undefined ? `<lseq>${s.lseq}</lseq>` : '') +
+    open('session_summary', { lsid: s.lsid }) +
+    (flavor.guidLsid && s.lseq !== undefined ? leaf('lseq', s.lseq) : '') +
     timestamped('start_time', s.startTime) +
-    `<external_key>${xmlText(s.externalKey)}</external_key><has_recording>0</has_recording></session_summary>\n`
+    leaf('external_key', s.externalKey) +
+    leaf('has_recording', 0) +
+    close('session_summary')
   );
 }
 
 /** The vendor's XML error body: `<error>message</error>` in the API namespace (plus our stable code). */
-export const errorXml = (message: string, code: string, namespace: string | undefined) =>
-  `${XML_DECLARATION}${rootOpen('error', namespace, { code })}${xmlText(message)}</error>\n`;
+export const errorXml = (message: string, code: string, namespace: string | undefined) => rootLeafDocument('error', namespace, message, { code });
 

@@ -19,11 +19,29 @@ export const xmlAttr = (value: string | number): string =>
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
-/** `<name attrs>text</name>` with escaping; `undefined` values render nothing. */
+/*
+ * The appliance writes one element per line (line-oriented integrations count and grep lines), so every
+ * writer below ends what it writes with a newline: a leaf is one line, a parent is its start tag, its
+ * children's lines and its end tag. Text never contains a raw newline in element content of a leaf
+ * that a line-based reader would split: values keep theirs (XML allows it), but ids, names and numbers do not.
+ */
+
+/** `<name attrs>text</name>\n` with escaping; `undefined` values render nothing. */
 export function leaf(name: string, text: string | number | undefined, attrs: Record<string, string | number | undefined> = {}): string {
   if (text === undefined) return '';
-  return `<${name}${attributes(attrs)}>${xmlText(text)}</${name}>`;
+  return `<${name}${attributes(attrs)}>${xmlText(text)}</${name}>\n`;
 }
+
+/** A start tag (no newline: for mixed content, where the element's own text follows on its line). */
+export const startTag = (name: string, attrs: Record<string, string | number | undefined> = {}) => `<${name}${attributes(attrs)}>`;
+/** A start tag on its own line. */
+export const open = (name: string, attrs: Record<string, string | number | undefined> = {}) => `${startTag(name, attrs)}\n`;
+/** An end tag on its own line. */
+export const close = (name: string) => `</${name}>\n`;
+/** A parent element: start tag, the children's lines, end tag. */
+export const element = (name: string, children: string, attrs: Record<string, string | number | undefined> = {}) => open(name, attrs) + children + close(name);
+/** An element with no content, on its own line. */
+export const empty = (name: string, attrs: Record<string, string | number | undefined> = {}) => `<${name}${attributes(attrs)}/>\n`;
 
 export function attributes(attrs: Record<string, string | number | undefined>): string {
   let out = '';
@@ -32,8 +50,14 @@ export function attributes(attrs: Record<string, string | number | undefined>): 
 }
 
 /** The root start tag, with the API namespace for API ≥ 1.5.0 (product 10.6) and without it before. */
-export const rootOpen = (name: string, namespace: string | undefined, attrs: Record<string, string | number | undefined> = {}) =>
+export const rootTag = (name: string, namespace: string | undefined, attrs: Record<string, string | number | undefined> = {}) =>
   `<${name}${namespace ? ` xmlns="${xmlAttr(namespace)}"` : ''}${attributes(attrs)}>`;
+/** The root start tag on its own line. */
+export const rootOpen = (name: string, namespace: string | undefined, attrs: Record<string, string | number | undefined> = {}) =>
+  `${rootTag(name, namespace, attrs)}\n`;
+/** A whole document whose root is a leaf (`<success>…</success>`, `<error>…</error>`): declaration and one line. */
+export const rootLeafDocument = (name: string, namespace: string | undefined, text: string, attrs: Record<string, string | number | undefined> = {}) =>
+  `${XML_DECLARATION}${rootTag(name, namespace, attrs)}${xmlText(text)}</${name}>\n`;
 
 /** ISO 8601 with an explicit offset, as the appliance writes it (`2010-10-08T19:27:19+00:00`). */
 export const isoSeconds = (iso: string) => `${new Date(iso).toISOString().slice(0, 19)}+00:00`;

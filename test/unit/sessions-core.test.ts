@@ -5,6 +5,7 @@ import { hasPermission, parseBasicAuth, slidingWindow } from '../../functions/co
 import { DomainError } from '../../functions/core/errors.js';
 import { csvField, icInsertSql, sqlString } from '../../functions/core/ic-export.js';
 import { parseReportQuery } from '../../functions/core/report-query.js';
+import { apiInfoXml } from '../../functions/core/command-xml.js';
 import { errorXml, sessionXml } from '../../functions/core/report-xml.js';
 import { reportingXsd } from '../../functions/core/xsd.js';
 import { hms, xmlAttr, xmlText } from '../../functions/core/xml.js';
@@ -126,5 +127,16 @@ describe('Integration Client SQL/CSV text', () => {
     expect(csvField('=cmd()')).toBe("'=cmd()");
     expect(csvField(42)).toBe('42');
     expect(csvField(undefined)).toBe('');
+  });
+});
+
+describe('XML as the appliance writes it', () => {
+  it('puts every element on its own line, so line-oriented tools can count them', () => {
+    const xml = apiInfoXml(apiFlavor('10.6.0'), '2026-11-01T00:00:00.000Z', { reporting: true, command: 'full', backup: false });
+    const lines = xml.trimEnd().split('\n');
+    // Declaration, then no line holds two start tags.
+    expect(lines[0]).toBe('<?xml version="1.0" encoding="UTF-8"?>');
+    for (const line of lines.slice(1)) expect(line.match(/<[a-z_]+[ >]/g)?.length ?? 0).toBeLessThanOrEqual(1);
+    expect(lines.filter((l) => l.includes('perm_'))).toHaveLength(8);
   });
 });
