@@ -6,6 +6,66 @@ export type SessionEndReason =
   | 'terminated-by-api'
   | 'terminated-by-failover';
 
+/**
+ * Who took part in a session, as the reporting API's `customer_list` / `rep_list` show it. `gsnumber` numbers
+ * the participants within one session (the system itself is gsnumber 0, "Bomgar").
+ */
+export interface SessionCustomer {
+  gsnumber: number;
+  /** The customer the session was started for (`<primary_cust>1</primary_cust>`). */
+  primary: boolean;
+  username: string;
+  /** The customer's answers on the front-end survey / session key form (`<info>`). */
+  info: { name?: string; company?: string; companyCode?: string; issue?: string; details?: string };
+  hostname: string;
+  os?: string;
+  privateIp?: string;
+  publicIp?: string;
+}
+
+export interface SessionRepresentative {
+  gsnumber: number;
+  /** The site user's id (`<representative id>`, `get_logged_in_reps` rep id). */
+  id: number;
+  username: string;
+  displayName: string;
+  /** The representative who owned the session (`<primary_rep>1</primary_rep>`). */
+  primary: boolean;
+  /** Seconds this representative took part (joins and leaves summed). */
+  secondsInvolved: number;
+  /** Set while the representative is in an active session (join_session / leave_session). */
+  joinedAt?: string;
+  hostname?: string;
+  os?: string;
+  privateIp?: string;
+  publicIp?: string;
+}
+
+/** An actor or target of a session event (`performed_by` / `destination`). */
+export interface SessionActor {
+  type: 'system' | 'representative' | 'customer';
+  gsnumber: number;
+  name: string;
+}
+
+/** One `session_details/event`: chat, file transfer, system information, notes, joins, leaves, ... */
+export interface SessionEvent {
+  timestamp: string;
+  /** The vendor's event type text, e.g. `Chat Message`, `File Transferred`, `System Information Retrieved`. */
+  eventType: string;
+  performedBy?: SessionActor;
+  destination?: SessionActor;
+  body?: string;
+  data?: { name: string; value: string }[];
+}
+
+/** A submitted exit survey (customer or representative). */
+export interface ExitSurvey {
+  gsnumber: number;
+  submittedAt: string;
+  answers: { questionId: number; name: string; label: string; type: string; answer: string }[];
+}
+
 export interface SupportSession {
   applianceId: string;
   /**
@@ -34,6 +94,21 @@ export interface SupportSession {
   recordedBy: string;
   /** Set when the session was migrated across 10.6: its old integer lsid. */
   legacyLsid?: number;
+  /**
+   * The richer record the reporting API shows. Optional so that sessions stored before these fields
+   * existed still render (from customerName/representativeName/hostName).
+   */
+  customers?: SessionCustomer[];
+  representatives?: SessionRepresentative[];
+  events?: SessionEvent[];
+  customerSurveys?: ExitSurvey[];
+  representativeSurveys?: ExitSurvey[];
+  /** `session.custom.*` attributes (get_/set_session_attributes, generate_session_key), by code name. */
+  customAttributes?: Record<string, string>;
+  /** Queue the session waits in or was routed through: `general`, `rep:<id>`, `team:<id>`. */
+  queue?: string;
+  /** Public site the session came through (id), and its support team when routed to one. */
+  teamId?: number;
   /**
    * Set when a pre-10.6 session was re-imported into the other side of a failover pair under a new lsid
    * (legacy lsids collide across a broken pair): the lsid its recording appliance gave it.
