@@ -5,10 +5,15 @@ import { InvalidCursorError } from '../adapters/cursor.js';
 import type { Services } from '../adapters/services.js';
 import { problemJson, STATUS_BY_KIND, type AppEnv, type ErrorFormatter, type Route } from './http.js';
 import { authorizeRoute } from './auth/operator-auth.js';
+import { observeRequests } from './observe.js';
+import { errorFields, log } from '../observability/logger.js';
+import { appendLogContext } from '../observability/log-context.js';
+import { recordMetric } from '../observability/metrics.js';
 
 /** Builds the HTTP application from the route table; the same app runs on the local server and in Lambda. */
 export function createApp(services: Services, routes: readonly Route[]): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use('*', observeRequests);
   app.use('*', async (c, next) => {
     c.set('services', services);
     await next();
@@ -16,6 +21,8 @@ export function createApp(services: Services, routes: readonly Route[]): Hono<Ap
   for (const route of routes) {
     const format = route.formatError ?? problemJson;
     app.on(route.method, route.path, async (c) => {
+      c.set('route', route.path);
+      appendLogContext({ route: route.path });
       try {
         await authorizeRoute(c, route);
         return await route.handler(c);
@@ -24,19 +31,21 @@ export function createApp(services: Services, routes: readonly Route[]): Hono<Ap
       }
     });
   }
-  app.notFound((c) =>
-    problemJson(new DomainError('not-found', 'RouteNotFound', `no route for ${c.req.method} ${c.req.path}`), 404, c),
-  );
+  app.notFound((c) => {
+    c.set('errorCode', 'RouteNotFound');
+    return problemJson(new DomainError('not-found', 'RouteNotFound', `no route for ${c.req.method} ${c.req.path}`), 404, c);
+  });
   app.onError((e, c) => renderError(e, problemJson, c));
   return app;
 }
 
 function renderError(e: unknown, format: ErrorFormatter, c: Parameters<ErrorFormatter>[2]): Response {
   const error = toDomainError(e);
-  // Domain refusals are expected answers; only unexpected failures are logged.
-  if (!isDomainError(e)) {
-    console.error(JSON.stringify({ level: 'error', message: 'unhandled error', path: c.req.path, error: String(e) }));
-  }
+  c.set('errorCode', error.code);
+  // Refusals (domain errors, malformed JSON, bad cursors, lost races) are answers: the access line says so.
+  // Only what we could not map is a failure of ours, logged with its stack.
+  if (!isDomainError(e) && error.code === 'InternalError') log.error('unhandled error', errorFields(e, true));
+  if (error.code === 'InterimGateClosed') recordMetric('InterimGateRefusals', 1, {}, { source: 'api' });
   return format(error, STATUS_BY_KIND[error.kind], c);
 }
 

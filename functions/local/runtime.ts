@@ -19,6 +19,8 @@ import { LocalStepFunctions } from './local-step-functions.js';
 import { createSfnServer } from './sfn-server.js';
 import { controlSettings } from '../app/control-settings.js';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.js';
+import { instrumentTask } from '../tasks/instrument.js';
+import { startPrometheusMetrics } from './prometheus.js';
 
 // The SDK warns on every start that future releases need Node 22; this project pins its SDK and targets Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -82,9 +84,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       region: preliminary.region,
       msPerModelledMinute: preliminary.msPerModelledMinute,
       tasks: Object.fromEntries(
-        Object.entries(tasks).map(([name, task]) => [
+        Object.entries(tasks).map(([name, bare]) => [
           name,
           async (input: Record<string, unknown>) => {
+            const task = instrumentTask(name, bare);
             await options.faults?.apply(`task:${name}`, { runId: input.runId as string | undefined, step: input.step as string | undefined });
             // As if the process had died before the task began: shutdown never starts new work.
             if (stepFunctions.stopping) throw new Error('the local runtime is stopping');
@@ -112,7 +115,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       SFN_ENDPOINT: endpoints.sfn,
       STATE_MACHINE_ARN_PREFIX: stepFunctions.arnPrefix(),
     });
-    const services = withFaults(buildServices(config), options.faults);
+    const prometheus = startPrometheusMetrics();
+    cleanup.push(async () => prometheus.stop());
+    const services: Services = { ...withFaults(buildServices(config, undefined, baseEnv), options.faults), metricsExposition: prometheus };
     taskServices = services;
     // Executions (and the tasks they invoked) settle before their clients and the emulators go away.
     cleanup.push(async () => {
