@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { RouteHandler } from '../http.js';
+import { consoleSignInConfig } from '../auth/oidc.js';
 
 /**
  * The operator console: plain HTML, CSS and JS (no framework, no build step) calling the /v1 API with the
@@ -21,13 +22,17 @@ async function asset(name: string): Promise<string> {
 /** The console talks to its own origin, plus the identity provider's token endpoint when OIDC sign-in is on. */
 const connectSources = (tokenEndpoint: string | undefined) => ["'self'", ...(tokenEndpoint ? [new URL(tokenEndpoint).origin] : [])].join(' ');
 
-const serve = (name: string): RouteHandler => async (c) =>
-  c.body(await asset(name), 200, {
+const serve = (name: string): RouteHandler => async (c) => {
+  const oidc = c.get('services').oidc;
+  // An unreachable identity provider must not take the console down: token sign-in still works.
+  const tokenEndpoint = oidc ? (await consoleSignInConfig(oidc).catch(() => undefined))?.oidc?.tokenEndpoint : undefined;
+  return c.body(await asset(name), 200, {
     'content-type': TYPES[name]!,
     'cache-control': 'no-cache',
-    'content-security-policy': `default-src 'self'; style-src 'self'; script-src 'self'; connect-src ${connectSources(c.get('services').oidc?.tokenEndpoint)}; img-src 'self' data:; frame-ancestors 'none'`,
+    'content-security-policy': `default-src 'self'; style-src 'self'; script-src 'self'; connect-src ${connectSources(tokenEndpoint)}; img-src 'self' data:; frame-ancestors 'none'`,
     'x-content-type-options': 'nosniff',
   });
+};
 
 export const getConsolePage = serve('index.html');
 export const getConsoleScript = serve('console.js');
