@@ -11,6 +11,8 @@ import type { AppContext } from './context.js';
 import { operatorTokenKey } from './keys.js';
 
 export const ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
+/** Audit id (`RUN#operator-tokens`) under which token creation and revocation are recorded. */
+export const TOKEN_AUDIT_ID = 'operator-tokens';
 export type Role = (typeof ROLES)[number];
 
 export interface Operator {

@@ -5,11 +5,9 @@
  */
 import * as z from 'zod';
 import { listAudit, appendAudit } from '../../app/run-store.js';
-import { issueOperatorToken, listOperatorTokens, MAX_TOKEN_TTL_HOURS, revokeOperatorTokenById, ROLES } from '../../app/operator-tokens.js';
+import { issueOperatorToken, listOperatorTokens, MAX_TOKEN_TTL_HOURS, revokeOperatorTokenById, ROLES, TOKEN_AUDIT_ID } from '../../app/operator-tokens.js';
 import { controlRoute } from './control-route.js';
 import { schemas } from './schemas.js';
-
-export const TOKEN_AUDIT_ID = 'operator-tokens';
 
 const named = <T extends z.ZodType>(id: string, schema: T): T => {
   schemas.add(schema, { id });
