@@ -55,8 +55,11 @@ export function addMetricSink(sink: MetricSink): () => void {
   return () => sinks.delete(sink);
 }
 
+/** CloudWatch namespace of the control plane's metrics (CDK alarms read it). */
+export const METRICS_NAMESPACE = 'UpgradeControlPlane';
+
 /** Namespace and the `service` dimension every document carries (CDK sets both per stage). */
-export const metricsNamespace = (env = process.env) => env.POWERTOOLS_METRICS_NAMESPACE?.trim() || 'UpgradeControlPlane';
+export const metricsNamespace = (env = process.env) => env.POWERTOOLS_METRICS_NAMESPACE?.trim() || METRICS_NAMESPACE;
 export const metricsService = (env = process.env) => env.METRICS_SERVICE_NAME?.trim() || 'upgrade-cp-local';
 
 const emfDefault = () => {
