@@ -40,17 +40,17 @@ describe('alarms on the control plane metrics', () => {
 
 describe('operator sign-in', () => {
   it('creates a Cognito user pool (no self sign-up, MFA, strong passwords) with one group per role', () => {
-    const [[, pool]] = resourcesOfType(prod.template, 'AWS::Cognito::UserPool');
-    expect(pool!.Properties).toMatchObject({ AdminCreateUserConfig: { AllowAdminCreateUserOnly: true }, MfaConfiguration: 'ON', Policies: { PasswordPolicy: { MinimumLength: 12, RequireSymbols: true } } });
+    const [, pool] = resourcesOfType(prod.template, 'AWS::Cognito::UserPool')[0]!;
+    expect(pool.Properties).toMatchObject({ AdminCreateUserConfig: { AllowAdminCreateUserOnly: true }, MfaConfiguration: 'ON', Policies: { PasswordPolicy: { MinimumLength: 12, RequireSymbols: true } } });
     const groups = resourcesOfType(prod.template, 'AWS::Cognito::UserPoolGroup').map(([, g]) => g.Properties!.GroupName).sort();
     expect(groups).toEqual([...ROLES].sort());
   });
 
   it('has a public console client using the authorization code flow back to the console URL', () => {
-    const [[, client]] = resourcesOfType(prod.template, 'AWS::Cognito::UserPoolClient');
-    expect(client!.Properties).toMatchObject({ GenerateSecret: false, AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true });
-    expect(JSON.stringify(client!.Properties.CallbackURLs)).toMatch(/"Fn::GetAtt":\["Http\w+","ApiEndpoint"\]},"\/"/);
-    expect(JSON.stringify(client!.Properties.CallbackURLs)).toBe(JSON.stringify(prod.template.toJSON().Outputs.ConsoleUrl.Value).replace(/^/, '[').replace(/$/, ']'));
+    const [, client] = resourcesOfType(prod.template, 'AWS::Cognito::UserPoolClient')[0]!;
+    expect(client.Properties).toMatchObject({ GenerateSecret: false, AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true });
+    expect(JSON.stringify(client.Properties!.CallbackURLs)).toMatch(/"Fn::GetAtt":\["Http\w+","ApiEndpoint"\]},"\/"/);
+    expect(JSON.stringify(client.Properties!.CallbackURLs)).toBe(JSON.stringify(prod.template.toJSON().Outputs.ConsoleUrl.Value).replace(/^/, '[').replace(/$/, ']'));
     expect(prod.template.toJSON().Outputs.ConsoleUrl).toBeDefined();
   });
 
