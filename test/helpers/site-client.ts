@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
 
 export interface SiteResponse {
   status: number;
@@ -19,8 +20,10 @@ export interface SiteRequest {
   body?: string;
   /** For https: the only CA the client trusts (nothing else: not the system store). */
   ca?: string;
-  /** For https: the TLS server name to verify (default: the URL's hostname). */
+  /** For https: the TLS server name to verify (default: the URL's hostname, never the Host header). */
   servername?: string;
+  /** Name resolution (e.g. a stand-in for a hosts entry). */
+  lookup?: LookupFunction;
 }
 
 export function siteRequest(url: string, options: SiteRequest = {}): Promise<SiteResponse> {
@@ -37,7 +40,9 @@ export function siteRequest(url: string, options: SiteRequest = {}): Promise<Sit
         method: options.method ?? 'GET',
         headers,
         agent: false,
-        ...(secure ? { ca: options.ca, servername: options.servername, rejectUnauthorized: true } : {}),
+        lookup: options.lookup,
+        // '' = no SNI, identity checked against the address (an IP SAN); Node would otherwise take the Host header.
+        ...(secure ? { ca: options.ca, servername: options.servername ?? (isIP(target.hostname) ? '' : target.hostname), rejectUnauthorized: true } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];
