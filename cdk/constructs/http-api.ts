@@ -1,4 +1,5 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -92,7 +93,23 @@ export class HttpApi extends Construct {
       }
       this.generated.push({ route, routes: generated });
     }
+
+    // Optional per-site custom domains: API Gateway then passes the site's hostname as Host, which is
+    // all the site-root routes need. The DNS records (CNAME/alias to the regional name) are not created.
+    config.siteDomains.forEach(({ hostname, certificateArn }, i) => {
+      const domain = new apigw.DomainName(this, `SiteDomain${i}`, {
+        domainName: hostname,
+        certificate: acm.Certificate.fromCertificateArn(this, `SiteCertificate${i}`, certificateArn),
+        securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+      });
+      new apigw.ApiMapping(this, `SiteMapping${i}`, { api: this.api, domainName: domain, stage: this.stage });
+      this.siteDomains.push(domain);
+      new CfnOutput(this, `SiteDomain${i}Target`, { value: domain.regionalDomainName, description: `Point ${hostname} (CNAME or alias) here` });
+    });
   }
+
+  /** The per-site custom domains created from context `siteDomains` (none by default). */
+  readonly siteDomains: apigw.DomainName[] = [];
 
   /** Base URL of the deployed API. */
   get url(): string {
