@@ -10,7 +10,7 @@
  * backup) is detected on its first use and the directory is read again; it is never trusted on its own.
  */
 import type { Appliance } from '../core/appliance.js';
-import { notFound } from '../core/errors.js';
+import { isDomainError, notFound } from '../core/errors.js';
 import type { RecordStore } from '../core/ports.js';
 import { canonicalHostname, describeSites, type SiteListing } from '../core/site-host.js';
 import { getAppliance, listApplianceHostnames } from './appliance-store.js';
@@ -44,7 +44,11 @@ async function applianceAt(ctx: AppContext, hostname: string, applianceId: strin
 
 /** The site `hostname` (already canonical, see `siteHostname`) names now, or undefined. */
 export async function resolveSiteHost(ctx: AppContext, hostname: string): Promise<SiteAddress | undefined> {
-  const record = await getPrimaryHostname(ctx, hostname).catch(() => undefined);
+  // A single-label name cannot be a DNS record (normalizeHostname refuses it); store failures still surface.
+  const record = await getPrimaryHostname(ctx, hostname).catch((e: unknown) => {
+    if (isDomainError(e)) return undefined;
+    throw e;
+  });
   if (record) return { hostname, applianceId: record.applianceId, via: 'primary-hostname' };
   const cached = byStore.get(ctx.records.appliances)?.get(hostname);
   let appliance = await applianceAt(ctx, hostname, cached);
