@@ -25,15 +25,18 @@ export interface SiteAddress extends SiteListing {
 /** hostname → applianceId per appliances table (tests run several runtimes in one process). */
 const byStore = new WeakMap<RecordStore, Map<string, string>>();
 
+/** Reads every appliance's hostname: caches hostname → id, returns id → hostname (canonical). */
 async function refreshDirectory(ctx: AppContext): Promise<Map<string, string>> {
-  const map = new Map<string, string>();
+  const byHostname = new Map<string, string>();
+  const byAppliance = new Map<string, string>();
   // Sorted by id (the index order): with two appliances claiming one hostname, the first id answers.
   for (const a of await listApplianceHostnames(ctx)) {
     const h = canonicalHostname(a.hostname);
-    if (h && !map.has(h)) map.set(h, a.applianceId);
+    byAppliance.set(a.applianceId, h);
+    if (h && !byHostname.has(h)) byHostname.set(h, a.applianceId);
   }
-  byStore.set(ctx.records.appliances, map);
-  return map;
+  byStore.set(ctx.records.appliances, byHostname);
+  return byAppliance;
 }
 
 async function applianceAt(ctx: AppContext, hostname: string, applianceId: string | undefined): Promise<Appliance | undefined> {
@@ -52,18 +55,31 @@ export async function resolveSiteHost(ctx: AppContext, hostname: string): Promis
   if (record) return { hostname, applianceId: record.applianceId, via: 'primary-hostname' };
   const cached = byStore.get(ctx.records.appliances)?.get(hostname);
   let appliance = await applianceAt(ctx, hostname, cached);
-  if (!appliance) appliance = await applianceAt(ctx, hostname, (await refreshDirectory(ctx)).get(hostname));
+  if (!appliance) {
+    await refreshDirectory(ctx);
+    appliance = await applianceAt(ctx, hostname, byStore.get(ctx.records.appliances)?.get(hostname));
+  }
   return appliance ? { hostname, applianceId: appliance.applianceId, via: 'appliance-hostname', appliance } : undefined;
 }
 
-/** Every hostname that names a site: each primary hostname, then each appliance hostname not shadowed by one. */
-export async function listSiteHosts(ctx: AppContext): Promise<SiteListing[]> {
-  const [records, appliances] = await Promise.all([listPrimaryHostnames(ctx), refreshDirectory(ctx)]);
+export interface SiteDirectory {
+  /** Every hostname that names a site: each primary hostname, then each appliance hostname not shadowed by one. */
+  sites: SiteListing[];
+  /** applianceId → its canonical hostname, every appliance (shadowed or not). */
+  applianceHostnames: Map<string, string>;
+}
+
+export async function readSiteDirectory(ctx: AppContext): Promise<SiteDirectory> {
+  const [records, applianceHostnames] = await Promise.all([listPrimaryHostnames(ctx), refreshDirectory(ctx)]);
   const sites: SiteListing[] = records.map((r) => ({ hostname: r.hostname, applianceId: r.applianceId, via: 'primary-hostname' }));
   const taken = new Set(sites.map((s) => s.hostname));
-  for (const [hostname, applianceId] of appliances) if (!taken.has(hostname)) sites.push({ hostname, applianceId, via: 'appliance-hostname' });
-  return sites.sort((a, b) => a.hostname.localeCompare(b.hostname));
+  for (const [hostname, applianceId] of byStore.get(ctx.records.appliances) ?? []) {
+    if (!taken.has(hostname)) sites.push({ hostname, applianceId, via: 'appliance-hostname' });
+  }
+  return { sites: sites.sort((a, b) => a.hostname.localeCompare(b.hostname)), applianceHostnames };
 }
+
+export const listSiteHosts = async (ctx: AppContext): Promise<SiteListing[]> => (await readSiteDirectory(ctx)).sites;
 
 /** 404 for a site path on a host that names no site; the message lists the sites that exist. */
 export async function unknownSite(ctx: AppContext, host: string | undefined): Promise<Error> {

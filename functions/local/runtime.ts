@@ -122,8 +122,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       STATE_MACHINE_ARN_PREFIX: stepFunctions.arnPrefix(),
     });
     let siteListeners: SiteListeners | undefined;
-    // A write that can add or move a site hostname (appliance record, DNS record) re-reads the site directory.
-    const services = watchSiteWrites(withFaults(buildServices(config), options.faults), () => siteListeners?.changed());
+    // Writes of appliance and DNS records may add or move a site hostname: the site listeners look.
+    const services = watchSiteWrites(withFaults(buildServices(config), options.faults), {
+      written: (items) => siteListeners?.noticeWrites(items),
+      deleted: () => siteListeners?.changed(),
+    });
     taskServices = services;
     // Executions (and the tasks they invoked) settle before their clients and the emulators go away.
     cleanup.push(async () => {
@@ -184,10 +187,12 @@ export const DEFAULT_SITE_BASE_PORT = 24400;
 const SITE_RECORD_TYPES = new Set(['appliance', 'dns-record']);
 const isSiteKey = (key: { pk: string; sk: string }) => key.pk.startsWith('DNS#') || (key.pk.startsWith('APPLIANCE#') && key.sk === 'PROFILE');
 
-function watchSiteWrites(services: Services, changed: () => void): Services {
+function watchSiteWrites(services: Services, on: { written: (items: StoredItem[]) => void; deleted: () => void }): Services {
   const store = services.records.appliances;
+  const changed = on.deleted;
   const notice = (items: StoredItem[]) => {
-    if (items.some((i) => SITE_RECORD_TYPES.has(String(i.type)))) changed();
+    const site = items.filter((i) => SITE_RECORD_TYPES.has(String(i.type)));
+    if (site.length > 0) on.written(site);
   };
   const watched: RecordStore = {
     get tableName() {

@@ -16,8 +16,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import type { Services } from '../adapters/services.js';
-import { listSiteHosts } from '../app/site-hosts.js';
-import type { SiteListing } from '../core/site-host.js';
+import { readSiteDirectory } from '../app/site-hosts.js';
+import type { StoredItem } from '../core/ports.js';
+import { canonicalHostname, type SiteListing } from '../core/site-host.js';
 import type { AppEnv } from '../api/http.js';
 import type { SiteBindings } from '../api/site/site-address.js';
 import { StartupError } from './emulators.js';
@@ -63,6 +64,8 @@ interface Listener {
 export class SiteListeners {
   private readonly listeners = new Map<string, Listener>();
   private sites: SiteListing[] = [];
+  /** applianceId → hostname as of the last directory read: writes that keep it need no re-read. */
+  private applianceHostnames = new Map<string, string>();
   private record: PortRecord = { basePort: 0, ports: {} };
   private running: Promise<void> | undefined;
   private again = false;
@@ -100,6 +103,23 @@ export class SiteListeners {
     return entries;
   }
 
+  /**
+   * Appliance or DNS records were written: re-read the directory only if a hostname may have appeared or
+   * gone (a new appliance, a changed hostname, a new record); a record switched to another appliance
+   * needs no listener change (its port resolves per request), only the table's note.
+   */
+  noticeWrites(items: readonly StoredItem[]): void {
+    for (const item of items) {
+      if (item.type === 'appliance') {
+        if (this.applianceHostnames.get(String(item.applianceId)) !== canonicalHostname(String(item.hostname ?? ''))) return this.changed();
+      } else if (item.type === 'dns-record') {
+        const site = this.sites.find((s) => s.hostname === item.hostname && s.via === 'primary-hostname');
+        if (!site) return this.changed();
+        site.applianceId = String(item.applianceId);
+      }
+    }
+  }
+
   /** A site hostname may have appeared (or gone): re-read the directory soon; calls coalesce. */
   changed(): void {
     if (this.closed) return;
@@ -131,7 +151,7 @@ export class SiteListeners {
   }
 
   private async sync({ strict }: { strict: boolean }): Promise<void> {
-    const sites = await listSiteHosts(this.options.services);
+    const { sites, applianceHostnames } = await readSiteDirectory(this.options.services);
     const wanted = new Set(sites.map((s) => s.hostname));
     for (const [hostname, listener] of this.listeners) {
       if (!wanted.has(hostname)) {
@@ -154,6 +174,7 @@ export class SiteListeners {
       if (!strict) this.log(`site listener: ${site.hostname} → https://127.0.0.1:${listener.port}`);
     }
     this.sites = sites;
+    this.applianceHostnames = applianceHostnames;
     if (recordChanged) await this.writeRecord();
   }
 
