@@ -111,6 +111,15 @@ describe('Host-header addressing on the main port', () => {
     expect(JSON.parse(listed.body).backups).toHaveLength(1);
   });
 
+  it('refuses path traversal in ids at the site root too', async () => {
+    const admin = { authorization: `Bearer ${rt.adminToken}` };
+    for (const path of ['/login/software-management/backups/..%2F..%2Fsecrets', '/appliance/installs/..%2F..%2Fx']) {
+      const res = await at(A.hostname, path, { headers: admin });
+      expect(res.status, `${path}: ${res.body}`).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    }
+  });
+
   it('answers GET /check_health without a credential: 200 with a short text, no data', async () => {
     const res = await at(A.hostname, '/check_health');
     expect(res.status).toBe(200);
