@@ -12,7 +12,8 @@ import { sampleAppliance } from '../helpers/fixtures.js';
 import { captured, mark, recordsSince } from '../helpers/log-capture.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { newRun, waitForExecution } from '../helpers/workflow-fixture.js';
-import { requireRun } from '../../functions/app/run-store.js';
+import { requireRun, updateRun } from '../../functions/app/run-store.js';
+import { createUpgradeRun } from '../../functions/app/runs.js';
 
 let rt: TestRuntime;
 const faults = new FaultInjector();
@@ -174,5 +175,23 @@ describe('workflow steps and window metrics', () => {
     expect(records.find((r) => r.message === 'window failed')).toMatchObject({ level: 'WARN', runId: run.runId, window: 1 });
     expect(records.find((r) => r.step === 'failWindow' && r.message === 'step finished')).toMatchObject({ runId: run.runId, window: 1, attempt: 1 });
     faults.clear();
+  });
+
+  it('counts interim gate refusals and overrides', async () => {
+    await createAppliance(rt.services, sampleAppliance('gate-a', { productVersion: '10.5.2', baseVersion: '3.2.4' }));
+    await createAppliance(rt.services, sampleAppliance('gate-b', { productVersion: '10.5.2', baseVersion: '3.2.4' }));
+    const t = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+    const run = await createUpgradeRun(rt.services, { option: 'option1', packageId: 'bomgar-10.6.0', targetVersion: '10.6.0', primaryId: 'gate-a', backupId: 'gate-b', windows: [{ start: t(1), durationMinutes: 60, timeZone: 'UTC' }, { start: t(3), durationMinutes: 60, timeZone: 'UTC' }] }, 'olivia');
+    await updateRun(rt.services, run.runId, (r) => ({ ...r, status: 'interim', windows: r.windows.map((w) => (w.index === 1 ? { ...w, status: 'succeeded' } : w)) }));
+    const before = await metricsNow();
+    const refused = await fetch(`${rt.url}/v1/runs/${run.runId}/windows/2/start`, { method: 'POST' });
+    expect(refused.status).toBe(422);
+    expect((await refused.json()).code).toBe('InterimGateClosed');
+    const overridden = await fetch(`${rt.url}/v1/runs/${run.runId}/override`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'checked by hand' }) });
+    expect(overridden.status).toBe(200);
+    const after = await metricsNow();
+    const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+    expect(delta('upgrade_cp_interim_gate_refusals_total')).toBe(1);
+    expect(delta('upgrade_cp_interim_gate_overrides_total')).toBe(1);
   });
 });
