@@ -1,5 +1,5 @@
 /**
- * Vitest setup file (every test file): the process logger and the EMF writer go to an in-memory capture
+ * Vitest setup file (every test file): the process logger (and, where a test asks, the EMF writer) go to an in-memory capture
  * instead of the terminal, and when the file ends every captured line (plus the output of child runtimes,
  * fed in by test/helpers/process.ts) is scanned for secrets. A secret in any log line fails the file, so
  * the whole suite doubles as the "nothing secret is ever logged" check.
@@ -16,9 +16,12 @@ setLogSink((record) => {
   if (captured.records.length < MAX_KEPT) captured.records.push(record);
   else captured.dropped++;
 });
-setEmfSink((document) => {
-  if (captured.emf.length < MAX_KEPT) captured.emf.push(document as Record<string, unknown>);
-});
+/** EMF documents are captured only where a test asks (building them costs CPU on every flush). */
+export function captureEmf(): () => void {
+  return setEmfSink((document) => {
+    if (captured.emf.length < MAX_KEPT) captured.emf.push(document as Record<string, unknown>);
+  });
+}
 
 /** A secret the test created (client secret, access token): found verbatim in a log line, it fails the file. */
 export function noteSecret(secret: string | undefined): void {

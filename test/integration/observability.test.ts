@@ -9,7 +9,7 @@ import { createAppliance } from '../../functions/app/appliance-store.js';
 import { FaultInjector } from '../../functions/local/faults.js';
 import type { LogRecord } from '../../functions/observability/logger.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
-import { captured, mark, recordsSince } from '../helpers/log-capture.js';
+import { captured, captureEmf, mark, recordsSince } from '../helpers/log-capture.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { newRun, waitForExecution } from '../helpers/workflow-fixture.js';
 import { requireRun, updateRun } from '../../functions/app/run-store.js';
@@ -19,6 +19,7 @@ let rt: TestRuntime;
 const faults = new FaultInjector();
 
 beforeAll(async () => {
+  captureEmf();
   rt = await startTestRuntime({ faults });
   await seedPackageCatalog(rt.services);
 });
