@@ -113,3 +113,19 @@ describe('log configuration and formats', () => {
     for (const bad of ['', 'has space', 'x'.repeat(129), 'semi;colon', '-leading']) expect(requestIdFrom(bad)).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('GET /metrics outside the local runtime', () => {
+  it('answers 404 naming CloudWatch (no registry on Lambda), with a request id and one access line', async () => {
+    const { createApp } = await import('../../functions/api/app.js');
+    const { systemRoutes } = await import('../../functions/api/routes/system-routes.js');
+    const { memoryContext } = await import('../helpers/memory-context.js');
+    const { mark, recordsSince } = await import('../helpers/log-capture.js');
+    const app = createApp({ ...memoryContext(), awsClients: async () => ({}) as never, destroy: () => undefined } as never, systemRoutes);
+    const from = mark();
+    const res = await app.request('/metrics');
+    expect(res.status).toBe(404);
+    expect((await res.json()).code).toBe('MetricsNotServedHere');
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(recordsSince(from).filter((r) => r.message === 'request')).toEqual([expect.objectContaining({ route: '/metrics', status: 404, errorCode: 'MetricsNotServedHere' })]);
+  });
+});
