@@ -11,28 +11,24 @@ type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
 export interface MetricSpec {
   unit: Unit;
-  help: string;
-  /** Prometheus exposition: counters sum the values, histograms keep the distribution. */
-  prometheus: { name: string; type: 'counter' | 'histogram'; buckets?: number[] };
   /** Dimension keys the metric may carry (besides `service`). */
   dimensions?: readonly string[];
 }
 
-const MINUTE_BUCKETS = [5, 15, 30, 45, 60, 90, 120, 180, 240, 360, 480];
-
+/** Names, units and dimensions; the Prometheus names and help texts live with the local registry (functions/local/prometheus.ts). */
 export const METRICS = {
-  WindowsStarted: { unit: MetricUnit.Count, help: 'Maintenance-window executions started (a resumed window counts again)', prometheus: { name: 'upgrade_cp_windows_started_total', type: 'counter' } },
-  WindowsSucceeded: { unit: MetricUnit.Count, help: 'Maintenance windows that ended successfully', prometheus: { name: 'upgrade_cp_windows_succeeded_total', type: 'counter' } },
-  WindowsFailed: { unit: MetricUnit.Count, help: 'Maintenance windows that failed (not counting cancellations)', prometheus: { name: 'upgrade_cp_windows_failed_total', type: 'counter' } },
-  WindowsCancelled: { unit: MetricUnit.Count, help: 'Running maintenance windows stopped by a cancel', prometheus: { name: 'upgrade_cp_windows_cancelled_total', type: 'counter' } },
-  WindowsInterrupted: { unit: MetricUnit.Count, help: 'Maintenance windows whose execution ended without reporting (resumable)', prometheus: { name: 'upgrade_cp_windows_interrupted_total', type: 'counter' } },
-  InterimGateRefusals: { unit: MetricUnit.Count, help: 'Window 2 starts refused by the closed interim gate', prometheus: { name: 'upgrade_cp_interim_gate_refusals_total', type: 'counter' } },
-  InterimGateOverrides: { unit: MetricUnit.Count, help: 'Interim gates opened by an override (reason audited)', prometheus: { name: 'upgrade_cp_interim_gate_overrides_total', type: 'counter' } },
-  InstallMinutes: { unit: MetricUnit.NoUnit, help: 'Modelled minutes an install took, start to online', prometheus: { name: 'upgrade_cp_install_minutes', type: 'histogram', buckets: MINUTE_BUCKETS } },
-  InstallEstimateMinutes: { unit: MetricUnit.NoUnit, help: 'Estimated minutes of the same installs', prometheus: { name: 'upgrade_cp_install_estimate_minutes', type: 'histogram', buckets: MINUTE_BUCKETS } },
-  InstallOverEstimateMinutes: { unit: MetricUnit.NoUnit, help: 'Minutes an install ran past its estimate (0 when within)', prometheus: { name: 'upgrade_cp_install_over_estimate_minutes', type: 'histogram', buckets: [0, 1, 5, 15, 30, 60, 120] } },
-  SessionsLost: { unit: MetricUnit.Count, help: 'Completed sessions missing on the serving appliance at the interim check (must stay 0)', prometheus: { name: 'upgrade_cp_sessions_lost_total', type: 'counter' } },
-  ApiErrors: { unit: MetricUnit.Count, help: 'HTTP answers with status >= 400, by route pattern and status', prometheus: { name: 'upgrade_cp_api_errors_total', type: 'counter' }, dimensions: ['route', 'status'] },
+  WindowsStarted: { unit: MetricUnit.Count },
+  WindowsSucceeded: { unit: MetricUnit.Count },
+  WindowsFailed: { unit: MetricUnit.Count },
+  WindowsCancelled: { unit: MetricUnit.Count },
+  WindowsInterrupted: { unit: MetricUnit.Count },
+  InterimGateRefusals: { unit: MetricUnit.Count },
+  InterimGateOverrides: { unit: MetricUnit.Count },
+  InstallMinutes: { unit: MetricUnit.NoUnit },
+  InstallEstimateMinutes: { unit: MetricUnit.NoUnit },
+  InstallOverEstimateMinutes: { unit: MetricUnit.NoUnit },
+  SessionsLost: { unit: MetricUnit.Count },
+  ApiErrors: { unit: MetricUnit.Count, dimensions: ['route', 'status'] },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;

@@ -129,3 +129,17 @@ describe('GET /metrics outside the local runtime', () => {
     expect(recordsSince(from).filter((r) => r.message === 'request')).toEqual([expect.objectContaining({ route: '/metrics', status: 404, errorCode: 'MetricsNotServedHere' })]);
   });
 });
+
+describe('OIDC settings', () => {
+  it('is off without an issuer, and refuses bad values naming the variable', async () => {
+    const { oidcSettings } = await import('../../functions/app/oidc-settings.js');
+    expect(oidcSettings({})).toBeUndefined();
+    expect(oidcSettings({ OIDC_ISSUER: 'https://idp.example.com/', OIDC_AUDIENCE: 'api', OIDC_ROLE_MAP: '{"ops":["operator","approver"]}' })).toMatchObject({
+      issuer: 'https://idp.example.com', audience: 'api', clientId: 'api', rolesClaim: 'groups', roleMap: { ops: ['operator', 'approver'] }, scope: 'openid email profile',
+    });
+    expect(() => oidcSettings({ OIDC_ISSUER: 'idp.example.com', OIDC_AUDIENCE: 'api' })).toThrow(/OIDC_ISSUER/);
+    expect(() => oidcSettings({ OIDC_ISSUER: 'https://idp.example.com' })).toThrow(/OIDC_AUDIENCE/);
+    expect(() => oidcSettings({ OIDC_ISSUER: 'https://idp.example.com', OIDC_AUDIENCE: 'api', OIDC_ROLE_MAP: '{"ops":["root"]}' })).toThrow(/OIDC_ROLE_MAP/);
+    expect(() => oidcSettings({ OIDC_ISSUER: 'https://idp.example.com', OIDC_AUDIENCE: 'api', OIDC_ROLE_MAP: 'ops=operator' })).toThrow(/OIDC_ROLE_MAP/);
+  });
+});
