@@ -1,5 +1,6 @@
 import type { Appliance } from '../core/appliance.js';
 import { conflict, notFound } from '../core/errors.js';
+import { SETTINGS_FIELDS } from '../core/backup-rules.js';
 import { settle, type Settlement } from '../core/install.js';
 import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import type { AppContext } from './context.js';
@@ -85,7 +86,11 @@ export async function updateAppliance(
 ): Promise<Appliance> {
   for (let attempt = 0; ; attempt++) {
     const current = await requireAppliance(ctx, applianceId);
-    const next = { ...(await change(current)), applianceId, version: current.version + 1, updatedAt: ctx.clock.now().toISOString() };
+    const changed = await change(current);
+    const now = ctx.clock.now().toISOString();
+    // A change to what a settings backup holds makes every earlier backup stale (core/backup-rules.ts).
+    const settingsChanged = SETTINGS_FIELDS.some((f) => JSON.stringify(changed[f]) !== JSON.stringify(current[f]));
+    const next = { ...changed, ...(settingsChanged ? { settingsChangedAt: now } : {}), applianceId, version: current.version + 1, updatedAt: now };
     try {
       await ctx.records.appliances.put(toItem(next), { expectVersion: current.version });
       return next;

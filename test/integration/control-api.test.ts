@@ -7,7 +7,7 @@ import { createAppliance } from '../../functions/app/appliance-store.js';
 import { controlApiRoutes } from '../../functions/api/routes/control-routes.js';
 import * as S from '../../functions/api/control/schemas.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
-import { controlClient, issueTestTokens, pairAppliances, seedFleet, TOKENS } from '../helpers/control.js';
+import { controlClient, createPair, issueTestTokens, pairAppliances, seedFleet, TOKENS } from '../helpers/control.js';
 import { installStandInTask, registerStandInWorkflows } from '../helpers/stand-in-workflows.js';
 
 let runtime: TestRuntime;
@@ -305,8 +305,7 @@ describe('a run from plan to finish through the API', () => {
   });
 
   it('cancel unschedules pending windows; a second cancel and unknown runs are refused', async () => {
-    await createAppliance(runtime.services, pairAppliances('pair-3', new Date().toISOString())[0]!);
-    await createAppliance(runtime.services, pairAppliances('pair-3', new Date().toISOString())[1]!);
+    await createPair(runtime.services, 'pair-3', new Date().toISOString());
     const runId: string = (await (await operator.post('/v1/runs', runBody({ pairId: 'pair-3' }))).json()).run.runId;
     const missingReason = await operator.post(`/v1/runs/${runId}/cancel`, {});
     expect((await problemOf(missingReason)).errors?.[0]?.path).toBe('reason');
@@ -327,7 +326,7 @@ describe('a run from plan to finish through the API', () => {
 
 describe('campaigns through the API', () => {
   it('creates, refuses self-start, starts with a second approver, runs canary then waves to success', async () => {
-    for (const p of ['fleet-1', 'fleet-2', 'fleet-3']) for (const a of pairAppliances(p, new Date().toISOString())) await createAppliance(runtime.services, a);
+    for (const p of ['fleet-1', 'fleet-2', 'fleet-3']) await createPair(runtime.services, p, new Date().toISOString());
     const bad = await operator.post('/v1/campaigns', { packageId: 'bomgar-11.1.1', pairIds: [], concurrency: 0, timeZone: 'Mars/Olympus' });
     expect((await problemOf(bad)).errors?.map((e) => `${e.path}:${e.code}`)).toEqual(expect.arrayContaining(['concurrency:too_small', 'pairIds:custom', 'timeZone:InvalidTimeZone']));
     const blocked = await operator.post('/v1/campaigns', { packageId: 'bomgar-11.1.1', pairIds: ['fleet-1', 'pair-old'] });

@@ -10,6 +10,7 @@ import {
 } from '../appliance/consoles-handler.js';
 import { createApplianceHandler, getApplianceHandler, listAppliancesHandler, siteLoginHandler } from '../appliance/fleet-handler.js';
 import { problemWithRetryAfter } from '../appliance/http-helpers.js';
+import { deleteHoldHandler, getHoldHandler, putHoldHandler } from '../appliance/maintenance-hold-handler.js';
 import { getPackageHandler, listPackagesHandler, uploadPackageHandler } from '../appliance/packages-handler.js';
 import {
   checkForUpdatesHandler,
@@ -40,6 +41,9 @@ export const applianceRoutes: Route[] = [
   route({ method: 'GET', path: `${A}/appliance/install`, handler: installStatusHandler, auth: 'appliance-admin', summary: 'Install status (current or last)' }),
   route({ method: 'GET', path: `${A}/appliance/installs`, handler: listInstallsHandler, auth: 'appliance-admin', summary: 'Install history' }),
   route({ method: 'GET', path: `${A}/appliance/installs/:installId`, handler: getInstallHandler, auth: 'appliance-admin', summary: 'One install' }),
+  route({ method: 'GET', path: `${A}/appliance/maintenance-hold`, handler: getHoldHandler, auth: 'appliance-admin', summary: 'Maintenance hold: who holds the appliance (installs and failover changes need its token)' }),
+  route({ method: 'PUT', path: `${A}/appliance/maintenance-hold`, handler: putHoldHandler, auth: 'appliance-admin', summary: 'Place or renew a maintenance hold (token in the Maintenance-Hold-Token header)' }),
+  route({ method: 'DELETE', path: `${A}/appliance/maintenance-hold`, handler: deleteHoldHandler, auth: 'appliance-admin', summary: 'Release a maintenance hold (its token in the Maintenance-Hold-Token header)' }),
   route({ method: 'POST', path: BACKUPS, handler: createBackupHandler, auth: 'appliance-admin', summary: 'Create a settings backup' }),
   route({ method: 'GET', path: BACKUPS, handler: listBackupsHandler, auth: 'appliance-admin', summary: 'List settings backups' }),
   route({ method: 'GET', path: `${BACKUPS}/:backupId`, handler: downloadBackupHandler, auth: 'appliance-admin', summary: 'Download a settings backup' }),

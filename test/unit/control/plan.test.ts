@@ -6,12 +6,13 @@ import { sampleAppliance } from '../../helpers/fixtures.js';
 
 const NOW = '2026-11-01T12:00:00.000Z';
 const appliance = (id: string, overrides: Partial<Appliance> = {}): Appliance => ({ ...sampleAppliance(id, overrides), version: 1 });
-const facts = (a: Appliance, extra: Partial<ApplianceFacts> = {}): ApplianceFacts => ({ appliance: a, lastBackupAt: '2026-11-01T10:00:00.000Z', integrations: [], ...extra });
+const facts = (a: Appliance, extra: Partial<ApplianceFacts> = {}): ApplianceFacts => ({ appliance: a, lastBackupAt: '2026-11-01T10:00:00.000Z', ...extra });
 const inSync = { pairId: 'p1', pairStatus: 'established' as const, lastSyncAt: '2026-11-01T11:55:00.000Z', lastSyncStatus: 'ok' };
 const A = appliance('a', { productVersion: '11.1.0', baseVersion: '3.2.6', storedDataGb: 60, failover: { ...inSync, role: 'primary' } });
 const B = appliance('b', { productVersion: '11.1.0', baseVersion: '3.2.6', storedDataGb: 20, failover: { ...inSync, role: 'backup' } });
 const pkg = { packageId: 'bomgar-11.1.1', name: 'Bomgar-11.1.1', version: '11.1.1', prerequisites: { minBaseVersion: '3.2.6' } };
-const input = (over: Partial<PlanInput> = {}): PlanInput => ({ package: pkg, primary: facts(A), backup: facts(B), now: NOW, estimateInstallMinutes, ...over });
+const dnsOnA = { hostname: 'support.example.com', resolvesTo: 'a' };
+const input = (over: Partial<PlanInput> = {}): PlanInput => ({ package: pkg, primary: facts(A), backup: facts(B), now: NOW, estimateInstallMinutes, primaryHostname: dnsOnA, ...over });
 
 describe('planUpgrade for a failover pair', () => {
   it('lists both options with the guide\'s steps per window and their production downtime', () => {
@@ -51,17 +52,21 @@ describe('planUpgrade for a failover pair', () => {
     const plan = planUpgrade(input({ primary: facts(old) }));
     const risk = plan.risks.find((r) => r.code === 'PrerequisiteUnmet');
     expect(risk).toMatchObject({ severity: 'blocker', applianceId: 'a' });
-    expect(risk!.message).toContain("3.2.4 does not satisfy Bomgar-11.1.1's requirements");
+    // The appliance's own wording (core/packages.ts), so plan and preflight say the same.
+    expect(risk!.message).toContain("Bomgar-11.1.1: 3.2.4 does not satisfy 11.1.1's requirements");
     expect(plan.options.every((o) => o.blocked)).toBe(true);
     expect(plan.recommendation.option).toBeNull();
   });
 
   it('flags a pair that is not in sync, a stale backup, and IP-configured integrations (option 2 only)', () => {
-    const broken = appliance('b', { ...B, failover: { ...B.failover, pairStatus: 'broken' } });
+    const stale = appliance('b', { ...B, failover: { ...B.failover, lastSyncStatus: 'failed' } });
     const plan = planUpgrade(
       input({
-        backup: facts(broken, { lastBackupAt: '2026-10-20T00:00:00.000Z' }),
-        primary: facts(A, { integrations: [{ name: 'ic-reporting', target: '10.0.0.21' }, { name: 'ic-hr', target: 'support.example.com' }] }),
+        backup: facts(stale, { lastBackupAt: '2026-10-20T00:00:00.000Z' }),
+        integrations: [
+          { integrationId: 'rep', name: 'ic-reporting', target: '10.0.0.21', reachesBackupAfterSwap: false, reason: 'configured by IP 10.0.0.21 (a)' },
+          { integrationId: 'hr', name: 'ic-hr', target: 'support.example.com', reachesBackupAfterSwap: true },
+        ],
       }),
     );
     const codes = plan.risks.map((r) => r.code);
