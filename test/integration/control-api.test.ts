@@ -304,7 +304,7 @@ describe('a run from plan to finish through the API', () => {
     expect(listed.runs.map((r) => r.runId)).toContain(runId);
   });
 
-  it('cancel unschedules pending windows; a second cancel and unknown runs are refused', async () => {
+  it('cancel unschedules pending windows; a second cancel by another operator and unknown runs are refused', async () => {
     await createPair(runtime.services, 'pair-3', new Date().toISOString());
     const runId: string = (await (await operator.post('/v1/runs', runBody({ pairId: 'pair-3' }))).json()).run.runId;
     const missingReason = await operator.post(`/v1/runs/${runId}/cancel`, {});
@@ -314,8 +314,12 @@ describe('a run from plan to finish through the API', () => {
     expect(res.status).toBe(200);
     expect((await res.json()).run.status).toBe('cancelled');
     expect((await getSchedule(runtime.services, `${runId}-w1`))?.status).toBe('cancelled');
+    // Cancel is idempotent for its operator (same answer); another operator is told who cancelled first.
     const again = await operator.post(`/v1/runs/${runId}/cancel`, { reason: 'again' });
-    expect((await problemOf(again)).code).toBe('RunClosed');
+    expect(again.status).toBe(200);
+    expect((await again.json()).run.cancelRequested).toMatchObject({ by: 'olivia', reason: 'change freeze' });
+    const other = await carol.post(`/v1/runs/${runId}/cancel`, { reason: 'again' });
+    expect(await problemOf(other)).toMatchObject({ status: 409, code: 'AlreadyCancelled', cancelledBy: 'olivia' });
     expect((await listAudit(runtime.services, runId)).map((e) => `${e.step}:${e.outcome}`)).toContain('run.cancel:refused');
     expect((await viewer.get('/v1/runs/run-unknown')).status).toBe(404);
     expect((await problemOf(await viewer.get('/v1/runs/bad%20id'))).errors?.[0]?.path).toBe('runId');
