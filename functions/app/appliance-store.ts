@@ -77,7 +77,8 @@ export async function createAppliance(ctx: AppContext, appliance: Omit<Appliance
 
 /**
  * Read-modify-write with optimistic concurrency: `change` gets the current appliance and returns the
- * next one (or throws a DomainError to refuse, leaving the record untouched). Retries on races.
+ * next one (or throws a DomainError to refuse, leaving the record untouched; or returns it unchanged to
+ * write nothing). Retries on races.
  */
 export async function updateAppliance(
   ctx: AppContext,
@@ -87,6 +88,8 @@ export async function updateAppliance(
   for (let attempt = 0; ; attempt++) {
     const current = await requireAppliance(ctx, applianceId);
     const changed = await change(current);
+    // Nothing changed (an idempotent repeat): no write, so concurrent repeats do not contend.
+    if (changed === current) return current;
     const now = ctx.clock.now().toISOString();
     // A change to what a settings backup holds makes every earlier backup stale (core/backup-rules.ts).
     const settingsChanged = SETTINGS_FIELDS.some((f) => JSON.stringify(changed[f]) !== JSON.stringify(current[f]));
