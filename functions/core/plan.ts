@@ -494,7 +494,8 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
     if (!input.traffic) return undefined;
     const basis = plans.find((p) => p.option === chosen) ?? plans[0]!;
     const need = Math.max(...basis.windowMinutes);
-    return quietestWindows(input.traffic, { fromMs: now, days: 14, durationMinutes: Math.max(30, Math.ceil(need / 30) * 30), count: 3 });
+    // From an hour ahead: a window to book, not one already under way.
+    return quietestWindows(input.traffic, { fromMs: now + 3_600_000, days: 14, durationMinutes: Math.max(30, Math.ceil(need / 30) * 30), count: 3 });
   };
   const trafficBrief = input.traffic && {
     timeZone: input.traffic.timeZone,
