@@ -8,7 +8,7 @@ import { startLocalRuntime } from '../functions/local/runtime.js';
 import { createAppliance } from '../functions/app/appliance-store.js';
 import { planFor } from '../functions/app/fleet.js';
 import { generateSessions } from '../functions/app/session-generator.js';
-import { TRAFFIC_MAX_SESSIONS } from '../functions/app/traffic.js';
+import { TRAFFIC_MAX_SESSIONS } from '../functions/app/busy-hours.js';
 import { newAppliance } from '../functions/core/appliance.js';
 import { newRun, pairFixture, runWindow, waitForExecution } from '../test/helpers/workflow-fixture.js';
 import { median, round, type Benchmark } from './bench.js';

@@ -14,7 +14,7 @@ import { listApiUsage } from './api-usage.js';
 import { backupDownloadPath, listBackups } from './backups.js';
 import { listInstallRecords } from './install-records.js';
 import { listIntegrationClients, resolveHostname } from './primary-hostname.js';
-import { trafficProfile } from './traffic.js';
+import { trafficProfile } from './busy-hours.js';
 import { getPackage, listPackages as listStoredPackages, type PackageRecord } from './packages.js';
 import type { AppContext } from './context.js';
 import { controlSettings } from './control-settings.js';

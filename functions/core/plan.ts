@@ -10,7 +10,7 @@ import type { Appliance } from './appliance.js';
 import { backupCounts } from './backup-rules.js';
 import { installedVersion, unmetPrerequisites, type PackageKind, type Requirements } from './packages.js';
 import type { UpgradeOption, WindowIndex } from './run.js';
-import { busyHoursIn, quietestWindows, type SuggestedWindow, type TrafficProfile } from './traffic.js';
+import { busyHoursIn, quietestWindows, type SuggestedWindow, type TrafficProfile } from './busy-hours.js';
 import { compareVersions, GUID_LSID_SINCE, isAtLeast } from './versions.js';
 
 /** What a package needs before it can be installed (vendor: "3.2.4 does not satisfy 11.1.1's requirements"). */

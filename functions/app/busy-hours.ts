@@ -3,7 +3,7 @@
  * only the `startTime` attribute (a projection), at most `maxSessions` (20,000) sessions. On a site with
  * more sessions than that in the lookback, the profile covers the period the sessions read span.
  */
-import { buildTrafficProfile, type TrafficProfile } from '../core/traffic.js';
+import { buildTrafficProfile, type TrafficProfile } from '../core/busy-hours.js';
 import type { AppContext } from './context.js';
 import { iterateSessionsByStart } from './session-store.js';
 
