@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noteApiCall } from '../../functions/app/api-usage.js';
-import { requireAppliance } from '../../functions/app/appliance-store.js';
+import { requireAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
+import { breakPair } from '../../functions/app/failover-pairs.js';
 import { listAudit, requireRun } from '../../functions/app/run-store.js';
 import { runCli } from '../../functions/cli/upgrade-cp.js';
 import * as S from '../../functions/api/control/schemas.js';
@@ -182,3 +183,24 @@ describe('cancel during an install, as the operator reads it', () => {
     expect((await requireAppliance(runtime.services, b)).productVersion).toBe('10.5.2');
   });
 });
+
+describe('a broken pair', () => {
+  it('[フェールオーバーを再構築: a pair run starts from an established pair] a run on a broken, mixed-version pair is refused at creation; the plan says how to proceed', async () => {
+    const { a, b } = await pairFixture(runtime.services, 'cg-mixed');
+    const pairId = await pairIdOf(a);
+    await breakPair(runtime.services, a);
+    await updateAppliance(runtime.services, b, (x) => ({ ...x, productVersion: '10.6.0' })); // an earlier run upgraded B only
+    const windows = [{ localStart: inDays(2), durationMinutes: 600, timeZone: 'UTC' }, { localStart: inDays(3), durationMinutes: 600, timeZone: 'UTC' }];
+    const refused = await operator.post('/v1/runs', { pairId, option: 'option1', packageId: 'bomgar-10.6.0', schedule: false, windows });
+    expect(refused.status).toBe(422);
+    const problem = await refused.json();
+    expect(problem.code).toBe('PlanBlocked');
+    expect(problem.detail).toMatch(/broken with mixed versions.*Proceed by upgrading cg-mixed-a alone to 10\.6\.0/);
+    const plan = S.Plan.parse(await (await viewer.post('/v1/plans', { pairId, packageId: 'bomgar-10.6.0' })).json());
+    expect(plan.proceed).toMatchObject({ option: 'single', applianceId: a });
+    // The plan's way forward is accepted: a single run on the lagging member of the broken pair.
+    const single = await operator.post('/v1/runs', { applianceId: a, option: 'single', packageId: 'bomgar-10.6.0', schedule: false, windows: windows.slice(0, 1) });
+    expect(single.status, await single.clone().text()).toBe(201);
+  });
+});
+
