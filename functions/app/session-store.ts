@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { isLegacyLsid, migrateLegacySession, SYSTEM_ACTOR, type SessionEndReason, type SupportSession } from '../core/session.js';
 import { ConditionFailedError, type StoredItem, queryAll, queryPages } from '../core/ports.js';
 import { usesGuidLsid } from '../core/versions.js';
@@ -37,19 +38,37 @@ export function listingItem(s: SupportSession): StoredItem {
   return { ...listingKey(s), ...(s.externalKey ? { externalKey: s.externalKey } : {}), ...(s.endTime !== undefined ? { endTime: s.endTime } : {}) };
 }
 
+/**
+ * The richer record (participants, events, surveys, custom attributes) is stored as one attribute, `detail`:
+ * deflated JSON in base64. As nested DynamoDB maps it would be 3-4× larger on disk and on the wire (every
+ * value wrapped in its type), and both GSIs copy the whole item. Only the session reports decode it.
+ */
+const DETAIL_FIELDS = ['customers', 'representatives', 'events', 'customerSurveys', 'representativeSurveys', 'customAttributes'] as const satisfies readonly (keyof SupportSession)[];
+type DetailField = (typeof DETAIL_FIELDS)[number];
+const isDetailField = (f: string): f is DetailField => (DETAIL_FIELDS as readonly string[]).includes(f);
+
 export function sessionToItem(s: SupportSession): StoredItem {
+  const flat: Record<string, unknown> = {};
+  const detail: Partial<Pick<SupportSession, DetailField>> = {};
+  for (const [k, v] of Object.entries(s)) {
+    if (v === undefined) continue;
+    if (isDetailField(k)) (detail as Record<string, unknown>)[k] = v;
+    else flat[k] = v;
+  }
   return {
     ...sessionKey(s.applianceId, s.lsid),
     gsi1pk: `APPLIANCE#${s.applianceId}#START`,
     gsi1sk: `${s.startTime}#${s.lsid}`,
     ...(s.lseq !== undefined ? { gsi2pk: `APPLIANCE#${s.applianceId}#LSEQ`, gsi2sk: s.lseq } : {}),
-    ...s,
+    ...flat,
+    ...(Object.keys(detail).length > 0 ? { detail: deflateRawSync(JSON.stringify(detail)).toString('base64') } : {}),
   };
 }
 
 export function sessionFromItem(item: StoredItem): SupportSession {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...rest } = item;
-  return rest as unknown as SupportSession;
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, detail, ...rest } = item;
+  if (typeof detail !== 'string') return rest as unknown as SupportSession;
+  return { ...rest, ...(JSON.parse(inflateRawSync(Buffer.from(detail, 'base64')).toString('utf8')) as object) } as unknown as SupportSession;
 }
 
 export async function putSession(ctx: AppContext, session: SupportSession): Promise<void> {
@@ -133,8 +152,9 @@ export interface SessionReads<K extends keyof SupportSession> {
 }
 type SessionView<K extends keyof SupportSession> = Pick<SupportSession, K>;
 
+/** The stored attributes that hold `fields` (the richer record's fields all live in `detail`). */
 const projection = (fields: readonly string[] | undefined, needed: readonly (keyof SupportSession)[] = []) =>
-  fields && [...new Set<string>([...fields, ...needed])];
+  fields && [...new Set<string>([...fields, ...needed].map((f) => (isDetailField(f) ? 'detail' : f)))];
 
 /** Sessions with lseq > `afterLseq`, in lseq order (≥ 10.6 appliances). */
 export async function* iterateSessionsAfterLseq<K extends keyof SupportSession = keyof SupportSession>(
@@ -144,7 +164,7 @@ export async function* iterateSessionsAfterLseq<K extends keyof SupportSession =
   { pageSize = 500, fields }: SessionReads<K> = {},
 ): AsyncGenerator<SessionView<K>> {
   const pages = queryPages(ctx.records.sessions, { index: 'gsi2', pk: `APPLIANCE#${applianceId}#LSEQ`, sk: { gt: afterLseq }, limit: pageSize, attributes: projection(fields) });
-  for await (const page of pages) for (const item of page) yield (fields ? item : sessionFromItem(item)) as SessionView<K>;
+  for await (const page of pages) for (const item of page) yield sessionFromItem(item) as SessionView<K>;
 }
 
 /** Sessions that started in [fromIso, toIso) (toIso undefined = no upper bound), in start order, page by page. */
@@ -164,7 +184,7 @@ export async function* iterateSessionsByStart<K extends keyof SupportSession = k
     attributes: projection(fields, ['startTime']),
   });
   for await (const page of pages) {
-    const sessions = (fields ? page : page.map(sessionFromItem)) as SessionView<K | 'startTime'>[];
+    const sessions = page.map(sessionFromItem) as SessionView<K | 'startTime'>[];
     const selected = sessions.filter((s) => toIso === undefined || s.startTime < toIso);
     if (selected.length > 0) yield selected;
   }
