@@ -85,6 +85,12 @@ export async function* selectListing(
   yield* selectSessions(ctx, applianceId, selection, { pageSize, fields: LISTING_FIELDS });
 }
 
+/**
+ * Pages of whole sessions for the session reports: a rich session is ~4 KB of XML and its decoded record
+ * several times that, so a smaller page than the listing's keeps the API process's memory flat (< 150 MB).
+ */
+const FULL_PAGE = 250;
+
 /** One XML chunk per page; the next page is read while this one is rendered and sent. */
 async function* pagesXml<T>(pages: AsyncIterable<T[]>, render: (item: T) => string): AsyncGenerator<string> {
   for await (const page of readAhead(pages)) {
@@ -110,13 +116,13 @@ export async function* reportXmlChunks(ctx: AppContext, appliance: Appliance, fl
   yield reportHead(query.type, flavor);
   switch (query.type) {
     case 'SupportSession':
-      yield* pagesXml(selectSessions(ctx, id, query.selection), (s) => sessionXml(s, render));
+      yield* pagesXml(selectSessions(ctx, id, query.selection, { pageSize: FULL_PAGE }), (s) => sessionXml(s, render));
       break;
     case 'SupportSessionListing':
       yield* pagesXml(selectListing(ctx, id, query.selection), sessionSummaryXml);
       break;
     case 'SupportSessionSummary': {
-      const summary = await fold(selectSessions(ctx, id, query.selection), new SessionSummary(query.by));
+      const summary = await fold(selectSessions(ctx, id, query.selection, { pageSize: FULL_PAGE }), new SessionSummary(query.by));
       yield summary.result().map((row) => summaryXml(row, query.by)).join('');
       break;
     }
@@ -125,14 +131,14 @@ export async function* reportXmlChunks(ctx: AppContext, appliance: Appliance, fl
       const kind = query.type === 'SupportCustExitSurvey' ? 'customer' : 'rep';
       const matches = (s: SupportSession) =>
         query.id === undefined || (query.by === 'team' ? s.teamId === query.id : representativesOf(s).some((r) => r.id === query.id));
-      yield* pagesXml(selectSessions(ctx, id, query.selection), (s) =>
+      yield* pagesXml(selectSessions(ctx, id, query.selection, { pageSize: FULL_PAGE }), (s) =>
         matches(s) ? ((kind === 'customer' ? s.customerSurveys : s.representativeSurveys) ?? []).map((v) => exitSurveyXml(s, v, kind)).join('') : '',
       );
       break;
     }
     case 'SupportTeam': {
       const { from, to } = resolved(ctx, query.selection);
-      const activities = await fold(selectSessions(ctx, id, query.selection), new TeamActivities(query.teamId));
+      const activities = await fold(selectSessions(ctx, id, query.selection, { pageSize: FULL_PAGE }), new TeamActivities(query.teamId));
       yield windowXml(from, to) + activities.result().map(teamActivityXml).join('');
       break;
     }
@@ -141,7 +147,7 @@ export async function* reportXmlChunks(ctx: AppContext, appliance: Appliance, fl
       // Sessions running in the window started at most the longest duration before it.
       const lookback = new Date(Date.parse(from) - ((await maxSessionDuration(ctx, id)) + 1) * 1000).toISOString();
       const count = appliance.license.licenseCount;
-      const usage = await fold(iterateSessionsByStart(ctx, id, lookback, to), new LicenseUsage(Date.parse(from), Date.parse(to), query.groupBy, Math.ceil(count * 0.9)));
+      const usage = await fold(iterateSessionsByStart(ctx, id, lookback, to, { pageSize: FULL_PAGE }), new LicenseUsage(Date.parse(from), Date.parse(to), query.groupBy, Math.ceil(count * 0.9)));
       yield licenseUsageXml(from, to, query.groupBy, count, usage.result());
       break;
     }
