@@ -20,6 +20,7 @@ import { LicenseUsage, SessionSummary, TeamActivities } from '../core/report-sum
 import type { SupportSession } from '../core/session.js';
 import type { AppContext } from './context.js';
 import {
+  activeSessions,
   getSession,
   iterateListingRecords,
   iterateSessionsAfterLseq,
@@ -144,10 +145,12 @@ export async function* reportXmlChunks(ctx: AppContext, appliance: Appliance, fl
     }
     case 'LicenseUsage': {
       const { from, to } = resolved(ctx, query.selection);
-      // Sessions running in the window started at most the longest duration before it.
+      // A closed session running in the window started at most the longest duration before it; an active
+      // one may have started earlier still, so those come from the active markers.
       const lookback = new Date(Date.parse(from) - ((await maxSessionDuration(ctx, id)) + 1) * 1000).toISOString();
       const count = appliance.license.licenseCount;
       const usage = await fold(iterateSessionsByStart(ctx, id, lookback, to, { pageSize: FULL_PAGE }), new LicenseUsage(Date.parse(from), Date.parse(to), query.groupBy, Math.ceil(count * 0.9)));
+      for (const s of await activeSessions(ctx, id)) if (s.startTime < lookback) usage.add(s);
       yield licenseUsageXml(from, to, query.groupBy, count, usage.result());
       break;
     }

@@ -305,6 +305,12 @@ export async function* iterateListingRecords(
   }
 }
 
+/** The appliance's active sessions, through their markers (few; never a scan of the partition). */
+export async function activeSessions(ctx: AppContext, applianceId: string): Promise<SupportSession[]> {
+  const found = await Promise.all((await activeLsids(ctx, applianceId)).map((lsid) => getSession(ctx, applianceId, lsid)));
+  return found.filter((s): s is SupportSession => s !== undefined && s.status === 'active');
+}
+
 /** Ends every active session on the appliance with `reason` (install, failover...): sessions end, never vanish. */
 export async function endActiveSessions(ctx: AppContext, applianceId: string, reason: SessionEndReason): Promise<number> {
   const now = ctx.clock.now();

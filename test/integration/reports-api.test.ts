@@ -41,7 +41,7 @@ beforeAll(async () => {
   for (const [site, { id, version }] of Object.entries(SITES) as [Site, (typeof SITES)[Site]][]) {
     // Few licenses on the 14.1 site, so peak usage reaches the 90% the vendor logs at.
     const appliance = await createAppliance(rt.services, sampleAppliance(id, { productVersion: version, hostname: `${id}.support.example.com`, ...(site === 'current' ? { license: { primaryHostname: 'support.example.com', licenseCount: 2, expires: null } } : {}) }));
-    await generateSessions(rt.services, { ...appliance, version: 1 }, { count: 80, days: 20, activeFraction: 0.05, seed: site.length });
+    await generateSessions(rt.services, { ...appliance, version: 1 }, { count: 50, days: 20, activeFraction: 0.06, seed: site.length });
     const res = await fetch(`${rt.url}/v1/appliances/${id}/api-accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'reports', permissions: { reporting: true } }) });
     const account = (await res.json()) as { clientId: string; clientSecret: string };
     const issued = await rawFetch(`${rt.url}/appliances/${id}/oauth2/token`, {
