@@ -13,6 +13,7 @@ import type { SupportSession } from '../../functions/core/session.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { sampleSession } from '../helpers/sessions.js';
+import { siteRequest } from '../helpers/site-client.js';
 import { grepCount, siteApi } from '../helpers/site-api.js';
 import { attrsOf, expectValid, xsdErrors } from '../helpers/xml.js';
 
@@ -20,6 +21,7 @@ let rt: TestRuntime;
 const SITES = { legacy: { id: 'rep-legacy', version: '10.5.2' }, modern: { id: 'rep-modern', version: '10.6.0' }, current: { id: 'rep-current', version: '14.1.0' } } as const;
 type Site = keyof typeof SITES;
 const clients = {} as Record<Site, ReturnType<typeof siteApi>>;
+const bearer = {} as Record<Site, string>;
 const schemas = {} as Record<Site, string>;
 const stored = {} as Record<Site, SupportSession[]>;
 const ALL = { start_date: '2000-01-01', duration: '0' };
@@ -50,6 +52,7 @@ beforeAll(async () => {
       body: 'grant_type=client_credentials',
     });
     const token = ((await issued.json()) as { access_token: string }).access_token;
+    bearer[site] = `Bearer ${token}`;
     clients[site] = siteApi(`${rt.url}/appliances/${id}`, () => ({ authorization: `Bearer ${token}` }));
     schemas[site] = await clients[site].xsd('reporting');
     stored[site] = await allSessions(id);
@@ -181,6 +184,17 @@ describe('each report: documented root and children, every flavor, valid against
       expect(refused.headers.get('x-error-code')).toBe('UnknownReportType');
       expect(refused.text.split('\n')[1]).toMatch(/^<error( xmlns="[^"]+")?>unknown report type/);
       await expectValid(refused.text, schemas[site]);
+    }
+  });
+
+  it('at the site root (Host header) and on the .ns alias, the same bytes as under /appliances/:id', async () => {
+    const query = new URLSearchParams({ generate_report: 'SupportSessionSummary', ...ALL, report_type: 'team' }).toString();
+    const viaPath = await clients.modern.report(Object.fromEntries(new URLSearchParams(query)));
+    const authorization = bearer.modern;
+    for (const path of ['/api/reporting', '/api/reporting.ns']) {
+      const res = await siteRequest(`${rt.url}${path}?${query}`, { host: `${SITES.modern.id}.support.example.com`, headers: { authorization } });
+      expect(res.status, path).toBe(200);
+      expect(res.body, path).toBe(viaPath.text);
     }
   });
 
