@@ -74,7 +74,8 @@ export interface AssemblyReport {
  */
 export const DEFAULT_MS_PER_MODELLED_MINUTE = 20;
 
-const ENV: Omit<StackEnvironment, 'stackName'> = { account: '000000000000', region: 'us-east-1', partition: 'aws', urlSuffix: 'amazonaws.com' };
+/** The account and region the stack is "deployed" to (the local Step Functions interpreter's account). */
+export const STACK_ENVIRONMENT: Omit<StackEnvironment, 'stackName'> = { account: '000000000000', region: 'us-east-1', partition: 'aws', urlSuffix: 'amazonaws.com' };
 
 async function reservePort(): Promise<{ server: Server; url: string }> {
   const server = createServer();
@@ -137,7 +138,7 @@ export class AssemblyRuntime {
       if (r.Type === 'AWS::ApiGatewayV2::Api') apiServers.set(id, await reservePort());
       if (r.Type === 'AWS::Lambda::Url') urlServers.set(id, await reservePort());
     }
-    const deployment = buildDeployment(assembly, { stackName: assembly.stackName, ...ENV }, (id, type, attribute) => {
+    const deployment = buildDeployment(assembly, { stackName: assembly.stackName, ...STACK_ENVIRONMENT }, (id, type, attribute) => {
       if (type === 'AWS::ApiGatewayV2::Api' && attribute === 'ApiEndpoint') return apiServers.get(id)?.url;
       if (type === 'AWS::Lambda::Url' && attribute === 'FunctionUrl') return `${urlServers.get(id)?.url}/`;
       return undefined;
@@ -239,8 +240,8 @@ export class AssemblyRuntime {
 
   /** Tables and buckets as the template defines them (key schema, indexes), not as the project's bootstrap would. */
   private async createStorage(emulators: Emulators) {
-    const dynamo = new DynamoDBClient({ region: ENV.region, endpoint: emulators.dynamodbEndpoint, credentials: { accessKeyId: 'runner', secretAccessKey: 'runner' } });
-    const s3 = new S3Client({ region: ENV.region, endpoint: emulators.s3Endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const dynamo = new DynamoDBClient({ region: STACK_ENVIRONMENT.region, endpoint: emulators.dynamodbEndpoint, credentials: { accessKeyId: 'runner', secretAccessKey: 'runner' } });
+    const s3 = new S3Client({ region: STACK_ENVIRONMENT.region, endpoint: emulators.s3Endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
     try {
       for (const t of this.deployment.tables) {
         const p = t.properties as Record<string, any>;

@@ -36,6 +36,8 @@ export interface EndpointProblem {
  */
 export class AwsEndpoint {
   readonly problems: EndpointProblem[] = [];
+  /** Calls served per service and operation, with the time the emulator took (ms). */
+  readonly stats = new Map<string, { calls: number; ms: number }>();
   private server?: Server;
   url = '';
 
@@ -71,7 +73,13 @@ export class AwsEndpoint {
       const observed = call.permissions.map((p) => this.options.ledger.checkRoleCall(caller.roleArn, caller.functionName, 'sdk', call.operation, p));
       const denied = observed.find((o) => o.decision !== 'allow');
       if (denied) return accessDenied(res, sig.service, denied, signed.method);
+      const begun = performance.now();
       await this.forward(sig.service, signed, res);
+      const key = `${sig.service}:${call.operation}`;
+      const st = this.stats.get(key) ?? { calls: 0, ms: 0 };
+      st.calls++;
+      st.ms += performance.now() - begun;
+      this.stats.set(key, st);
     } catch (e) {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ __type: 'InternalFailure', message: `assembly runner endpoint: ${String(e)}` }));

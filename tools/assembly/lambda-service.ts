@@ -43,6 +43,8 @@ export class LambdaService {
   private readonly sandboxes = new Map<string, Sandbox[]>();
   private readonly logs = new Map<string, string[]>();
   readonly envUsage = new Map<string, EnvUsage>();
+  /** Per function: invocations, cold starts (sandbox created), and time spent (ms) including the cold start. */
+  readonly stats = new Map<string, { invocations: number; coldStarts: number; totalMs: number; coldStartMs: number; maxMs: number }>();
   private stopped = false;
 
   constructor(
@@ -131,8 +133,15 @@ export class LambdaService {
     if (Buffer.byteLength(eventJson) > SYNC_PAYLOAD_LIMIT) {
       return { ok: false, errorType: 'RequestEntityTooLargeException', errorMessage: `Request must be smaller than ${SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation`, coldStart: false };
     }
+    const begun = performance.now();
     const { box, error } = await this.sandbox(fn);
     if (error) return error;
+    const stat = this.stats.get(fn.name) ?? { invocations: 0, coldStarts: 0, totalMs: 0, coldStartMs: 0, maxMs: 0 };
+    this.stats.set(fn.name, stat);
+    if (box.fresh) {
+      stat.coldStarts++;
+      stat.coldStartMs += performance.now() - begun;
+    }
     const coldStart = box.fresh;
     box.fresh = false;
     const usage = this.usage(fn);
@@ -150,6 +159,10 @@ export class LambdaService {
       let streamed = 0;
       const finish = (outcome: InvokeOutcome) => {
         clearTimeout(timer);
+        const ms = performance.now() - begun;
+        stat.invocations++;
+        stat.totalMs += ms;
+        stat.maxMs = Math.max(stat.maxMs, ms);
         box.worker.off('message', onMessage);
         box.worker.off('exit', onExit);
         box.busy = false;

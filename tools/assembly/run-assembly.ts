@@ -1,4 +1,4 @@
-import { AssemblyRuntime, buildReport, type AssemblyReport, type Observed } from './assembly-runtime.js';
+import { AssemblyRuntime, buildReport, STACK_ENVIRONMENT, type AssemblyReport, type Observed } from './assembly-runtime.js';
 import type { CloudAssembly } from './cloud-assembly.js';
 import { buildDeployment } from './deployment.js';
 import type { Scenario } from './scenarios.js';
@@ -28,43 +28,60 @@ export interface AssemblyRunResult {
   failures: string[];
 }
 
+/** The assembly with the (optional) mutation applied to a copy of its template. */
+export function prepareAssembly(assembly: CloudAssembly, mutate?: (template: Template) => void): CloudAssembly {
+  const template = structuredClone(assembly.template);
+  mutate?.(template);
+  return { ...assembly, template };
+}
+
+/** One scenario on a fresh local deployment of the artifact; what it observed comes back for the report. */
+export async function runScenario(assembly: CloudAssembly, scenario: Scenario, options: { log?: (line: string) => void; keepData?: boolean } = {}): Promise<{ outcome: ScenarioOutcome; observed?: Observed }> {
+  const log = options.log ?? (() => undefined);
+  const started = Date.now();
+  let rt: AssemblyRuntime | undefined;
+  let outcome: ScenarioOutcome;
+  try {
+    rt = await AssemblyRuntime.start({ assembly, keepData: options.keepData });
+    log(`[${scenario.name}] ${scenario.summary}`);
+    const facts = await scenario.run({ rt, log: (l) => log(`[${scenario.name}] ${l}`) });
+    outcome = { name: scenario.name, ok: true, facts, ms: Date.now() - started };
+  } catch (e) {
+    outcome = { name: scenario.name, ok: false, error: `${(e as Error).name}: ${(e as Error).message}`, ms: Date.now() - started };
+  }
+  let observed: Observed | undefined;
+  if (rt) {
+    observed = rt.observed();
+    const stats = [...rt.lambda.stats].map(([fn, st]) => `${fn.replace(/^.*?-(api|task|scheduler)/, '$1')} ${st.invocations}× ${Math.round(st.totalMs / Math.max(1, st.invocations))} ms avg, ${st.coldStarts} cold ${Math.round(st.coldStartMs / Math.max(1, st.coldStarts))} ms`);
+    log(`[${scenario.name}] invocations: ${stats.join('; ')}`);
+    log(`[${scenario.name}] AWS calls: ${[...rt.endpoint.stats].map(([k, v]) => `${k} ${v.calls}× ${Math.round(v.ms / v.calls)} ms`).join('; ')}`);
+    await rt.stop();
+  }
+  log(`[${scenario.name}] ${outcome.ok ? 'passed' : 'FAILED'} in ${Date.now() - started} ms`);
+  return { outcome, observed };
+}
+
+/** The report over the scenarios' observations, and every failure of the run in one list. */
+export function summarize(assembly: CloudAssembly, outcomes: ScenarioOutcome[], observed: Observed[]): AssemblyRunResult {
+  const failures = outcomes.filter((o) => !o.ok).map((o) => `scenario ${o.name}: ${o.error}`);
+  if (!observed.length) return { scenarios: outcomes, failures };
+  // Names are deterministic, so one resolution of the template describes every runtime (URLs aside).
+  const report = buildReport(buildDeployment(assembly, { stackName: assembly.stackName, ...STACK_ENVIRONMENT }), observed);
+  return { scenarios: outcomes, report, failures: [...report.failures, ...failures] };
+}
+
 /** Each scenario on a fresh local deployment of the same artifact; one report over all of them. */
 export async function runAssembly(options: AssemblyRunOptions): Promise<AssemblyRunResult> {
-  const log = options.log ?? (() => undefined);
-  const template = structuredClone(options.assembly.template);
-  options.mutate?.(template);
-  const assembly: CloudAssembly = { ...options.assembly, template };
+  const assembly = prepareAssembly(options.assembly, options.mutate);
   const outcomes: ScenarioOutcome[] = [];
   const observed: Observed[] = [];
-  const failures: string[] = [];
   for (const scenario of options.scenarios) {
-    const started = Date.now();
-    let rt: AssemblyRuntime | undefined;
-    try {
-      rt = await AssemblyRuntime.start({ assembly, keepData: options.keepData });
-      log(`[${scenario.name}] ${scenario.summary}`);
-      const facts = await scenario.run({ rt, log: (l) => log(`[${scenario.name}] ${l}`) });
-      outcomes.push({ name: scenario.name, ok: true, facts, ms: Date.now() - started });
-    } catch (e) {
-      const error = `${(e as Error).name}: ${(e as Error).message}`;
-      outcomes.push({ name: scenario.name, ok: false, error, ms: Date.now() - started });
-      failures.push(`scenario ${scenario.name}: ${error}`);
-    } finally {
-      if (rt) {
-        observed.push(rt.observed());
-        await rt.stop();
-      }
-      log(`[${scenario.name}] ${outcomes.at(-1)?.ok ? 'passed' : 'FAILED'} in ${Date.now() - started} ms`);
-    }
-    if (!rt) break; // the template does not even start: every scenario would fail the same way
+    const r = await runScenario(assembly, scenario, options);
+    outcomes.push(r.outcome);
+    if (!r.observed) break; // the template does not even start: every scenario would fail the same way
+    observed.push(r.observed);
   }
-  let report: AssemblyReport | undefined;
-  if (observed.length) {
-    // Names are deterministic, so any runtime's deployment describes all of them (URLs aside).
-    report = buildReport(buildDeployment(assembly, { stackName: assembly.stackName, account: '000000000000', region: 'us-east-1', partition: 'aws', urlSuffix: 'amazonaws.com' }), observed);
-    failures.unshift(...report.failures);
-  }
-  return { scenarios: outcomes, report, failures };
+  return summarize(assembly, outcomes, observed);
 }
 
 /** The report as text: failures first, then what least privilege, observed, has to say. */
