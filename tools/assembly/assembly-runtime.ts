@@ -27,6 +27,9 @@ import { startEmulators, type Emulators } from '../../functions/local/emulators.
 import { LocalStepFunctions } from '../../functions/local/local-step-functions.js';
 import { createSfnServer } from '../../functions/local/sfn-server.js';
 
+// As in the local runtime: the SDK warns on every start that future releases need Node 22.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const REPO_NODE_MODULES = fileURLToPath(new URL('../../node_modules/', import.meta.url));
 /** What the Node.js Lambda runtime provides besides the bundle: the AWS SDK v3. */
 const RUNTIME_PROVIDED_PACKAGES = ['@aws-sdk', '@smithy'];

@@ -107,7 +107,8 @@ export class LambdaService {
     worker.stdout.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach((l) => this.log(fn.name, l)));
     worker.stderr.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach((l) => this.log(fn.name, l)));
     const box: Sandbox = { worker, busy: true, fresh: true, logStream };
-    // The Lambda service writes the sandbox's logs with the function's role.
+    // Lambda assumes the execution role for the sandbox's credentials, then writes its logs with them.
+    this.options.ledger.checkAssumeRole(fn.roleArn, fn.name, 'lambda.amazonaws.com', { 'aws:SourceAccount': accountOf(fn.arn), 'aws:SourceArn': fn.arn });
     this.options.ledger.checkRoleCall(fn.roleArn, fn.name, 'platform', 'CreateLogStream', { action: 'logs:CreateLogStream', resource: `${fn.logGroupArn}:log-stream:${logStream}` });
     const ready = await new Promise<{ type: string; error?: { errorType: string; errorMessage: string; trace?: string[] }; env?: any }>((resolve) => {
       worker.once('message', resolve);
@@ -203,3 +204,5 @@ export class LambdaService {
     this.sandboxes.clear();
   }
 }
+
+const accountOf = (arn: string) => arn.split(':')[4] ?? '';
