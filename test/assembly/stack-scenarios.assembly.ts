@@ -55,7 +55,7 @@ describe('scenarios on the synthesized stack', () => {
   });
 
   it('over all scenarios: no denied call, no unattributed call, no environment mismatch', () => {
-    const result = summarize(assembly, outcomes, observed);
+    const result = summarize(assembly, outcomes, observed, { complete: true });
     console.log(formatReport(result));
     expect(outcomes.map((o) => o.name)).toEqual(SCENARIOS.map((s) => s.name));
     expect(result.report!.denials).toEqual([]);

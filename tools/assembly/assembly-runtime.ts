@@ -346,9 +346,9 @@ export class AssemblyRuntime {
     return names;
   }
 
-  /** The report over this runtime alone. */
+  /** The report over this runtime alone (one scenario's worth: unread variables are notes, not failures). */
   report(): AssemblyReport {
-    return buildReport(this.deployment, [this.observed()]);
+    return buildReport(this.deployment, [this.observed()], { complete: false });
   }
 
   async stop(): Promise<void> {
@@ -358,8 +358,12 @@ export class AssemblyRuntime {
   }
 }
 
-/** One report over several runtimes (one per scenario): a statement is unused only if no scenario used it. */
-export function buildReport(deployment: Deployment, parts: readonly Observed[]): AssemblyReport {
+/**
+ * One report over several runtimes (one per scenario): a statement is unused only if no scenario used it.
+ * `complete` = every scenario ran: only then is "set but never read" a failure (a subset of scenarios may
+ * simply not reach the code that reads a variable); "read but not set" always is.
+ */
+export function buildReport(deployment: Deployment, parts: readonly Observed[], options: { complete?: boolean } = {}): AssemblyReport {
   const ledger = new AccessLedger(deployment);
   const usage = new Map<string, EnvUsage>();
   const runtimeDefined = new Set<string>();
@@ -385,7 +389,15 @@ export function buildReport(deployment: Deployment, parts: readonly Observed[]):
     unusedStatements: ledger.unusedStatements(),
     unusedActions: ledger.unusedActions(),
     asyncFailures,
-    failures: [...denials.map((d) => `IAM: ${d}`), ...endpointProblems.map((p) => `endpoint: ${p}`), ...environment.findings.map((f) => `environment: ${f.message}`), ...asyncFailures],
-    warnings: deployment.warnings,
+    failures: [
+      ...denials.map((d) => `IAM: ${d}`),
+      ...endpointProblems.map((p) => `endpoint: ${p}`),
+      ...environment.findings.filter((f) => options.complete !== false || f.readNotSet.length).map((f) => `environment: ${f.message}`),
+      ...asyncFailures,
+    ],
+    warnings: [
+      ...deployment.warnings,
+      ...(options.complete === false ? environment.findings.filter((f) => !f.readNotSet.length).map((f) => `not read in the scenarios run (run all to check): ${f.message}`) : []),
+    ],
   };
 }

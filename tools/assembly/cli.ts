@@ -4,7 +4,7 @@
  * Synthesizes the stack offline (or reads an existing cloud assembly), runs the scenarios against it and
  * prints the report. Exit code 0 when clean, 1 on any failure, 2 on bad usage.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { readCloudAssembly, synthesize } from './cloud-assembly.js';
 import { formatReport, runAssembly } from './run-assembly.js';
 import { SCENARIOS, scenarioNamed } from './scenarios.js';
@@ -40,6 +40,8 @@ const assembly = assemblyDir ? readCloudAssembly(assemblyDir) : await synthesize
 console.log(`cloud assembly ${assembly.directory} (${assembly.stackName}) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 const result = await runAssembly({ assembly, scenarios, keepData: keep, log: (l) => console.log(l) });
 console.log(`\n${formatReport(result, { unused: scenarios.length === SCENARIOS.length })}`);
+if (scenarios.length !== SCENARIOS.length) for (const w of result.report?.warnings ?? []) console.log(`note: ${w}`);
 if (jsonFile) writeFileSync(jsonFile, JSON.stringify(result, null, 2));
+if (!assemblyDir && !keep) rmSync(assembly.directory, { recursive: true, force: true });
 console.log(`\nassembly run: ${result.scenarios.filter((s) => s.ok).length}/${result.scenarios.length} scenarios passed, ${result.failures.length} failure(s), ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(result.failures.length ? 1 : 0);

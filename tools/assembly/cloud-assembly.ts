@@ -13,8 +13,15 @@ export interface CloudAssembly {
   fileAssets: Map<string, string>;
 }
 
-/** Stage the runner synthesizes: its own name, and a hosted zone so the Route 53 grants and variables exist. */
-export const ASSEMBLY_CONTEXT = { stage: 'assembly', hostedZoneId: 'Z0ASSEMBLYRUNNER' } as const;
+/**
+ * Stage the runner synthesizes: its own name, a hosted zone (so the Route 53 grants and variables exist)
+ * and a custom domain for the demo primary hostname (so the site root is reached by Host, as on AWS).
+ */
+export const ASSEMBLY_CONTEXT = {
+  stage: 'assembly',
+  hostedZoneId: 'Z0ASSEMBLYRUNNER',
+  siteDomains: 'support.example.com=arn:aws:acm:us-east-1:000000000000:certificate/assembly-runner',
+} as const;
 
 /**
  * Synthesizes the real CDK app (route table, task registry, statemachines/) into a fresh temp directory with

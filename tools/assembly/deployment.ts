@@ -48,6 +48,8 @@ export interface HttpApiSpec {
   logicalId: string;
   apiId: string;
   stages: string[];
+  /** Custom domain names mapped to the API (`AWS::ApiGatewayV2::ApiMapping`): a request for one keeps its Host. */
+  customDomains: string[];
   routes: RouteSpec[];
 }
 
@@ -218,6 +220,10 @@ export function buildDeployment(assembly: CloudAssembly, env: StackEnvironment, 
     const apiId = r.physicalName(apiLogicalId);
     const onApi = (props: Record<string, unknown> | undefined, id: string) => r.resolveString(props?.ApiId, `${id}.ApiId`) === apiId;
     const stages = r.resourcesOfType('AWS::ApiGatewayV2::Stage').filter(([id, s]) => onApi(s.Properties, id)).map(([id]) => r.physicalName(id));
+    const customDomains = r
+      .resourcesOfType('AWS::ApiGatewayV2::ApiMapping')
+      .filter(([id, m]) => onApi(m.Properties, id))
+      .map(([id, m]) => r.resolveString(m.Properties?.DomainName, `${id}.DomainName`).toLowerCase());
     const routes = r
       .resourcesOfType('AWS::ApiGatewayV2::Route')
       .filter(([id, rt]) => onApi(rt.Properties, id))
@@ -229,7 +235,7 @@ export function buildDeployment(assembly: CloudAssembly, env: StackEnvironment, 
         const [method, path] = routeKey === '$default' ? [undefined, undefined] : routeKey.split(' ');
         return { logicalId: id, apiLogicalId, routeKey, method, path, ...integration };
       });
-    return { logicalId: apiLogicalId, apiId, stages, routes };
+    return { logicalId: apiLogicalId, apiId, stages, customDomains, routes };
   });
 
   const functionUrls = r.resourcesOfType('AWS::Lambda::Url').map(([id, res]): FunctionUrlSpec => {

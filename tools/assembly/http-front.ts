@@ -200,7 +200,11 @@ export class HttpApiFront {
       log({ status: 500, routeKey: route.routeKey, error: `payload format ${route.payloadFormatVersion} not supported by the runner` });
       return sendJson(res, 500, 'Internal Server Error');
     }
-    const domain = { name: `${this.api.apiId}.execute-api.${region}.${this.deployment.env.urlSuffix}`, apiId: this.api.apiId, account };
+    // A request for one of the API's custom domains arrives with that Host (how a site is addressed on AWS);
+    // anything else reached the execute-api name.
+    const asked = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    const host = this.api.customDomains.includes(asked) ? asked : `${this.api.apiId}.execute-api.${region}.${this.deployment.env.urlSuffix}`;
+    const domain = { name: host, apiId: this.api.apiId, account };
     const event = { ...eventBase(req, body, domain, route.routeKey), ...(Object.keys(params).length ? { pathParameters: params } : {}) };
     const outcome = await this.lambda.invoke(fn, event);
     if (!outcome.ok) {

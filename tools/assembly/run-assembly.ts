@@ -1,7 +1,7 @@
 import { AssemblyRuntime, buildReport, STACK_ENVIRONMENT, type AssemblyReport, type Observed } from './assembly-runtime.js';
 import type { CloudAssembly } from './cloud-assembly.js';
 import { buildDeployment } from './deployment.js';
-import type { Scenario } from './scenarios.js';
+import { SCENARIOS, type Scenario } from './scenarios.js';
 import type { Template } from './template.js';
 
 export interface AssemblyRunOptions {
@@ -62,11 +62,11 @@ export async function runScenario(assembly: CloudAssembly, scenario: Scenario, o
 }
 
 /** The report over the scenarios' observations, and every failure of the run in one list. */
-export function summarize(assembly: CloudAssembly, outcomes: ScenarioOutcome[], observed: Observed[]): AssemblyRunResult {
+export function summarize(assembly: CloudAssembly, outcomes: ScenarioOutcome[], observed: Observed[], options: { complete: boolean }): AssemblyRunResult {
   const failures = outcomes.filter((o) => !o.ok).map((o) => `scenario ${o.name}: ${o.error}`);
   if (!observed.length) return { scenarios: outcomes, failures };
   // Names are deterministic, so one resolution of the template describes every runtime (URLs aside).
-  const report = buildReport(buildDeployment(assembly, { stackName: assembly.stackName, ...STACK_ENVIRONMENT }), observed);
+  const report = buildReport(buildDeployment(assembly, { stackName: assembly.stackName, ...STACK_ENVIRONMENT }), observed, options);
   return { scenarios: outcomes, report, failures: [...report.failures, ...failures] };
 }
 
@@ -81,7 +81,8 @@ export async function runAssembly(options: AssemblyRunOptions): Promise<Assembly
     if (!r.observed) break; // the template does not even start: every scenario would fail the same way
     observed.push(r.observed);
   }
-  return summarize(assembly, outcomes, observed);
+  const complete = SCENARIOS.every((s) => options.scenarios.some((x) => x.name === s.name));
+  return summarize(assembly, outcomes, observed, { complete });
 }
 
 /** The report as text: failures first, then what least privilege, observed, has to say. */
@@ -100,7 +101,7 @@ export function formatReport(result: AssemblyRunResult, options: { unused?: bool
     const optional = [...new Set(r.environment.optionalReads.map((o) => o.variable))];
     if (optional.length) lines.push('', `optional variables read and left unset on purpose: ${optional.join(', ')}`);
     if (r.environment.enumerated.length) lines.push('', `functions that enumerate process.env (unread check weaker): ${r.environment.enumerated.join(', ')}`);
-    if (r.warnings.length) lines.push('', 'warnings:', ...r.warnings.map((w) => `  - ${w}`));
+    if (r.warnings.length) lines.push('', 'notes:', ...r.warnings.map((w) => `  - ${w}`));
   }
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@
  * schedules. Seeding and final inspection use the emulators directly (the operator's view, never the
  * function path). A scenario throws ScenarioError with what it expected and what it saw.
  */
+import { request as httpRequest } from 'node:http';
 import { runSeeds } from '../../functions/app/seed.js';
 import { getAppliance } from '../../functions/app/appliance-store.js';
 import { generateSessions } from '../../functions/app/session-generator.js';
@@ -57,6 +58,19 @@ async function ok(rt: AssemblyRuntime, method: string, path: string, token: stri
     throw new ScenarioError(`${method} ${path}: expected ${want}, got ${res.status} ${res.text.slice(0, 600)}${entry?.error ? `\n  (${entry.error})` : ''}${logs ? `\n  ${entry?.functionName} log:\n  ${logs}` : ''}`);
   }
   return res.json;
+}
+
+/** A GET with a chosen Host header (fetch does not let a client set Host). */
+function getWithHost(url: string, host?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: host ? { host } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
 }
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 300): Promise<T> {
@@ -293,7 +307,18 @@ const reads: Scenario = {
     expect(script.status === 200 && script.text.length > 100, `GET /console/console.js answered ${script.status}`);
     const missing = await call(rt, 'GET', '/no/such/route', undefined);
     expect(missing.status === 404 && missing.json.message === 'Not Found', `a path no route matches should get API Gateway's own 404, got ${missing.status} ${missing.text}`);
-    return { components: Object.keys(health.components ?? {}), appliances: ids.length, pairs: (pairs.pairs ?? pairs).length, consoleBytes: page.text.length };
+    // The site root is addressed by Host: through a custom domain of the API the site answers; through the
+    // execute-api name no site does.
+    const domains = rt.deployment.httpApis.flatMap((a) => a.customDomains);
+    let siteRoot: Record<string, number> | undefined;
+    if (domains.includes(DEMO.hostname)) {
+      const viaDomain = await getWithHost(`${rt.apiUrl}/check_health`, DEMO.hostname);
+      const viaApiName = await getWithHost(`${rt.apiUrl}/check_health`);
+      expect(viaDomain.status === 200, `GET /check_health for Host ${DEMO.hostname} (a custom domain of the API) answered ${viaDomain.status}: ${viaDomain.text.slice(0, 300)}`);
+      expect(viaApiName.status === 404 && viaApiName.text.includes('no appliance site answers at host'), `GET /check_health on the execute-api name should name no site, answered ${viaApiName.status}: ${viaApiName.text.slice(0, 300)}`);
+      siteRoot = { viaDomain: viaDomain.status, viaApiName: viaApiName.status };
+    }
+    return { components: Object.keys(health.components ?? {}), appliances: ids.length, pairs: (pairs.pairs ?? pairs).length, consoleBytes: page.text.length, siteRoot };
   },
 };
 

@@ -48,6 +48,7 @@ const NAME_PROPERTY: Record<string, string> = {
   'AWS::SQS::Queue': 'QueueName',
   'AWS::SecretsManager::Secret': 'Name',
   'AWS::SSM::Parameter': 'Name',
+  'AWS::ApiGatewayV2::DomainName': 'DomainName',
 };
 
 /** What `Ref` returns per type (CloudFormation resource reference); anything else returns its physical id. */
@@ -232,6 +233,10 @@ export class TemplateResolver {
         return `https://cognito-idp.${region}.${urlSuffix}/${region}_${name()}`;
       case 'AWS::Cognito::UserPoolClient.ClientId':
         return name();
+      case 'AWS::ApiGatewayV2::DomainName.RegionalDomainName':
+        return `d-${suffix(logicalId, 10).toLowerCase()}.execute-api.${region}.${urlSuffix}`;
+      case 'AWS::ApiGatewayV2::DomainName.RegionalHostedZoneId':
+        return `Z${suffix(`${region}/apigw`, 13)}`;
     }
     if (attribute === 'Arn') {
       this.warnings.push(`${where}: ${logicalId}.Arn of ${r.Type} invented by the runner`);
