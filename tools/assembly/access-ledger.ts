@@ -22,6 +22,8 @@ export interface UnusedStatement {
   statement: string;
   actions: string[];
   resources: string[];
+  /** For a resource policy statement, who it lets in (`apigateway.amazonaws.com for …/GET/health`). */
+  grantee?: string;
 }
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -120,7 +122,12 @@ export class AccessLedger {
       for (const s of [...role.trust, ...role.statements]) if (s.statement.Effect === 'Allow' && !used.has(s.id)) out.push(describe(role.name, s));
     }
     for (const [fn, statements] of this.deployment.functionPolicies) {
-      for (const s of statements) if (!used.has(s.id)) out.push(describe(`resource policy of ${fn.split(':').pop()}`, s));
+      for (const s of statements) {
+        if (used.has(s.id)) continue;
+        const principal = s.statement.Principal === '*' ? 'anyone' : Object.values(s.statement.Principal ?? {}).flat().join(',');
+        const source = Object.values(s.statement.Condition?.ArnLike ?? {})[0];
+        out.push({ ...describe(`resource policy of ${fn.split(':').pop()}`, s), grantee: `${principal}${source ? ` for ${String(source).split(':').pop()}` : ''}` });
+      }
     }
     return out;
   }

@@ -93,8 +93,13 @@ export function formatReport(result: AssemblyRunResult, options: { unused?: bool
   lines.push('', result.failures.length ? `${result.failures.length} failure(s):` : 'no failures: every call allowed, every variable set and read.');
   for (const f of result.failures) lines.push(`  - ${f}`);
   if (r && options.unused !== false) {
-    lines.push('', `statements no scenario used (${r.unusedStatements.length}):`);
-    for (const u of r.unusedStatements) lines.push(`  - ${u.owner} ${u.statement}: ${u.actions.join(', ')} on ${u.resources.join(', ')}`);
+    const identity = r.unusedStatements.filter((u) => !u.grantee);
+    lines.push('', `role statements no scenario used (${identity.length}):`);
+    for (const u of identity) lines.push(`  - ${u.owner} ${u.statement}: ${u.actions.join(', ')}${u.resources.length ? ` on ${u.resources.join(', ')}` : ''}`);
+    const byFunction = new Map<string, string[]>();
+    for (const u of r.unusedStatements.filter((x) => x.grantee)) byFunction.set(u.owner, [...(byFunction.get(u.owner) ?? []), u.grantee!]);
+    lines.push('', `function permissions no scenario used (${r.unusedStatements.length - identity.length}; routes no scenario called):`);
+    for (const [owner, grantees] of byFunction) lines.push(`  - ${owner}: ${grantees.join('; ')}`);
     lines.push('', `granted actions no call needed, in statements that were used (${r.unusedActions.length} statements):`);
     for (const u of r.unusedActions) lines.push(`  - ${u.owner} ${u.statement}: ${u.actions.join(', ')}`);
     if (r.environment.notExercised.length) lines.push('', `functions no scenario invoked: ${r.environment.notExercised.join(', ')}`);
