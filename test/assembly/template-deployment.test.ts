@@ -154,6 +154,12 @@ describe('environment checked by use (tools/assembly/environment-check.ts)', () 
     expect(report.optionalReads.map((o) => o.variable)).toEqual(['DYNAMODB_ENDPOINT']);
   });
 
+  it('does not fail a variable whose reader is awaited, and says when that reader has arrived', () => {
+    const report = checkEnvironment([spec('early', { POWERTOOLS_SERVICE_NAME: 's' }), spec('late', { POWERTOOLS_SERVICE_NAME: 's' })], new Map([['early', usage({})], ['late', usage({ POWERTOOLS_SERVICE_NAME: ['code'] })]]), new Set());
+    expect(report.findings).toEqual([]);
+    expect(report.awaited).toEqual([{ variable: 'POWERTOOLS_SERVICE_NAME', readBy: ['late'], unreadBy: ['early'] }]);
+  });
+
   it('reports functions no scenario invoked, and weakens the unread check for code that enumerates process.env', () => {
     const report = checkEnvironment([spec('idle', { X: '1' }), spec('spread', { Y: '1' })], new Map([['spread', usage({}, ['code'])]]), new Set());
     expect(report.notExercised).toEqual(['idle']);

@@ -12,7 +12,7 @@ import { AccessLedger, describeDenial, type Observation, type UnusedStatement } 
 import { AwsEndpoint, type Caller } from './aws-endpoint.js';
 import type { CloudAssembly } from './cloud-assembly.js';
 import { buildDeployment, type Deployment, type FunctionSpec } from './deployment.js';
-import { checkEnvironment, lambdaRuntimeVariables, RUNNER_OVERRIDES, runnerVariables, type EnvironmentReport } from './environment-check.js';
+import { AWAITED_READERS, checkEnvironment, lambdaRuntimeVariables, RUNNER_OVERRIDES, runnerVariables, type EnvironmentReport } from './environment-check.js';
 import { AssemblyError } from './errors.js';
 import { FunctionUrlFront, HttpApiFront, type AccessLogEntry } from './http-front.js';
 import { LambdaService, type EnvUsage, type InvokeOutcome } from './lambda-service.js';
@@ -397,6 +397,11 @@ export function buildReport(deployment: Deployment, parts: readonly Observed[], 
     ],
     warnings: [
       ...deployment.warnings,
+      ...environment.awaited.map((a) =>
+        a.readBy.length
+          ? `${a.variable} is now read by ${a.readBy.length} function(s): delete it from AWAITED_READERS (tools/assembly/environment-check.ts)`
+          : `${a.variable} is set on ${a.unreadBy.length} function(s) and awaited: ${AWAITED_READERS[a.variable]}`,
+      ),
       ...(options.complete === false ? environment.findings.filter((f) => !f.readNotSet.length).map((f) => `not read in the scenarios run (run all to check): ${f.message}`) : []),
     ],
   };

@@ -82,6 +82,14 @@ export const RUNNER_OVERRIDES = (msPerModelledMinute: number): Record<string, { 
   TIME_SCALE_MS_PER_MINUTE: { value: String(msPerModelledMinute), reason: 'a modelled install minute lasts milliseconds, not a minute' },
 });
 
+/**
+ * Variables the stack sets for a reader that is on its way to main (another branch). Not failed as unread
+ * while listed; the report says when the reader has arrived, and the entry is then deleted.
+ */
+export const AWAITED_READERS: Readonly<Record<string, string>> = {
+  POWERTOOLS_SERVICE_NAME: 'the Powertools logger of issue 16 (branch ops, functions/observability/logger.ts) reads it; nothing on main does yet',
+};
+
 /** Template variables consumed by the runtime itself rather than by code (`process.env` never shows the read). */
 const CONSUMED_BY_RUNTIME: Readonly<Record<string, string>> = {
   NODE_OPTIONS: 'read by node at start (the runner applies --enable-source-maps in the sandbox)',
@@ -104,6 +112,8 @@ export interface EnvironmentReport {
   notExercised: string[];
   /** Functions whose code enumerated process.env (a spread): "read" is then weaker evidence. */
   enumerated: string[];
+  /** AWAITED_READERS entries: still unread (expected), or read now (delete the entry). */
+  awaited: { variable: string; readBy: string[]; unreadBy: string[] }[];
 }
 
 /** Edit distance, for "did you mean" hints between a read name and a set name. */
@@ -115,7 +125,8 @@ function distance(a: string, b: string): number {
 }
 
 export function checkEnvironment(functions: readonly FunctionSpec[], usage: ReadonlyMap<string, EnvUsage>, runtimeDefined: ReadonlySet<string>): EnvironmentReport {
-  const report: EnvironmentReport = { findings: [], optionalReads: [], notExercised: [], enumerated: [] };
+  const report: EnvironmentReport = { findings: [], optionalReads: [], notExercised: [], enumerated: [], awaited: [] };
+  const awaited = new Map(Object.keys(AWAITED_READERS).map((v) => [v, { variable: v, readBy: [] as string[], unreadBy: [] as string[] }]));
   for (const fn of functions) {
     const u = usage.get(fn.name);
     if (!u || u.invocations === 0) {
@@ -131,7 +142,8 @@ export function checkEnvironment(functions: readonly FunctionSpec[], usage: Read
       else readNotSet.push(key);
     }
     if (u.enumerations.has('code')) report.enumerated.push(fn.name);
-    const setNotRead = u.enumerations.has('code') ? [] : [...set].filter((k) => !byCode.has(k) && !Object.hasOwn(CONSUMED_BY_RUNTIME, k)).sort();
+    for (const [v, a] of awaited) if (set.has(v)) (byCode.has(v) ? a.readBy : a.unreadBy).push(fn.name);
+    const setNotRead = u.enumerations.has('code') ? [] : [...set].filter((k) => !byCode.has(k) && !Object.hasOwn(CONSUMED_BY_RUNTIME, k) && !awaited.has(k)).sort();
     if (!readNotSet.length && !setNotRead.length) continue;
     const hints = readNotSet
       .map((r) => [r, setNotRead.find((s) => distance(r, s) <= Math.max(3, Math.floor(r.length / 3)))] as const)
@@ -143,6 +155,7 @@ export function checkEnvironment(functions: readonly FunctionSpec[], usage: Read
     ].filter(Boolean);
     report.findings.push({ functionName: fn.name, readNotSet, setNotRead, message: `${fn.name}: ${parts.join('; ')}${hints.length ? ` (${hints.join('; ')})` : ''}` });
   }
+  report.awaited = [...awaited.values()].filter((a) => a.readBy.length || a.unreadBy.length);
   return report;
 }
 
