@@ -11,7 +11,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { AccessLedger, describeDenial, type Observation, type UnusedStatement } from './access-ledger.js';
 import { AwsEndpoint, type Caller } from './aws-endpoint.js';
 import type { CloudAssembly } from './cloud-assembly.js';
-import { buildDeployment, type Deployment, type FunctionSpec } from './deployment.js';
+import { buildDeployment, type Deployment } from './deployment.js';
 import { AWAITED_READERS, checkEnvironment, lambdaRuntimeVariables, RUNNER_OVERRIDES, runnerVariables, type EnvironmentReport } from './environment-check.js';
 import { AssemblyError } from './errors.js';
 import { FunctionUrlFront, HttpApiFront, type AccessLogEntry } from './http-front.js';
@@ -123,12 +123,6 @@ export class AssemblyRuntime {
   /** Base URL of the (first) HTTP API, from the stack output that names it. */
   get apiUrl(): string {
     return this.deployment.outputs.ApiUrl ?? Object.values(this.deployment.outputs).find((v) => v.startsWith('http://'))!;
-  }
-
-  functionNamed(suffix: string): FunctionSpec {
-    const fn = this.deployment.functions.find((f) => f.name.endsWith(suffix));
-    if (!fn) throw new AssemblyError(`no function of the template ends with ${suffix}`);
-    return fn;
   }
 
   static async start(options: AssemblyRuntimeOptions): Promise<AssemblyRuntime> {
