@@ -71,6 +71,8 @@ export const OPTIONAL_VARIABLES: Readonly<Record<string, string>> = {
   CONTROL_IDEMPOTENCY_TTL_HOURS: 'control setting with a default (24 h)',
   CONTROL_STALE_BACKUP_HOURS: 'control setting with a default',
   CONTROL_DNS_CUTOVER_MINUTES: 'control setting with a default',
+  CONTROL_MAX_INTERIM_HOURS: 'control setting with a default (the plan settings\' longest interim)',
+  CONTROL_API_USAGE_DAYS: 'control setting with a default (90 days of API-usage history)',
   SCHEDULER_INTERVAL_MS: 'period of the local scheduler loop (read with the control settings); EventBridge Scheduler replaces the loop on AWS',
 };
 
