@@ -40,7 +40,7 @@ beforeAll(async () => {
   await generateSessions(rt.services, appliance, { count: 25, activeFraction: 0.1, seed: 7 });
   const account = await createApiAccount(rt.services, APPLIANCE, { name: 'fuzz', permissions: { reporting: true, command: 'full', backup: true } });
   basic = `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`;
-  token = (await issueToken(rt.services, APPLIANCE, basic, 'client_credentials')).access_token;
+  token = (await issueToken(rt.services, APPLIANCE, account, 'client_credentials', 'test')).access_token;
   for (const kind of ['reporting', 'command']) xsd[kind] = await (await fetch(`${rt.url}/appliances/${APPLIANCE}/api/${kind}.xsd`)).text();
 }, 60_000);
 afterAll(() => rt?.dispose());

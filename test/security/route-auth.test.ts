@@ -76,7 +76,7 @@ describe('secrets and keys', () => {
     try {
       const account = await createApiAccount(rt.services, 'sec-1', { name: 'log-check', permissions: { reporting: true, command: 'full', backup: true } });
       const basic = `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`;
-      const { access_token } = await issueToken(rt.services, 'sec-1', basic, 'client_credentials');
+      const { access_token } = await issueToken(rt.services, 'sec-1', account, 'client_credentials', 'test');
       await rawFetch(`${rt.url}/appliances/sec-1/api/command?action=get_api_info`, { headers: { authorization: `Bearer ${access_token}` } });
       await rawFetch(`${rt.url}/appliances/sec-1/api/command?action=nope&secret=${account.clientSecret}`, { headers: { authorization: `Bearer ${access_token}` } });
       await rawFetch(`${rt.url}/appliances/sec-1/oauth2/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${account.clientId}:wrong-${account.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });

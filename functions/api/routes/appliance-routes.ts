@@ -9,6 +9,7 @@ import {
   startConsoleHandler,
 } from '../appliance/consoles-handler.js';
 import { createApplianceHandler, getApplianceHandler, listAppliancesHandler, siteLoginHandler } from '../appliance/fleet-handler.js';
+import * as people from '../appliance/site-users-handler.js';
 import { problemWithRetryAfter } from '../appliance/http-helpers.js';
 import { getPackageHandler, listPackagesHandler, uploadPackageHandler } from '../appliance/packages-handler.js';
 import {
@@ -22,6 +23,8 @@ import {
 
 const A = '/appliances/:applianceId';
 const BACKUPS = `${A}/login/software-management/backups`;
+const USERS = `${A}/login/users`;
+const TEAMS = `${A}/login/support-teams`;
 const route = (r: Omit<Route, 'group' | 'formatError'>): Route => ({ ...r, group: 'appliance', formatError: problemWithRetryAfter });
 
 /** Routes of the appliance area: the fleet emulator, namespaced per appliance. */
@@ -47,6 +50,17 @@ export const applianceRoutes: Route[] = [
   route({ method: 'GET', path: `${A}/staff-consoles`, handler: listConsolesHandler, auth: 'appliance-admin', summary: 'Registered staff consoles' }),
   route({ method: 'POST', path: `${A}/staff-consoles`, handler: registerConsoleHandler, auth: 'appliance-admin', summary: 'Register a staff console' }),
   route({ method: 'GET', path: `${A}/staff-consoles/report`, handler: applianceConsolesReportHandler, auth: 'appliance-admin', summary: 'Staff consoles behind the site' }),
-  route({ method: 'POST', path: `${A}/staff-consoles/:consoleId/start`, handler: startConsoleHandler, auth: 'public', summary: 'A representative starts the console (auto-update, login)' }),
+  route({ method: 'POST', path: `${A}/staff-consoles/:consoleId/start`, handler: startConsoleHandler, auth: 'public', summary: "A representative starts the console and logs in with the site user's credential (auto-update)" }),
   route({ method: 'POST', path: `${A}/staff-consoles/:consoleId/redeploy`, handler: redeployConsoleHandler, auth: 'appliance-admin', summary: 'Redeploy an MSI console' }),
+  route({ method: 'GET', path: USERS, handler: people.listSiteUsersHandler, auth: 'appliance-admin', summary: 'Site users (representatives, administrators, API users)' }),
+  route({ method: 'POST', path: USERS, handler: people.createSiteUserHandler, auth: 'appliance-admin', summary: 'Create a site user (username, password, permissions)' }),
+  route({ method: 'GET', path: `${USERS}/:username`, handler: people.getSiteUserHandler, auth: 'appliance-admin', summary: 'One site user' }),
+  route({ method: 'PATCH', path: `${USERS}/:username`, handler: people.updateSiteUserHandler, auth: 'appliance-admin', summary: 'Change a site user (password, display names, permissions, disabled)' }),
+  route({ method: 'POST', path: `${USERS}/:username/disable`, handler: people.disableSiteUserHandler, auth: 'appliance-admin', summary: 'Disable a site user (no login, no API calls)' }),
+  route({ method: 'DELETE', path: `${USERS}/:username`, handler: people.deleteSiteUserHandler, auth: 'appliance-admin', summary: 'Delete a site user (and its team memberships)' }),
+  route({ method: 'GET', path: TEAMS, handler: people.listTeamsHandler, auth: 'appliance-admin', summary: 'Support teams with members and issues' }),
+  route({ method: 'POST', path: TEAMS, handler: people.createTeamHandler, auth: 'appliance-admin', summary: 'Create a support team' }),
+  route({ method: 'GET', path: `${TEAMS}/:teamId`, handler: people.getTeamHandler, auth: 'appliance-admin', summary: 'One support team' }),
+  route({ method: 'PATCH', path: `${TEAMS}/:teamId`, handler: people.updateTeamHandler, auth: 'appliance-admin', summary: 'Change a support team (name, members, issues)' }),
+  route({ method: 'DELETE', path: `${TEAMS}/:teamId`, handler: people.deleteTeamHandler, auth: 'appliance-admin', summary: 'Delete a support team' }),
 ];
