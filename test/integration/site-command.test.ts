@@ -470,14 +470,18 @@ describe('bad input: the vendor error, valid XML, nothing changes', () => {
     expect(put.status).toBeGreaterThanOrEqual(400);
     const multipart = new FormData();
     multipart.set('action', 'get_api_info');
-    multipart.set('username', 'api');
-    multipart.set('password', PASSWORD.api);
-    const mp = await rawFetch(url, { method: 'POST', body: multipart });
+    const mp = await rawFetch(`${url}?username=api&password=${PASSWORD.api}`, { method: 'POST', body: multipart });
     expect(mp.status).toBe(415);
     const mpText = await mp.text();
     expect(mpText).toContain(`<error${ns(id)}>POST parameters must be sent as application/x-www-form-urlencoded`);
     await expectValid(mpText, xsd[id]!.command);
-    const big = await rawFetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `action=get_api_info&username=api&password=${PASSWORD.api}&pad=${'a'.repeat(70_000)}` });
+    // credentials only inside an unreadable body: not authenticated at all
+    multipart.set('username', 'api');
+    multipart.set('password', PASSWORD.api);
+    const hidden = await rawFetch(url, { method: 'POST', body: multipart });
+    expect(hidden.status).toBe(401);
+    expect(await hidden.text()).toContain(`<error${ns(id)}>Login failed</error>`);
+    const big = await rawFetch(`${url}?username=api&password=${PASSWORD.api}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `action=get_api_info&pad=${'a'.repeat(70_000)}` });
     expect(big.status).toBe(413);
     await expectValid(await big.text(), xsd[id]!.command);
     expect(await stateOf(id)).toBe(before);

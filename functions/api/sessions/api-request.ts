@@ -12,7 +12,7 @@ import { authenticate } from '../../app/api-accounts.js';
 import { noteApiCall } from '../../app/api-usage.js';
 import { authenticateSiteUser } from '../../app/site-users.js';
 import type { AppEnv } from '../http.js';
-import { noteApplianceVersion } from './xml-response.js';
+import { noteApplianceVersion, noteVendorErrors } from './xml-response.js';
 
 /** Largest accepted parameter payload (query string or form body): 1,000 lsids fit comfortably. */
 export const MAX_PARAMS_BYTES = 64 * 1024;
@@ -69,9 +69,19 @@ export interface ApiCaller {
  */
 export async function apiCaller(c: Context<AppEnv>, known?: Appliance): Promise<ApiCaller> {
   const appliance = known ?? (await siteAppliance(c));
-  const params = await readParams(c);
-  const ctx = c.get('services');
   const api = xmlApiOf(c);
+  let params: Record<string, string>;
+  try {
+    params = await readParams(c);
+  } catch (e) {
+    // A body we cannot read (multipart, JSON, too large) from a caller who shows no credential is first of all unauthenticated.
+    const query = new URL(c.req.url).searchParams;
+    const shown = c.req.header('authorization') !== undefined || query.has('username') || query.has('password');
+    if (!shown && isDomainError(e)) throw inRoot(missingCredentials(), undefined);
+    throw e;
+  }
+  if (api === 'command') noteVendorErrors(c, actionSpec(params.action, apiFlavor(appliance.productVersion))?.root);
+  const ctx = c.get('services');
   let principal: ApiPrincipal;
   try {
     principal = await authenticateCaller(c, appliance, params);
@@ -90,12 +100,12 @@ async function authenticateCaller(c: Context<AppEnv>, appliance: Appliance, para
     const account = await authenticate(ctx, appliance.applianceId, authorization);
     return { kind: 'api-account', id: account.clientId, name: account.name, permissions: account.permissions };
   }
-  if (params.username === undefined && params.password === undefined) {
-    throw new DomainError('unauthorized', 'MissingCredentials', 'Login failed', { hint: 'send username and password, or Authorization: Bearer <token> from /oauth2/token' });
-  }
+  if (params.username === undefined && params.password === undefined) throw missingCredentials();
   const user = await authenticateSiteUser(ctx, appliance.applianceId, params.username ?? '', params.password ?? '', sourceAddress(c));
   return { kind: 'user', id: user.username, name: user.publicDisplayName, permissions: userApiPermissions(user.permissions), user };
 }
+
+const missingCredentials = () => new DomainError('unauthorized', 'MissingCredentials', 'Login failed', { hint: 'send username and password, or Authorization: Bearer <token> from /oauth2/token' });
 
 /** The same refusal, to be written inside `root` (the vendor's shape for authentication failures). */
 const inRoot = (e: DomainError, root: string | undefined) => new DomainError(e.kind, e.code, e.message, { ...e.details, vendorError: true, ...(root ? { errorRoot: root } : {}) }, { cause: e });

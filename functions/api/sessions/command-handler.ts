@@ -1,8 +1,6 @@
-import { apiFlavor } from '../../core/api-flavor.js';
-import { actionSpec } from '../../core/command-xml.js';
 import { runCommand } from '../../app/command.js';
 import type { RouteHandler } from '../http.js';
-import { apiCaller, readParams, siteAppliance } from './api-request.js';
+import { apiCaller, siteAppliance } from './api-request.js';
 import { noteVendorErrors, XML_CONTENT_TYPE } from './xml-response.js';
 
 /**
@@ -12,9 +10,7 @@ import { noteVendorErrors, XML_CONTENT_TYPE } from './xml-response.js';
 export const commandHandler: RouteHandler = async (c) => {
   const appliance = await siteAppliance(c);
   noteVendorErrors(c, undefined);
-  const params = await readParams(c);
-  noteVendorErrors(c, actionSpec(params.action, apiFlavor(appliance.productVersion))?.root);
-  const { principal } = await apiCaller(c, appliance);
+  const { principal, params } = await apiCaller(c, appliance);
   const xml = await runCommand({ ctx: c.get('services'), appliance, principal, params });
   return c.body(xml, 200, { 'content-type': XML_CONTENT_TYPE, 'cache-control': 'no-store' });
 };
