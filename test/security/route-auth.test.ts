@@ -24,7 +24,7 @@ const PUBLIC: Record<string, string> = {
   'GET /appliances/:applianceId/api/command.xsd': 'the vendor serves its schemas publicly',
   'POST /appliances/:applianceId/oauth2/token': 'authenticates with client id/secret (Basic) itself',
   'GET /appliances/:applianceId/login': 'site landing page: answers 503 + Retry-After while installing',
-  'POST /appliances/:applianceId/staff-consoles/:consoleId/start': 'emulates a staff console starting on a representative machine (console-side credential is out of scope)',
+  'POST /appliances/:applianceId/staff-consoles/:consoleId/start': "the representative logs in with the console owner's site-user password, checked in the handler (test/integration/site-command.test.ts)",
 };
 
 const key = (r: Route) => `${r.method} ${r.path}`;
