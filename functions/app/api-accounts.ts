@@ -14,6 +14,7 @@ import { ConditionFailedError, type StoredItem } from '../core/ports.js';
 import type { AppContext } from './context.js';
 import { requireAppliance } from './appliance-store.js';
 import { hashSecret, isScryptHash, verifyScrypt, verifySecretHash } from './credential-hash.js';
+import { memoPerStore } from './memo.js';
 import { sourceLimits } from './source-limits.js';
 
 /**
@@ -95,6 +96,7 @@ export async function regenerateSecret(ctx: AppContext, applianceId: string, cli
     { ...item, secretHash: hashSecret(clientSecret), secretGeneration: Number(item.secretGeneration) + 1, version: Number(item.version) + 1 },
     { expectVersion: Number(item.version) },
   );
+  verifiedTokens(ctx.records.appliances).forget(accountGroup(applianceId, clientId));
   return { clientId, clientSecret };
 }
 
@@ -184,12 +186,17 @@ async function enforceTokenCap(ctx: AppContext, account: ApiAccount, now: number
   do {
     const page = await ctx.records.appliances.query({ index: 'gsi1', pk: tokensOf(account.applianceId, account.clientId), cursor });
     for (const t of page.items) {
-      if (isTokenExpired(Number(t.expiresAtMs), now) || Number(t.secretGeneration) !== account.secretGeneration) await ctx.records.appliances.delete({ pk: t.pk, sk: t.sk });
+      if (isTokenExpired(Number(t.expiresAtMs), now) || Number(t.secretGeneration) !== account.secretGeneration) await dropToken(ctx, t);
       else if (!String(t.gsi1sk).endsWith(`#${newHash}`)) valid.push(t);
     }
     cursor = page.cursor;
   } while (cursor);
-  for (const t of valid.slice(0, Math.max(0, valid.length + 1 - MAX_TOKENS_PER_ACCOUNT))) await ctx.records.appliances.delete({ pk: t.pk, sk: t.sk });
+  for (const t of valid.slice(0, Math.max(0, valid.length + 1 - MAX_TOKENS_PER_ACCOUNT))) await dropToken(ctx, t);
+}
+
+async function dropToken(ctx: AppContext, t: StoredItem): Promise<void> {
+  await ctx.records.appliances.delete({ pk: t.pk, sk: t.sk });
+  verifiedTokens(ctx.records.appliances).delete(t.pk.slice('TOKEN#'.length));
 }
 
 /** Resolves `Authorization: Bearer <token>` to the API account, or refuses with 401. */
@@ -197,10 +204,29 @@ export async function authenticate(ctx: AppContext, applianceId: string, authori
   const token = parseBearer(authorization);
   if (!token) throw unauthorized('MissingToken', 'this API needs Authorization: Bearer <token> (get one at /oauth2/token)');
   if (!TOKEN_PATTERN.test(token)) throw unauthorized('InvalidToken', 'the bearer token is not valid');
-  const record = await ctx.records.appliances.get(tokenKey(sha256(token)));
+  const hash = sha256(token);
+  const nowMs = ctx.clock.now().getTime();
+  const memo = verifiedTokens(ctx.records.appliances);
+  const known = memo.get(hash, nowMs);
+  if (known && known.applianceId === applianceId) {
+    if (isTokenExpired(known.expiresAtMs, nowMs)) throw unauthorized('TokenExpired', 'the bearer token has expired; request a new one');
+    return known.account;
+  }
+  const record = await ctx.records.appliances.get(tokenKey(hash));
   if (!record || record.applianceId !== applianceId) throw unauthorized('InvalidToken', 'the bearer token is not valid');
-  if (isTokenExpired(Number(record.expiresAtMs), ctx.clock.now().getTime())) throw unauthorized('TokenExpired', 'the bearer token has expired; request a new one');
+  if (isTokenExpired(Number(record.expiresAtMs), nowMs)) throw unauthorized('TokenExpired', 'the bearer token has expired; request a new one');
   const item = await ctx.records.appliances.get(accountKey(applianceId, String(record.clientId)));
   if (!item || Number(item.secretGeneration) !== Number(record.secretGeneration)) throw unauthorized('TokenRevoked', 'the bearer token was revoked');
-  return toAccount(item);
+  const account = toAccount(item);
+  memo.set(hash, accountGroup(applianceId, account.clientId), { applianceId, account, expiresAtMs: Number(record.expiresAtMs) }, nowMs);
+  return account;
 }
+
+/**
+ * Tokens checked recently, so a client calling in a loop costs no store read (the token and its account).
+ * A regenerated secret or a token dropped by the 30-token cap is forgotten at once in this process; another
+ * process notices within TOKEN_MEMO_MS.
+ */
+export const TOKEN_MEMO_MS = 15_000;
+const verifiedTokens = memoPerStore<{ applianceId: string; account: ApiAccount; expiresAtMs: number }>(TOKEN_MEMO_MS);
+const accountGroup = (applianceId: string, clientId: string) => `${applianceId}\0${clientId}`;

@@ -25,6 +25,7 @@ import { assertApplianceId } from './backups.js';
 import type { AppContext } from './context.js';
 import { hashPassword, verifyScrypt } from './credential-hash.js';
 import { SITE_USER_SK_PREFIX, siteCounterKey, siteUserKey, SUPPORT_TEAM_SK_PREFIX, supportTeamKey } from './keys.js';
+import { memoPerStore } from './memo.js';
 import { sourceLimits, tooManyFailures } from './source-limits.js';
 
 const displayName = z.string().trim().min(1).max(128);
@@ -176,6 +177,7 @@ export async function updateSiteUser(ctx: AppContext, applianceId: string, usern
   // A new password means a new hash, so every remembered verification of the old one stops matching.
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : item.passwordHash;
   await ctx.records.appliances.put({ ...item, ...next, passwordHash, version: Number(item.version) + 1 }, { expectVersion: Number(item.version) });
+  verified(ctx.records.appliances).forget(userGroup(applianceId, username));
   return next;
 }
 
@@ -186,23 +188,28 @@ export async function deleteSiteUser(ctx: AppContext, applianceId: string, usern
     if (team.members.some((m) => m.userId === user.userId)) await putTeam(ctx, { ...team, members: team.members.filter((m) => m.userId !== user.userId), updatedAt: ctx.clock.now().toISOString() });
   }
   await ctx.records.appliances.delete(siteUserKey(applianceId, user.username));
+  verified(ctx.records.appliances).forget(userGroup(applianceId, username));
 }
 
 // ---- authentication (username + password on the XML APIs, the staff console start) ----
 
-/** Remembered successful verifications: HMAC(process key, credential + stored hash) → expiry. */
-const VERIFIED_TTL_MS = 60_000;
-const VERIFIED_MAX = 10_000;
+/**
+ * Remembered successful checks: HMAC(per-process key, site + username + password) → the user as it was then.
+ * A client calling in a loop then pays no scrypt and no store read per call. Changing, disabling or deleting
+ * the user forgets its entries at once in this process; another process notices within PASSWORD_MEMO_MS.
+ */
+export const PASSWORD_MEMO_MS = 15_000;
 const processKey = randomBytes(32);
-const verified = new Map<string, number>();
+const verified = memoPerStore<SiteUser>(PASSWORD_MEMO_MS);
 // Compared against for an unknown or disabled user, so timing does not tell which usernames exist.
 const dummyHash = hashPassword(randomBytes(16).toString('hex'));
 
-const rememberKey = (applianceId: string, username: string, password: string, passwordHash: string) =>
-  createHmac('sha256', processKey).update(`${applianceId}\0${usernameKey(username)}\0${password}\0${passwordHash}`).digest('base64');
+const rememberKey = (applianceId: string, username: string, password: string) =>
+  createHmac('sha256', processKey).update(`${applianceId}\0${usernameKey(username)}\0${password}`).digest('base64');
+const userGroup = (applianceId: string, username: string) => `${applianceId}\0${usernameKey(username)}`;
 
-/** Forgets remembered verifications (tests; a password change needs no call: the key includes the hash). */
-export const forgetVerifiedPasswords = () => verified.clear();
+/** Forgets remembered checks (tests measuring the KDF). */
+export const forgetVerifiedPasswords = (ctx: AppContext) => verified(ctx.records.appliances).clear();
 
 export class LoginFailedError extends DomainError {
   constructor() {
@@ -213,8 +220,7 @@ export class LoginFailedError extends DomainError {
 /**
  * Checks username + password. Unknown user, wrong password and disabled account all answer the same
  * `Login failed`; every failure counts against the source address (not the account), and a source over
- * its limit is refused before any hashing. A success is remembered briefly, so a client calling in a loop
- * pays the scrypt cost once a minute, not once a call.
+ * its limit is refused before any hashing. A success is remembered briefly (see PASSWORD_MEMO_MS).
  */
 export async function authenticateSiteUser(ctx: AppContext, applianceId: string, username: string, password: string, source: string): Promise<SiteUser> {
   const limits = sourceLimits(ctx).authFailures;
@@ -222,27 +228,36 @@ export async function authenticateSiteUser(ctx: AppContext, applianceId: string,
   const sourceKey = `login:${source}`;
   const wait = limits.blocked(sourceKey, nowMs);
   if (wait !== undefined) throw tooManyFailures(wait);
+  const memo = verified(ctx.records.appliances);
+  const key = rememberKey(applianceId, username, password);
+  const known = memo.get(key, nowMs);
+  if (known) return known;
+  // Concurrent first calls with one credential share one check (a client opening 8 connections pays one scrypt).
+  let inFlight = checking.get(ctx.records.appliances);
+  if (!inFlight) checking.set(ctx.records.appliances, (inFlight = new Map()));
+  const pending = inFlight.get(key);
+  if (pending) return pending;
+  const check = checkPassword(ctx, applianceId, username, password, sourceKey, key).finally(() => inFlight.delete(key));
+  inFlight.set(key, check);
+  return check;
+}
+
+const checking = new WeakMap<object, Map<string, Promise<SiteUser>>>();
+
+async function checkPassword(ctx: AppContext, applianceId: string, username: string, password: string, sourceKey: string, key: string): Promise<SiteUser> {
+  const limits = sourceLimits(ctx).authFailures;
+  const memo = verified(ctx.records.appliances);
+  const nowMs = ctx.clock.now().getTime();
   const item = await getUserItem(ctx, applianceId, username);
   const stored = typeof item?.passwordHash === 'string' ? item.passwordHash : undefined;
-  let ok = false;
-  if (item && stored && item.disabled !== true) {
-    const key = rememberKey(applianceId, username, password, stored);
-    const until = verified.get(key);
-    if (until !== undefined && until > nowMs) ok = true;
-    else if (await verifyScrypt(password, stored)) {
-      ok = true;
-      verified.delete(key);
-      verified.set(key, nowMs + VERIFIED_TTL_MS);
-      if (verified.size > VERIFIED_MAX) verified.delete(verified.keys().next().value!);
-    }
-  } else {
-    await verifyScrypt(password, await dummyHash);
-  }
+  const ok = item && stored && item.disabled !== true ? await verifyScrypt(password, stored) : (await verifyScrypt(password, await dummyHash), false);
   if (!ok) {
     limits.record(sourceKey, nowMs);
     throw new LoginFailedError();
   }
-  return toUser(item!);
+  const user = toUser(item!);
+  memo.set(key, userGroup(applianceId, username), user, nowMs);
+  return user;
 }
 
 // ---- support teams ----

@@ -59,5 +59,13 @@ export function sourceLimits(ctx: AppContext): SourceLimits {
   return limits;
 }
 
+/**
+ * A source over its limit waits this long for its 429: a client that ignores Retry-After and retries in a
+ * tight loop then sends one request a second per connection instead of thousands, so a flood costs
+ * timers, not CPU (issue 17 item 2: /health stays fast while loops hammer the token endpoint).
+ */
+export const OVER_LIMIT_DELAY_MS = 1000;
+export const overLimitDelay = () => new Promise((resolve) => setTimeout(resolve, OVER_LIMIT_DELAY_MS));
+
 export const tooManyFailures = (retryAfterSeconds: number, code = 'TooManyFailures') =>
   new DomainError('rate-limited', code, 'Too many failed login attempts from this address; retry later', { retryAfterSeconds });

@@ -149,7 +149,7 @@ describe('user-account credentials (username + password), both ways, every versi
   });
 
   it('remembers a successful password check briefly; a password change invalidates it', async () => {
-    forgetVerifiedPasswords();
+    forgetVerifiedPasswords(rt.services);
     const scrypt = vi.spyOn(kdf, 'scrypt');
     try {
       for (let i = 0; i < 5; i++) expect((await site[V.full]!.command({ action: 'get_api_info' }, as('reader'))).text).toContain('<api_version>');

@@ -11,6 +11,7 @@ import { assertApplianceId } from '../../app/backups.js';
 import { authenticate } from '../../app/api-accounts.js';
 import { noteApiCall } from '../../app/api-usage.js';
 import { authenticateSiteUser } from '../../app/site-users.js';
+import { overLimitDelay } from '../../app/source-limits.js';
 import type { AppEnv } from '../http.js';
 import { noteApplianceVersion, noteVendorErrors } from './xml-response.js';
 
@@ -86,6 +87,7 @@ export async function apiCaller(c: Context<AppEnv>, known?: Appliance): Promise<
   try {
     principal = await authenticateCaller(c, appliance, params);
   } catch (e) {
+    if (isDomainError(e) && e.kind === 'rate-limited') await overLimitDelay();
     throw isDomainError(e) ? inRoot(e, errorRootOf(api, params, appliance)) : e;
   }
   const call = api === 'command' ? `command:${String(params.action).slice(0, 64)}` : api === 'reporting' ? `reporting:${String(params.generate_report).slice(0, 64)}` : (api ?? 'api');

@@ -1,6 +1,7 @@
 import { parseBasicAuth } from '../../core/api-access.js';
 import { DomainError, isDomainError, validationError } from '../../core/errors.js';
 import { assertTokenSourceAllowed, issueToken, noteTokenFailure, type ClientCredentials } from '../../app/api-accounts.js';
+import { overLimitDelay } from '../../app/source-limits.js';
 import type { RouteHandler } from '../http.js';
 import { MAX_PARAMS_BYTES, siteAppliance, sourceAddress } from './api-request.js';
 
@@ -52,10 +53,16 @@ async function readTokenRequest(c: Parameters<RouteHandler>[0]): Promise<TokenRe
 
 /** POST /appliances/:applianceId/oauth2/token: client credentials grant → `{access_token, token_type, expires_in}`. */
 export const tokenHandler: RouteHandler = async (c) => {
-  const appliance = await siteAppliance(c);
   const ctx = c.get('services');
   const source = sourceAddress(c);
-  assertTokenSourceAllowed(ctx, source);
+  // First, before any store read: a source over its limits costs one map lookup (and waits for its answer).
+  try {
+    assertTokenSourceAllowed(ctx, source);
+  } catch (e) {
+    await overLimitDelay();
+    throw e;
+  }
+  const appliance = await siteAppliance(c);
   let request: TokenRequest;
   try {
     request = await readTokenRequest(c);
