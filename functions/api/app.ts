@@ -5,15 +5,47 @@ import { InvalidCursorError } from '../adapters/cursor.js';
 import type { Services } from '../adapters/services.js';
 import { problemJson, STATUS_BY_KIND, type AppEnv, type ErrorFormatter, type Route } from './http.js';
 import { authorizeRoute } from './auth/operator-auth.js';
+import { unknownSite } from '../app/site-hosts.js';
+import { addressSite, requestHost } from './site/site-address.js';
+import { mountRoutes } from './site/site-mounts.js';
+import { siteNotFound } from './site/public-site-handler.js';
+
+export interface AppOptions {
+  /** Serve only the site-root paths, the site named by the listener (a per-site port); default false. */
+  sitesOnly?: boolean;
+}
 
 /** Builds the HTTP application from the route table; the same app runs on the local server and in Lambda. */
-export function createApp(services: Services, routes: readonly Route[]): Hono<AppEnv> {
+export function createApp(services: Services, routes: readonly Route[], options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
     c.set('services', services);
     await next();
   });
-  for (const route of routes) {
+  const mounted = mountRoutes(routes);
+  const siteRoot = mounted.filter((r) => r.mount === 'site-root');
+  const others = options.sitesOnly ? [] : mounted.filter((r) => r.mount !== 'site-root');
+  // A site-root path that the control plane also serves (the console at `/`) is the site's only on a site host.
+  const shared = new Set(others.map((r) => `${r.method} ${r.path}`));
+  for (const route of siteRoot) {
+    const format = route.formatError ?? problemJson;
+    const fallsThrough = shared.has(`${route.method} ${route.path}`);
+    app.on(route.method, route.path, async (c, next) => {
+      try {
+        const site = await addressSite(c);
+        if (!site) {
+          if (fallsThrough) return await next();
+          throw await unknownSite(services, requestHost(c));
+        }
+        c.set('site', site);
+        await authorizeRoute(c, route);
+        return await route.handler(c);
+      } catch (e) {
+        return renderError(e, format, c);
+      }
+    });
+  }
+  for (const route of others) {
     const format = route.formatError ?? problemJson;
     app.on(route.method, route.path, async (c) => {
       try {
@@ -25,7 +57,9 @@ export function createApp(services: Services, routes: readonly Route[]): Hono<Ap
     });
   }
   app.notFound((c) =>
-    problemJson(new DomainError('not-found', 'RouteNotFound', `no route for ${c.req.method} ${c.req.path}`), 404, c),
+    options.sitesOnly
+      ? siteNotFound(c)
+      : problemJson(new DomainError('not-found', 'RouteNotFound', `no route for ${c.req.method} ${c.req.path}`), 404, c),
   );
   app.onError((e, c) => renderError(e, problemJson, c));
   return app;

@@ -2,36 +2,36 @@ import type { Context } from 'hono';
 import { apiFlavor } from '../../core/api-flavor.js';
 import { userApiPermissions, type ApiPermissions, type ApiPrincipal } from '../../core/api-access.js';
 import type { Appliance } from '../../core/appliance.js';
-import { siteAvailable } from '../../core/appliance.js';
 import { actionSpec } from '../../core/command-xml.js';
 import { DomainError, isDomainError, validationError } from '../../core/errors.js';
 import { REPORT_ROOTS } from '../../core/report-xml.js';
-import { requireAppliance } from '../../app/appliance-store.js';
-import { assertApplianceId } from '../../app/backups.js';
 import { authenticate } from '../../app/api-accounts.js';
 import { noteApiCall } from '../../app/api-usage.js';
 import { authenticateSiteUser } from '../../app/site-users.js';
 import { overLimitDelay } from '../../app/source-limits.js';
 import type { AppEnv } from '../http.js';
 import { noteApplianceVersion, noteVendorErrors } from './xml-response.js';
+import { addressedApplianceRecord, assertSiteUp } from '../site/site-address.js';
+
+export { siteApplianceId, sitePath } from '../site/site-address.js';
 
 /** Largest accepted parameter payload (query string or form body): 1,000 lsids fit comfortably. */
 export const MAX_PARAMS_BYTES = 64 * 1024;
+
+/** The appliance a site request addresses, in whatever state; its version sets the XML errors' namespace. */
+export async function addressedAppliance(c: Context<AppEnv>): Promise<Appliance> {
+  const appliance = await addressedApplianceRecord(c);
+  noteApplianceVersion(c, appliance.productVersion);
+  return appliance;
+}
 
 /**
  * The appliance a site API request addresses, refused while its site is down (installing/restarting:
  * 503 with Retry-After until the modelled restart ends).
  */
 export async function siteAppliance(c: Context<AppEnv>): Promise<Appliance> {
-  const applianceId = c.req.param('applianceId');
-  assertApplianceId(applianceId);
-  const appliance = await requireAppliance(c.get('services'), applianceId);
-  noteApplianceVersion(c, appliance.productVersion);
-  if (!siteAvailable(appliance)) {
-    const onlineAt = appliance.install?.onlineAt ? Date.parse(appliance.install.onlineAt) : Number.NaN;
-    const wait = Number.isNaN(onlineAt) ? 60 : Math.max(1, Math.ceil((onlineAt - c.get('services').clock.now().getTime()) / 1000));
-    throw new DomainError('unavailable', 'SiteUnavailable', `the site is ${appliance.state}; retry later`, { retryAfterSeconds: wait });
-  }
+  const appliance = await addressedAppliance(c);
+  assertSiteUp(c, appliance);
   return appliance;
 }
 
