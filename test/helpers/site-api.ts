@@ -4,6 +4,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { rawFetch } from './runtime.js';
+import { siteRequest } from './site-client.js';
 
 export interface Reply {
   status: number;
@@ -24,32 +25,48 @@ export interface SiteClient {
   token(headers: Record<string, string>, body: string): Promise<Reply & { json: Record<string, unknown> }>;
 }
 
-const reply = async (res: Response): Promise<Reply> => ({ status: res.status, headers: res.headers, text: await res.text() });
+type Send = (url: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<Reply>;
 
-async function call(base: string, path: string, params: Record<string, string>, auth: Auth): Promise<Reply> {
+const byFetch: Send = async (url, init) => {
+  const res = await rawFetch(url, init);
+  return { status: res.status, headers: res.headers, text: await res.text() };
+};
+/** Addressed by Host header (fetch cannot set it): the site root on the main port. */
+const byHost =
+  (host: string): Send =>
+  async (url, init) => {
+    const res = await siteRequest(url, { ...init, host });
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    return { status: res.status, headers, text: res.body };
+  };
+
+async function call(send: Send, base: string, path: string, params: Record<string, string>, auth: Auth): Promise<Reply> {
   const all = new URLSearchParams(params);
   const headers: Record<string, string> = {};
   if (auth && 'bearer' in auth) headers.authorization = `Bearer ${auth.bearer}`;
   if (auth && 'user' in auth) {
     if (auth.via === 'form') {
       const body = new URLSearchParams({ username: auth.user, password: auth.password, ...params }).toString();
-      return reply(await rawFetch(`${base}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body }));
+      return send(`${base}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body });
     }
     all.set('username', auth.user);
     all.set('password', auth.password);
   }
-  return reply(await rawFetch(`${base}${path}?${all}`, { headers }));
+  return send(`${base}${path}?${all}`, { headers });
 }
 
-export function siteClient(base: string): SiteClient {
+/** A client of the site at `base` (`…/appliances/:id`, or a site root; with `host`, the site root addressed by Host header). */
+export function siteClient(base: string, host?: string): SiteClient {
+  const send = host ? byHost(host) : byFetch;
   return {
     base,
-    command: (params, auth, path = '/api/command') => call(base, path, params, auth),
-    reporting: (params, auth) => call(base, '/api/reporting', params, auth),
-    get: async (path, init) => reply(await rawFetch(`${base}${path}`, init)),
+    command: (params, auth, path = '/api/command') => call(send, base, path, params, auth),
+    reporting: (params, auth) => call(send, base, '/api/reporting', params, auth),
+    get: (path, init) => send(`${base}${path}`, { method: init?.method, headers: init?.headers as Record<string, string> | undefined, body: init?.body as string | undefined }),
     async token(headers, body) {
-      const res = await rawFetch(`${base}/oauth2/token`, { method: 'POST', headers, body });
-      const text = await res.text();
+      const res = await send(`${base}/oauth2/token`, { method: 'POST', headers, body });
+      const text = res.text;
       let json: Record<string, unknown> = {};
       try {
         json = JSON.parse(text) as Record<string, unknown>;

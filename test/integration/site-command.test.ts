@@ -602,3 +602,29 @@ describe('site users and teams through the appliance admin API', () => {
     expect(attrsOf(reps.text, 'rep', 'id').map(Number)).toContain(ids[id]!.carol);
   });
 });
+
+describe('the same, at the site root (Host header), as an unchanged legacy client would call it', () => {
+  // 11.1.1 site addressed by its hostname on the main port; `.ns` is the form old clients use.
+  const root = () => siteClient(rt.url, `${V.full}.support.example.com`);
+
+  it('username/password in the query and in a form, on /api/command and /api/command.ns', async () => {
+    for (const path of ['/api/command', '/api/command.ns']) {
+      for (const via of ['query', 'form'] as const) {
+        const res = await root().command({ action: 'get_logged_in_reps' }, as('api', via), path);
+        expect(res.status, `${path} ${via}`).toBe(200);
+        expect(attrsOf(res.text, 'rep', 'id').map(Number)).toEqual([ids[V.full]!.alice, ids[V.full]!.bob]);
+      }
+    }
+    const failed = await root().command({ action: 'get_logged_in_reps' }, { user: 'api', password: 'bad-password' }, '/api/command.ns');
+    expect(failed.text).toContain(`<logged_in_reps xmlns="${API_NAMESPACE}">\n<error>Login failed</error>\n</logged_in_reps>`);
+  });
+
+  it('an OAuth2 JSON token request at /oauth2/token, then a bearer call', async () => {
+    const account = (await admin('POST', `/v1/appliances/${V.full}/api-accounts`, { name: 'root', permissions: { command: 'read_only' } })).body as { clientId: string; clientSecret: string };
+    const token = await root().token({ 'content-type': 'application/json' }, JSON.stringify({ grant_type: 'client_credentials', client_id: account.clientId, client_secret: account.clientSecret }));
+    expect(token.status).toBe(200);
+    const info = await root().command({ action: 'get_api_info' }, { bearer: String(token.json.access_token) });
+    expect(info.text).toContain('<api_version>1.6.0</api_version>');
+    expect(info.text).toContain('<perm_command>read_only</perm_command>');
+  });
+});
