@@ -19,7 +19,7 @@ import type { SupportSession } from '../../functions/core/session.js';
 import { API_NAMESPACE } from '../../functions/core/versions.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
-import { basicAuth, fromSource, siteClient, type Auth, type SiteClient } from '../helpers/site-api.js';
+import { basicAuth, fromSource, siteClient, type Auth, type SiteClient } from '../helpers/command-client.js';
 import { attrsOf, expectAllValid, expectValid } from '../helpers/xml.js';
 
 let rt: TestRuntime;

@@ -10,7 +10,7 @@ import { kdf } from '../../functions/app/credential-hash.js';
 import { sourceLimits } from '../../functions/app/source-limits.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
-import { basicAuth, fromSource } from '../helpers/site-api.js';
+import { basicAuth, fromSource } from '../helpers/command-client.js';
 
 let rt: TestRuntime;
 const SITE = 'tok-1';

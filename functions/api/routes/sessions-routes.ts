@@ -13,14 +13,14 @@ const ns = (path: string) => ({ aliases: [`${path}.ns`] });
 
 /** Routes of the sessions area: the appliance's public APIs (XML, OAuth2, backup) and IC exports. */
 export const sessionsRoutes: Route[] = [
-  { method: 'GET', path: '/api/reporting', handler: reportingHandler, auth: 'api-account', summary: 'Reporting API (SupportSession, SupportSessionListing), streamed XML', streaming: true, ...xml, ...ns('/api/reporting') },
+  { method: 'GET', path: '/api/reporting', handler: reportingHandler, auth: 'api-account', summary: 'Reporting API (SupportSession, SupportSessionListing, SupportSessionSummary, exit surveys, SupportTeam, LicenseUsage), streamed XML', streaming: true, ...xml, ...ns('/api/reporting') },
   { method: 'POST', path: '/api/reporting', handler: reportingHandler, auth: 'api-account', summary: 'Reporting API with url-encoded form parameters', streaming: true, ...xml, ...ns('/api/reporting') },
   { method: 'GET', path: '/api/command', handler: commandHandler, auth: 'api-account', summary: 'Command API: the actions of the appliance version, with username+password or a bearer token', ...xml, ...ns('/api/command') },
   { method: 'POST', path: '/api/command', handler: commandHandler, auth: 'api-account', summary: 'Command API with url-encoded form parameters', ...xml, ...ns('/api/command') },
   { method: 'GET', path: '/api/reporting.xsd', handler: reportingXsdHandler, auth: 'public', summary: 'Reporting API schema for the appliance version', ...xml },
   { method: 'GET', path: '/api/command.xsd', handler: commandXsdHandler, auth: 'public', summary: 'Command API schema for the appliance version', ...xml },
-  { method: 'GET', path: '/api/backup', handler: backupHandler, auth: 'api-account', summary: 'Download the latest settings backup', ...xml, ...ns('/api/backup') },
-  { method: 'POST', path: '/api/backup', handler: backupHandler, auth: 'api-account', summary: 'Download the latest settings backup', ...xml, ...ns('/api/backup') },
+  { method: 'GET', path: '/api/backup', handler: backupHandler, auth: 'api-account', summary: 'Backup API: the site configuration as a fresh .nsb download', ...xml, ...ns('/api/backup') },
+  { method: 'POST', path: '/api/backup', handler: backupHandler, auth: 'api-account', summary: 'Backup API: the site configuration as a fresh .nsb download', ...xml, ...ns('/api/backup') },
   { method: 'POST', path: '/oauth2/token', handler: tokenHandler, group: 'sessions', auth: 'public', site: true, summary: 'OAuth2 client credentials: bearer token for the APIs', formatError: oauthError },
   { method: 'POST', path: '/v1/appliances/:applianceId/api-accounts', handler: createApiAccountHandler, group: 'sessions', auth: 'operator', summary: 'Create an API account (client id/secret, permissions)' },
   { method: 'POST', path: '/v1/appliances/:applianceId/api-accounts/:clientId/secret', handler: regenerateSecretHandler, group: 'sessions', auth: 'operator', summary: 'Regenerate an API account secret (revokes its tokens)' },

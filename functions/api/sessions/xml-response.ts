@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { apiFlavor } from '../../core/api-flavor.js';
 import { errorInRootXml, rootErrorXml } from '../../core/command-xml.js';
-import { errorXml } from '../../core/report-xml.js';
+import { errorXml, reportErrorXml } from '../../core/report-xml.js';
 import { API_NAMESPACE } from '../../core/versions.js';
 import { STATUS_BY_KIND, type AppEnv, type ErrorFormatter } from '../http.js';
 
@@ -49,13 +49,19 @@ export function errorHeaders(error: Parameters<ErrorFormatter>[0]): Record<strin
 export const xmlError: ErrorFormatter = (error, status, c) => {
   const namespace = namespaceByRequest.has(c.req.raw) ? namespaceByRequest.get(c.req.raw) : API_NAMESPACE;
   const vendor = vendorErrorsByRequest.get(c.req.raw) ?? (error.details?.vendorError === true ? { root: error.details.errorRoot as string | undefined } : undefined);
-  if (!vendor) return c.body(errorXml(error.message, error.code, namespace), status, { 'content-type': XML_CONTENT_TYPE, ...errorHeaders(error) });
-  const flavor = { namespace };
-  const body = vendor.root ? errorInRootXml(flavor, vendor.root, error.message) : rootErrorXml(flavor, error.message);
-  const code = vendorStatus(error);
-  const headers = errorHeaders(error);
-  if (code !== 401) delete headers['www-authenticate'];
-  return c.body(body, code as typeof status, { 'content-type': XML_CONTENT_TYPE, 'cache-control': 'no-store', ...headers });
+  if (vendor) {
+    const body = vendor.root ? errorInRootXml({ namespace }, vendor.root, error.message) : rootErrorXml({ namespace }, error.message);
+    const code = vendorStatus(error);
+    const headers = errorHeaders(error);
+    if (code !== 401) delete headers['www-authenticate'];
+    return c.body(body, code as typeof status, { 'content-type': XML_CONTENT_TYPE, 'cache-control': 'no-store', ...headers });
+  }
+  // The reporting API's own refusals (report type and parameters) are answers, as on the appliance: HTTP 200.
+  if (error.details?.reportAnswer === true) {
+    const root = typeof error.details.reportRoot === 'string' ? error.details.reportRoot : undefined;
+    return c.body(reportErrorXml(error.message, namespace, root), 200, { 'content-type': XML_CONTENT_TYPE, 'cache-control': 'no-store', ...errorHeaders(error) });
+  }
+  return c.body(errorXml(error.message, error.code, namespace), status, { 'content-type': XML_CONTENT_TYPE, ...errorHeaders(error) });
 };
 
 /** OAuth2 token endpoint errors (RFC 6749 §5.2 JSON). */
