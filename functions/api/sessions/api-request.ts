@@ -131,7 +131,9 @@ async function parseParams(c: Context<AppEnv>): Promise<Record<string, string>> 
   const url = new URL(c.req.url);
   if (url.search.length > MAX_PARAMS_BYTES) throw tooLarge();
   const pairs: [string, string][] = [...url.searchParams];
-  if (c.req.method === 'POST') {
+  // The backup API's body is its own JSON (the backup password); its parameters are in the query string.
+  const jsonBackup = xmlApiOf(c) === 'backup' && (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+  if (c.req.method === 'POST' && !jsonBackup) {
     const declared = Number(c.req.header('content-length') ?? 0);
     if (declared > MAX_PARAMS_BYTES) throw tooLarge();
     const body = await c.req.text();
