@@ -1,5 +1,6 @@
 import type { Appliance } from '../core/appliance.js';
 import { conflict, notFound } from '../core/errors.js';
+import { SETTINGS_FIELDS } from '../core/backup-rules.js';
 import { settle, type Settlement } from '../core/install.js';
 import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import type { AppContext } from './context.js';
@@ -76,7 +77,8 @@ export async function createAppliance(ctx: AppContext, appliance: Omit<Appliance
 
 /**
  * Read-modify-write with optimistic concurrency: `change` gets the current appliance and returns the
- * next one (or throws a DomainError to refuse, leaving the record untouched). Retries on races.
+ * next one (or throws a DomainError to refuse, leaving the record untouched; or returns it unchanged to
+ * write nothing). Retries on races.
  */
 export async function updateAppliance(
   ctx: AppContext,
@@ -85,7 +87,13 @@ export async function updateAppliance(
 ): Promise<Appliance> {
   for (let attempt = 0; ; attempt++) {
     const current = await requireAppliance(ctx, applianceId);
-    const next = { ...(await change(current)), applianceId, version: current.version + 1, updatedAt: ctx.clock.now().toISOString() };
+    const changed = await change(current);
+    // Nothing changed (an idempotent repeat): no write, so concurrent repeats do not contend.
+    if (changed === current) return current;
+    const now = ctx.clock.now().toISOString();
+    // A change to what a settings backup holds makes every earlier backup stale (core/backup-rules.ts).
+    const settingsChanged = SETTINGS_FIELDS.some((f) => JSON.stringify(changed[f]) !== JSON.stringify(current[f]));
+    const next = { ...changed, ...(settingsChanged ? { settingsChangedAt: now } : {}), applianceId, version: current.version + 1, updatedAt: now };
     try {
       await ctx.records.appliances.put(toItem(next), { expectVersion: current.version });
       return next;

@@ -16,11 +16,8 @@ import { planUpgrade } from '../core/plan.js';
 import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import { cancelledBy, type Run, type UpgradeOption } from '../core/run.js';
 import { listAppliances } from './appliance-store.js';
-import { listBackups } from './backups.js';
 import type { AppContext } from './context.js';
-import { controlSettings } from './control-settings.js';
-import { pairsOf, requirePackage } from './fleet.js';
-import { estimateInstallMinutes } from '../core/install.js';
+import { pairsOf, planInputFor, requirePackage } from './fleet.js';
 import { campaignKey } from './keys.js';
 import { reconcileRun } from './run-progress.js';
 import { appendAudit, requireRun } from './run-store.js';
@@ -148,22 +145,23 @@ export async function createCampaign(ctx: AppContext, input: NewCampaign, actor:
   if (!canary.staging) throw preconditionFailed('CanaryNotStaging', `${canary.applianceId} is not a staging appliance; the canary must not be production`);
   if (inTargets.has(canary.applianceId)) throw validationError('CanaryInTargets', `${canary.applianceId} is the canary and cannot also be a target`);
 
-  const settings = controlSettings().plan;
   const now = ctx.clock.now().toISOString();
-  const lastBackup = async (a: Appliance) => (await listBackups(ctx, a.applianceId))[0]?.createdAt;
-  const facts = async (a: Appliance) => ({ appliance: a, lastBackupAt: await lastBackup(a), integrations: a.integrationClients ?? [] });
   const blocked: string[] = [];
-  const all = [{ targetId: canary.applianceId, primaryId: canary.applianceId, backupId: undefined as string | undefined, option: 'single' as UpgradeOption }, ...targets];
+  const all = [{ targetId: canary.applianceId, primaryId: canary.applianceId, backupId: undefined as string | undefined, pairId: undefined as string | undefined, option: 'single' as UpgradeOption }, ...targets];
+  // Campaign windows are booked back to back with no operator in between: what a run would refuse to
+  // start (a window too short for the modelled install, Integration Clients older than 10.6, API users
+  // not acknowledged) blocks the target here, before anything is stored.
+  const campaignBlockers = new Set(['WindowTooShort', 'IntegrationClientTooOld', 'ApiUsersMustPrepare']);
   for (const t of all) {
-    const plan = planUpgrade({
-      package: pkg,
-      primary: await facts(byId.get(t.primaryId)!),
-      backup: t.backupId ? await facts(byId.get(t.backupId)!) : undefined,
-      now,
-      estimateInstallMinutes,
-      settings,
-    });
-    const blockers = plan.risks.filter((r) => r.severity === 'blocker' && r.options.includes(t.option));
+    const facts = await planInputFor(
+      ctx,
+      { primary: byId.get(t.primaryId)!, backup: t.backupId ? byId.get(t.backupId) : undefined, pairId: t.pairId },
+      pkg,
+      { windowMinutes: t.option === 'single' ? [input.windowMinutes] : [input.windowMinutes, input.windowMinutes], traffic: false, fleet },
+    );
+    const plan = planUpgrade(facts);
+    const mine = plan.options.find((o) => o.option === t.option)?.risks ?? [];
+    const blockers = mine.filter((r) => r.severity === 'blocker' || campaignBlockers.has(r.code));
     if (blockers.length > 0) blocked.push(`${t.targetId}: ${blockers.map((r) => r.message).join('; ')}`);
   }
   if (blocked.length > 0) throw preconditionFailed('CampaignTargetsBlocked', `${blocked.length} target(s) cannot be upgraded: ${blocked.slice(0, 5).join(' | ')}`, { blocked });

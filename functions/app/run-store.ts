@@ -40,11 +40,16 @@ export async function requireRun(ctx: AppContext, runId: string): Promise<Run> {
   return run;
 }
 
-/** Optimistic read-modify-write; `change` may throw a DomainError to refuse without writing. */
+/**
+ * Optimistic read-modify-write; `change` may throw a DomainError to refuse without writing, or return the
+ * run it was given to change nothing (no write, so repeated idempotent requests do not contend).
+ */
 export async function updateRun(ctx: AppContext, runId: string, change: (run: Run) => Run | Promise<Run>): Promise<Run> {
   for (let attempt = 0; ; attempt++) {
     const current = await requireRun(ctx, runId);
-    const next = { ...(await change(current)), runId, version: current.version + 1, updatedAt: ctx.clock.now().toISOString() };
+    const changed = await change(current);
+    if (changed === current) return current;
+    const next = { ...changed, runId, version: current.version + 1, updatedAt: ctx.clock.now().toISOString() };
     try {
       await ctx.records.runs.put(toItem(next), { expectVersion: current.version });
       return next;

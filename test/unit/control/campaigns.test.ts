@@ -4,7 +4,7 @@ import type { AppContext } from '../../../functions/app/context.js';
 import { requireRun, updateRun } from '../../../functions/app/run-store.js';
 import { memoryContext } from '../../helpers/memory-context.js';
 import { recordingEngine } from '../../helpers/recording-engine.js';
-import { seedFleet } from '../../helpers/control.js';
+import { createPair, seedFleet } from '../../helpers/control.js';
 
 const PAIRS = ['p1', 'p2', 'p3', 'p4', 'p5'];
 
@@ -122,5 +122,16 @@ describe('fleet campaigns', () => {
     for (const id of ids) expect(id.length).toBeLessThanOrEqual(70);
     expect(campaignRunId('c1', 'p1')).toBe('c1-p1'); // short ids stay readable
     expect(campaignRunId(long, 'staging-1')).toBe(campaignRunId(long, 'staging-1')); // deterministic: a retried claim finds its run
+  });
+
+  it('[インストールには通常 15 分から 1 時間…かなり長く: much stored data makes the install far longer] a target whose modelled work does not fit the campaign windows is refused before anything is stored', async () => {
+    const { ctx } = await setup();
+    await createPair(ctx, 'big', ctx.clock.now().toISOString(), { storedDataGb: 2000 }); // 215-minute installs
+    await expect(createCampaign(ctx, { ...newCampaign, campaignId: 'c-big', pairIds: ['p1', 'big'], windowMinutes: 240 }, 'olivia')).rejects.toMatchObject({
+      code: 'CampaignTargetsBlocked',
+      details: { blocked: [expect.stringMatching(/^big: option2 window 1 needs about 2\d\d min, only 240 min booked/)] },
+    });
+    await expect(requireCampaign(ctx, 'c-big')).rejects.toMatchObject({ code: 'CampaignNotFound' });
+    expect((await createCampaign(ctx, { ...newCampaign, campaignId: 'c-big2', pairIds: ['p1', 'big'], windowMinutes: 300 }, 'olivia')).targets).toHaveLength(3);
   });
 });
