@@ -9,6 +9,7 @@ import { Alarms } from './constructs/alarms.js';
 import { ControlPlaneFunction } from './constructs/control-plane-function.js';
 import { HttpApi } from './constructs/http-api.js';
 import { MaintenanceWindows } from './constructs/maintenance-windows.js';
+import { OperatorSignIn } from './constructs/operator-sign-in.js';
 import { Storage } from './constructs/storage.js';
 import { stateMachineArnPrefix, workflowRefs, Workflows } from './constructs/workflows.js';
 import { applyPermissions, type GrantTargets } from './grants.js';
@@ -54,6 +55,7 @@ export class ControlPlaneStack extends Stack {
   readonly http: HttpApi;
   readonly workflows: Workflows;
   readonly windows: MaintenanceWindows;
+  readonly signIn: OperatorSignIn;
   readonly functions: DeployedFunction[] = [];
   /** Function URLs (response streaming) by route group. */
   readonly streamUrls: Map<string, lambda.FunctionUrl>;
@@ -169,6 +171,12 @@ export class ControlPlaneStack extends Stack {
     this.windows.useTarget(schedulerFn);
 
     this.http = new HttpApi(this, 'Http', { config, routes, functionOfGroup: (g) => groupFunctions.get(g)! });
+    // The console is served at the API's root; sign-in (Cognito or an external issuer) returns there.
+    const consoleUrl = `${this.http.url}/`;
+    this.signIn = new OperatorSignIn(this, 'SignIn', { config, consoleUrl });
+    for (const f of this.functions.filter((x) => x.kind === 'route group' || x.kind === 'route stream')) {
+      for (const [k, v] of Object.entries(this.signIn.environment)) f.construct.fn.addEnvironment(k, v);
+    }
     this.workflows = new Workflows(this, 'Workflows', { config, workflows, taskFunctions });
     new Alarms(this, 'Alarms', {
       config,
@@ -178,6 +186,7 @@ export class ControlPlaneStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.http.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'ConsoleUrl', { value: consoleUrl, description: 'Operator console (sign in with an operator token, or single sign-on when configured)' });
     new CfnOutput(this, 'StateMachineArnPrefix', { value: arnPrefix });
     new CfnOutput(this, 'ScheduleGroupName', { value: this.windows.group.scheduleGroupName });
     for (const t of TABLES) new CfnOutput(this, `${pascal(t)}TableName`, { value: this.storage.tables[t].tableName });

@@ -1,3 +1,4 @@
+import { oidcSettings, type OidcSettings } from '../app/oidc-settings.js';
 import type { RemoteScheduler } from '../app/scheduler.js';
 import type { DnsPublisher } from '../core/failover.js';
 import type { BlobStore, Clock, RecordStore, WorkflowEngine } from '../core/ports.js';
@@ -19,6 +20,10 @@ export interface Services {
    * are set (the CDK stack sets them); locally absent: the runtime's scheduler loop fires the records.
    */
   windowScheduler?: RemoteScheduler;
+  /** Operator sign-in with an OIDC issuer's JWTs, when `OIDC_ISSUER` and `OIDC_AUDIENCE` are set. */
+  oidc?: OidcSettings;
+  /** Local runtime only: the Prometheus exposition behind `GET /metrics` (on AWS the metrics are EMF in CloudWatch). */
+  metricsExposition?: { render(): Promise<string>; contentType: string };
   /** SDK clients, for health checks and emulator bootstrap only; created on first call. */
   awsClients(): Promise<AwsClients>;
   /** Releases SDK clients (sockets) if they were created. */
@@ -78,6 +83,7 @@ export function buildServices(config: Config = loadConfig(), clock: Clock = syst
     workflows,
     dns,
     windowScheduler,
+    oidc: oidcSettings(env),
     awsClients,
     destroy: () => created?.destroy(),
   };

@@ -5,6 +5,10 @@ import { InvalidCursorError } from '../adapters/cursor.js';
 import type { Services } from '../adapters/services.js';
 import { problemJson, STATUS_BY_KIND, type AppEnv, type ErrorFormatter, type Route } from './http.js';
 import { authorizeRoute } from './auth/operator-auth.js';
+import { observeRequests } from './observe.js';
+import { errorFields, log } from '../observability/logger.js';
+import { appendLogContext } from '../observability/log-context.js';
+import { recordMetric } from '../observability/metrics.js';
 import { unknownSite } from '../app/site-hosts.js';
 import { addressSite, requestHost } from './site/site-address.js';
 import { mountRoutes } from './site/site-mounts.js';
@@ -18,6 +22,7 @@ export interface AppOptions {
 /** Builds the HTTP application from the route table; the same app runs on the local server and in Lambda. */
 export function createApp(services: Services, routes: readonly Route[], options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use('*', observeRequests);
   app.use('*', async (c, next) => {
     c.set('services', services);
     await next();
@@ -31,6 +36,8 @@ export function createApp(services: Services, routes: readonly Route[], options:
     const format = route.formatError ?? problemJson;
     const fallsThrough = shared.has(`${route.method} ${route.path}`);
     app.on(route.method, route.path, async (c, next) => {
+      c.set('route', route.path);
+      appendLogContext({ route: route.path });
       try {
         const site = await addressSite(c);
         if (!site) {
@@ -48,6 +55,8 @@ export function createApp(services: Services, routes: readonly Route[], options:
   for (const route of others) {
     const format = route.formatError ?? problemJson;
     app.on(route.method, route.path, async (c) => {
+      c.set('route', route.path);
+      appendLogContext({ route: route.path });
       try {
         await authorizeRoute(c, route);
         return await route.handler(c);
@@ -56,21 +65,23 @@ export function createApp(services: Services, routes: readonly Route[], options:
       }
     });
   }
-  app.notFound((c) =>
-    options.sitesOnly
+  app.notFound((c) => {
+    c.set('errorCode', 'RouteNotFound');
+    return options.sitesOnly
       ? siteNotFound(c)
-      : problemJson(new DomainError('not-found', 'RouteNotFound', `no route for ${c.req.method} ${c.req.path}`), 404, c),
-  );
+      : problemJson(new DomainError('not-found', 'RouteNotFound', `no route for ${c.req.method} ${c.req.path}`), 404, c);
+  });
   app.onError((e, c) => renderError(e, problemJson, c));
   return app;
 }
 
 function renderError(e: unknown, format: ErrorFormatter, c: Parameters<ErrorFormatter>[2]): Response {
   const error = toDomainError(e);
-  // Domain refusals are expected answers; only unexpected failures are logged.
-  if (!isDomainError(e)) {
-    console.error(JSON.stringify({ level: 'error', message: 'unhandled error', path: c.req.path, error: String(e) }));
-  }
+  c.set('errorCode', error.code);
+  // Refusals (domain errors, malformed JSON, bad cursors, lost races) are answers: the access line says so.
+  // Only what we could not map is a failure of ours, logged with its stack.
+  if (!isDomainError(e) && error.code === 'InternalError') log.error('unhandled error', errorFields(e, true));
+  if (error.code === 'InterimGateClosed') recordMetric('InterimGateRefusals', 1, {}, { source: 'api' });
   return format(error, STATUS_BY_KIND[error.kind], c);
 }
 

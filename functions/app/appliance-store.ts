@@ -1,7 +1,9 @@
 import type { Appliance } from '../core/appliance.js';
 import { conflict, notFound } from '../core/errors.js';
 import { SETTINGS_FIELDS } from '../core/backup-rules.js';
-import { settle, type Settlement } from '../core/install.js';
+import { estimateInstallMinutes, settle, type Settlement } from '../core/install.js';
+import { log } from '../observability/logger.js';
+import { recordMetric } from '../observability/metrics.js';
 import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import type { AppContext } from './context.js';
 import { installRecordFrom, recordInstallOutcome } from './install-records.js';
@@ -39,12 +41,26 @@ export async function getAppliance(ctx: AppContext, applianceId: string): Promis
     const next = { ...settlement.appliance, version: stored.version + 1, updatedAt: now.toISOString() };
     try {
       await ctx.records.appliances.put(toItem(next), { expectVersion: stored.version });
+      if (settlement.finished) noteInstallSettled(ctx, stored, settlement);
       return next;
     } catch (e) {
       // Another reader settled it (or a writer changed it) first: read again.
       if (!(e instanceof ConditionFailedError) || attempt >= 5) throw e;
     }
   }
+}
+
+/** Install minutes beside the estimate, once per install (only the reader whose write settled it gets here). */
+function noteInstallSettled(ctx: AppContext, before: Appliance, s: Settlement): void {
+  const install = before.install!;
+  const finished = s.finished!;
+  const minutes = Math.round(((Date.parse(install.onlineAt) - Date.parse(install.startedAt)) / ctx.config.msPerModelledMinute) * 10) / 10;
+  const estimate = estimateInstallMinutes(before);
+  const meta = { applianceId: before.applianceId, installId: finished.installId, packageId: finished.packageId, outcome: finished.outcome };
+  recordMetric('InstallMinutes', minutes, {}, meta);
+  recordMetric('InstallEstimateMinutes', estimate, {}, meta);
+  recordMetric('InstallOverEstimateMinutes', Math.max(0, minutes - estimate), {}, meta);
+  log.info('install finished', { ...meta, minutes, estimateMinutes: estimate });
 }
 
 async function applySettlementEffects(ctx: AppContext, before: Appliance, s: Settlement): Promise<void> {

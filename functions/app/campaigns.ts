@@ -22,6 +22,7 @@ import { campaignKey } from './keys.js';
 import { reconcileRun } from './run-progress.js';
 import { appendAudit, requireRun } from './run-store.js';
 import { approveInterim, cancelRun, createUpgradeRun, startRunWindow } from './runs.js';
+import { log } from '../observability/logger.js';
 
 export type TargetStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
 export type CampaignStatus = 'created' | 'canary' | 'rolling' | 'succeeded' | 'halted' | 'cancelled';
@@ -351,6 +352,7 @@ async function advanceLeased(ctx: AppContext, campaignId: string): Promise<Campa
     if (changed.size > 0) {
       c = await updateCampaign(ctx, campaignId, (cur) => halted(applyUpdates(cur, changed)));
       for (const [targetId, o] of changed) {
+        log[o.status === 'failed' ? 'warn' : 'info']('campaign target ' + o.status, { campaignId, targetId, runId: c.targets.find((t) => t.targetId === targetId)?.runId, error: o.error });
         await appendAudit(ctx, { runId: campaignId, step: `campaign.target.${o.status}`, actor: 'campaign', outcome: o.status === 'failed' ? 'failed' : 'succeeded', inputs: { targetId }, detail: o.error ?? targetId });
       }
     }
@@ -369,6 +371,7 @@ async function advanceLeased(ctx: AppContext, campaignId: string): Promise<Campa
     if (open.length === 0) {
       c = await updateCampaign(ctx, campaignId, (cur) => ({ ...cur, status: 'succeeded', endedAt: ctx.clock.now().toISOString() }));
       await appendAudit(ctx, { runId: campaignId, step: 'campaign.end', actor: 'campaign', outcome: 'succeeded', detail: `${c.targets.length} run(s) succeeded` });
+      log.info('campaign succeeded', { campaignId, targets: c.targets.length });
       return c;
     }
     const wave = Math.min(...open.map((t) => t.wave));
@@ -383,9 +386,12 @@ async function advanceLeased(ctx: AppContext, campaignId: string): Promise<Campa
     for (const id of claim.keys()) if (cur.targets.find((t) => t.targetId === id)?.status !== 'pending') claim.delete(id);
     return applyUpdates(cur, claim);
   });
+  const wave = toStart[0]!.wave;
+  log.info(wave === 0 ? 'campaign canary starting' : 'campaign wave starting', { campaignId, wave, targets: [...claim.keys()] });
   const started = await Promise.all(c.targets.filter((t) => claim.has(t.targetId)).map(async (t) => [t.targetId, await startTarget(ctx, c, t)] as const));
   const failures = new Map(started.filter(([, o]) => o.status === 'failed'));
   if (failures.size > 0) c = await updateCampaign(ctx, campaignId, (cur) => halted(applyUpdates(cur, failures)));
+  if (c.status === 'halted') log.warn('campaign halted', { campaignId, reason: c.statusReason });
   return c;
 }
 

@@ -3,6 +3,7 @@ import { conflict, notFound } from '../core/errors.js';
 import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import type { AuditEvent, Run } from '../core/run.js';
 import type { AppContext } from './context.js';
+import { noteRunChange } from './run-telemetry.js';
 
 /**
  * Runs table layout:
@@ -52,6 +53,7 @@ export async function updateRun(ctx: AppContext, runId: string, change: (run: Ru
     const next = { ...changed, runId, version: current.version + 1, updatedAt: ctx.clock.now().toISOString() };
     try {
       await ctx.records.runs.put(toItem(next), { expectVersion: current.version });
+      noteRunChange(current, next);
       return next;
     } catch (e) {
       if (!(e instanceof ConditionFailedError) || attempt >= 5) throw e;

@@ -15,6 +15,7 @@ import { appendAudit, getStep, requireRun, updateRun } from './run-store.js';
 import { recordWindowOutcome } from './runs.js';
 import { iterateSessions } from './session-store.js';
 import { exportSessionsAtRisk } from './session-preservation.js';
+import { recordMetric } from '../observability/metrics.js';
 import { holdTokenOf } from './run-holds.js';
 
 export async function completeWindow(ctx: AppContext, runId: string, window: WindowIndex) {
@@ -50,6 +51,8 @@ export async function runInterimChecks(ctx: AppContext, runId: string): Promise<
   let completed = 0;
   for await (const s of iterateSessions(ctx, servingId)) if (s.status === 'completed') completed++;
   const expected = baseline?.primaryCompleted;
+  // Sessions lost must stay 0: recorded on every check, so the alarm sees the zeros too.
+  recordMetric('SessionsLost', Math.max(0, (expected ?? completed) - completed), {}, { runId, servingId });
   checks.push({
     name: 'session-records',
     passed: expected === undefined || completed >= expected,

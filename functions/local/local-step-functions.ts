@@ -2,6 +2,7 @@ import './polyfill.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { renderAsl } from '../tasks/task.js';
 import { ConditionFailedError, type RecordStore, type StoredItem, queryAll } from '../core/ports.js';
+import { errorFields, log } from '../observability/logger.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type AslState = { Type: string; Resource?: string; Seconds?: number; Retry?: { IntervalSeconds?: number }[]; [k: string]: unknown };
@@ -285,7 +286,7 @@ export class LocalStepFunctions {
       const current = await this.store.get<ExecutionItem>({ pk: item.pk, sk: 'EXEC' });
       if (current?.status === 'RUNNING') await this.finish(current, final);
     }).catch((e: unknown) => {
-      console.error(JSON.stringify({ level: 'error', message: 'failed to record execution outcome', executionArn: item.executionArn, error: String(e) }));
+      log.error('failed to record execution outcome', { executionArn: item.executionArn, ...errorFields(e, true) });
     }).finally(() => this.running.delete(item.executionArn));
     this.running.set(item.executionArn, { abort: execution.abort, done });
   }

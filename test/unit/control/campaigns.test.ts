@@ -5,6 +5,7 @@ import { requireRun, updateRun } from '../../../functions/app/run-store.js';
 import { memoryContext } from '../../helpers/memory-context.js';
 import { recordingEngine } from '../../helpers/recording-engine.js';
 import { createPair, seedFleet } from '../../helpers/control.js';
+import { mark, recordsSince } from '../../helpers/log-capture.js';
 
 const PAIRS = ['p1', 'p2', 'p3', 'p4', 'p5'];
 
@@ -27,6 +28,7 @@ const newCampaign = { campaignId: 'c1', packageId: 'bomgar-11.1.1', pairIds: PAI
 describe('fleet campaigns', () => {
   it('runs the staging canary alone first, then waves with at most `concurrency` runs at a time', async () => {
     const { ctx, started, finish, running } = await setup();
+    const from = mark();
     const c = await createCampaign(ctx, newCampaign, 'olivia');
     expect(c.targets.map((t) => `${t.targetId}@${t.wave}`)).toEqual(['staging-1@0', 'p1@1', 'p2@1', 'p3@1', 'p4@2', 'p5@2']);
     await startCampaign(ctx, 'c1', 'amy', { forbidSelfApproval: true });
@@ -54,6 +56,11 @@ describe('fleet campaigns', () => {
     const run = await requireRun(ctx, 'c1-p1');
     expect(run.interim.approval?.by).toBe('amy');
     expect(run.createdBy).toBe('olivia');
+    // Waves are logged (issue 16): the canary, each wave with its targets, the end.
+    const waves = recordsSince(from).filter((r) => r.campaignId === 'c1' && /^campaign (canary|wave) starting$/.test(String(r.message)));
+    expect(waves[0]).toMatchObject({ message: 'campaign canary starting', wave: 0, targets: ['staging-1'] });
+    expect(waves.filter((w) => w.wave === 1).flatMap((w) => w.targets as string[]).sort()).toEqual(['p1', 'p2', 'p3']);
+    expect(recordsSince(from).some((r) => r.message === 'campaign succeeded' && r.campaignId === 'c1')).toBe(true);
   });
 
   it('halts on the first failure: pending targets are skipped, no new run starts, in-flight runs are still recorded', async () => {
@@ -64,10 +71,12 @@ describe('fleet campaigns', () => {
     await finish('c1-staging-1', 1);
     await advanceCampaign(ctx, 'c1'); // starts p1, p2
     await finish('c1-p1', 1, false);
+    const haltMark = mark();
     const halted = await advanceCampaign(ctx, 'c1');
     expect(halted.status).toBe('halted');
     expect(halted.statusReason).toMatch(/p1 failed/);
     expect(halted.targets.filter((t) => t.status === 'skipped').map((t) => t.targetId)).toEqual(['p3', 'p4', 'p5']);
+    expect(recordsSince(haltMark).find((r) => r.message === 'campaign target failed')).toMatchObject({ level: 'WARN', campaignId: 'c1', targetId: 'p1', runId: 'c1-p1' });
     const startedBefore = started.length;
     await finish('c1-p2', 1);
     const later = await advanceCampaign(ctx, 'c1');

@@ -1,4 +1,5 @@
 // Operator console: plain DOM, no framework. Talks to /v1 with the operator's bearer token.
+import { completeSignIn, signInConfig, startSignIn } from './sign-in.js';
 const TOKEN_KEY = 'upgrade-cp-token';
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 let token = sessionStorage.getItem(TOKEN_KEY) || '';
@@ -445,5 +446,20 @@ $('.skip').addEventListener('click', (event) => {
   $('#main').focus();
 });
 
-if (token) signIn(token).catch(() => signOut());
-else signOut();
+// Single sign-on when the deployment has an identity provider; operator tokens work either way.
+(async () => {
+  const oidc = await signInConfig().catch(() => null);
+  if (oidc) {
+    $('#sso').hidden = false;
+    $('#sso').addEventListener('click', () => startSignIn(oidc).catch(fail));
+    try {
+      const signedIn = await completeSignIn(oidc);
+      if (signedIn) return await signIn(signedIn);
+    } catch (e) {
+      signOut();
+      return fail(e);
+    }
+  }
+  if (token) signIn(token).catch(() => signOut());
+  else signOut();
+})();
