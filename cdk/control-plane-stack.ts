@@ -129,7 +129,7 @@ export class ControlPlaneStack extends Stack {
             name: `api-${kebab(group)}`,
             entry: apiEntry(group),
             description: `HTTP routes of group ${group} (functions/api)`,
-            environment: { ...environmentFor(p), ROUTE_GROUP: group },
+            environment: environmentFor(p),
             copyIntoBundle: [{ from: 'functions/api/console/assets', to: 'assets' }],
             // API Gateway gives up after 30 s; fail first so the client sees our error.
             timeout: Duration.seconds(25),
@@ -148,7 +148,7 @@ export class ControlPlaneStack extends Stack {
           name: `api-${kebab(group)}-stream`,
           entry: apiEntry(group, 'stream'),
           description: `Streamed responses of route group ${group} (large reports) behind a Function URL`,
-          environment: { ...environmentFor(p), ROUTE_GROUP: group },
+          environment: environmentFor(p),
           // No API Gateway 30 s limit here; a 100,000-session report reads for seconds, not minutes.
           timeout: Duration.minutes(5),
         }),

@@ -13,6 +13,11 @@ export interface MachineSource {
   name: string;
   /** ASL text with `${XxxFunctionArn}` placeholders. */
   text: string;
+  /**
+   * Task `Resource` → handler, for definitions whose resources are already real ARNs (the assembly runner
+   * feeds it the synthesized template's definitions); without it, placeholders map to the `tasks` registry.
+   */
+  taskFor?: (resource: string) => LocalTask | undefined;
 }
 
 /** A Step Functions API error, rendered by the endpoint as `{ "__type": name, "message" }`. */
@@ -83,7 +88,7 @@ export class LocalStepFunctions {
 
   register(source: MachineSource): void {
     const functionArn = (task: string) => `arn:aws:lambda:${this.options.region}:${ACCOUNT}:function:${task}`;
-    const text = renderAsl(source.text, functionArn);
+    const text = source.taskFor ? source.text : renderAsl(source.text, functionArn);
     const definition = JSON.parse(text) as AslDefinition;
     const machine: Machine = {
       name: source.name,
@@ -101,7 +106,7 @@ export class LocalStepFunctions {
     for (const [stateName, state] of allStates(definition)) {
       if (state.Type === 'Task') {
         const task = /:function:(\w+)$/.exec(state.Resource ?? '')?.[1];
-        const handler = task ? this.options.tasks[task] : undefined;
+        const handler = source.taskFor ? source.taskFor(state.Resource ?? '') : task ? this.options.tasks[task] : undefined;
         if (!handler) throw new Error(`${source.name}: state ${stateName} uses unknown task resource ${state.Resource}`);
         machine.taskHandlers[stateName] = (input) => this.track(handler(input as Record<string, unknown>)) as Promise<Json>;
       }
