@@ -50,6 +50,8 @@ export async function startRuntimeProcess(env: Record<string, string>, timeoutMs
       const dynamodb = /dynamodb (http:\/\/\S+)/.exec(out)?.[1];
       if (url && dynamodb) {
         clearTimeout(timer);
+        // Stop scanning the (growing) output: under load every chunk would re-read all of it.
+        child.stdout!.off('data', check);
         resolve({ url, dynamodb });
       }
     };
