@@ -1,4 +1,3 @@
-import { createAdaptorServer } from '@hono/node-server';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
@@ -14,6 +13,7 @@ import { routes } from '../api/routes.js';
 import { runSeeds } from '../app/seed.js';
 import { tasks } from '../tasks/index.js';
 import { closeServer, listen, startEmulators, StartupError, type Emulators } from './emulators.js';
+import { createApiServer } from './http-server.js';
 import type { FaultInjector } from './faults.js';
 import { LocalStepFunctions } from './local-step-functions.js';
 import { createSfnServer } from './sfn-server.js';
@@ -122,7 +122,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const app = createApp(services, routes);
     const host = options.host ?? '127.0.0.1';
-    const httpServer = createAdaptorServer({ fetch: app.fetch }) as Server;
+    const httpServer = createApiServer(app);
     const port = await listen(httpServer, options.port ?? 3000, 'HTTP API', host);
     cleanup.push(() => closeServer(httpServer));
 

@@ -1,0 +1,51 @@
+import { createAdaptorServer } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { headerOverflowRequest, SERVER_MAX_HEADER_BYTES } from '../api/request-limits.js';
+import type { AppEnv } from '../api/http.js';
+
+/**
+ * The Node HTTP server for the app (the control API locally; site listeners should use it too). Its header
+ * limit lets the longest site API request target through to the app, which enforces each route's limits
+ * in the route's own error format; a head larger still is answered here, 431 in the same format, instead
+ * of Node's empty 431.
+ */
+export function createApiServer(app: Hono<AppEnv>): Server {
+  const server = createAdaptorServer({ fetch: app.fetch, serverOptions: { maxHeaderSize: SERVER_MAX_HEADER_BYTES } }) as Server;
+  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
+    void answerClientError(app, error, socket);
+  });
+  return server;
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' };
+
+/** Node's own answers for unparsable requests (`clientError` replaces its default handler), except 431. */
+async function answerClientError(app: Hono<AppEnv>, error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): Promise<void> {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  if (error.code !== 'HPE_HEADER_OVERFLOW') {
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : 400;
+    socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    return;
+  }
+  try {
+    const { method, path } = requestLine(error.rawPacket);
+    const res = await app.fetch(headerOverflowRequest(method, path));
+    const body = Buffer.from(await res.arrayBuffer());
+    const headers = [...res.headers].filter(([name]) => name !== 'content-length' && name !== 'connection' && name !== 'transfer-encoding');
+    const head = [`HTTP/1.1 ${res.status} ${REASONS[res.status] ?? 'Error'}`, ...headers.map(([k, v]) => `${k}: ${v}`), `Content-Length: ${body.length}`, 'Connection: close'];
+    socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), body]));
+  } catch {
+    socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  }
+}
+
+/** Method and path from the start of the packet, when it holds the request line (the path picks the error format). */
+function requestLine(packet: Buffer | undefined): { method: string; path: string } {
+  const m = /^([A-Z]{3,7}) (\/[^ ?#\r\n]{0,2048})/.exec(packet?.subarray(0, 2100).toString('latin1') ?? '');
+  return m ? { method: m[1]!, path: m[2]! } : { method: 'GET', path: '/' };
+}
