@@ -8,12 +8,13 @@ import type { AppEnv } from '../api/http.js';
 /**
  * The Node HTTP server for the app (the control API locally; site listeners should use it too). Its header
  * limit lets the longest site API request target through to the app, which enforces each route's limits
- * in the route's own error format; a head larger still is answered here, 431 in the same format, instead
- * of Node's empty 431.
+ * in the route's own error format; a head larger still is answered here with a problem+json 431 instead
+ * of Node's empty one. (Node reports the overflow on the packet that crossed the limit, which no longer
+ * holds the request line, so the route, and with it the route's own format, is unknown at that point.)
  */
 export function createApiServer(app: Hono<AppEnv>): Server {
   const server = createAdaptorServer({ fetch: app.fetch, serverOptions: { maxHeaderSize: SERVER_MAX_HEADER_BYTES } }) as Server;
-  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     void answerClientError(app, error, socket);
   });
   return server;
@@ -22,7 +23,7 @@ export function createApiServer(app: Hono<AppEnv>): Server {
 const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' };
 
 /** Node's own answers for unparsable requests (`clientError` replaces its default handler), except 431. */
-async function answerClientError(app: Hono<AppEnv>, error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): Promise<void> {
+async function answerClientError(app: Hono<AppEnv>, error: NodeJS.ErrnoException, socket: Duplex): Promise<void> {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
@@ -33,8 +34,7 @@ async function answerClientError(app: Hono<AppEnv>, error: NodeJS.ErrnoException
     return;
   }
   try {
-    const { method, path } = requestLine(error.rawPacket);
-    const res = await app.fetch(headerOverflowRequest(method, path));
+    const res = await app.fetch(headerOverflowRequest('GET', '/'));
     const body = Buffer.from(await res.arrayBuffer());
     const headers = [...res.headers].filter(([name]) => name !== 'content-length' && name !== 'connection' && name !== 'transfer-encoding');
     const head = [`HTTP/1.1 ${res.status} ${REASONS[res.status] ?? 'Error'}`, ...headers.map(([k, v]) => `${k}: ${v}`), `Content-Length: ${body.length}`, 'Connection: close'];
@@ -42,10 +42,4 @@ async function answerClientError(app: Hono<AppEnv>, error: NodeJS.ErrnoException
   } catch {
     socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   }
-}
-
-/** Method and path from the start of the packet, when it holds the request line (the path picks the error format). */
-function requestLine(packet: Buffer | undefined): { method: string; path: string } {
-  const m = /^([A-Z]{3,7}) (\/[^ ?#\r\n]{0,2048})/.exec(packet?.subarray(0, 2100).toString('latin1') ?? '');
-  return m ? { method: m[1]!, path: m[2]! } : { method: 'GET', path: '/' };
 }
