@@ -22,8 +22,8 @@ const serve = (name: string): RouteHandler => async (c) =>
   c.body(await asset(name), 200, {
     'content-type': TYPES[name]!,
     'cache-control': 'no-cache',
-    // The console only talks to its own origin.
-    'content-security-policy': "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    // The console only talks to its own origin; no injected <base> or form may send anything elsewhere.
+    'content-security-policy': "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     'x-content-type-options': 'nosniff',
   });
 
