@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { BUCKETS, loadConfig, TABLES, type Config } from '../adapters/config.js';
 import { ensureBucket, ensureTable } from '../adapters/bootstrap.js';
-import { createClients } from '../adapters/clients.js';
+import { createClients, type AwsClients } from '../adapters/clients.js';
+import { cursorCodecFor } from '../adapters/cursor-key.js';
 import { DynamoRecordStore } from '../adapters/dynamo-record-store.js';
 import { buildServices, type Services } from '../adapters/services.js';
 import { probeHealth } from '../adapters/health.js';
@@ -14,6 +15,9 @@ import { runSeeds } from '../app/seed.js';
 import { tasks } from '../tasks/index.js';
 import { closeServer, listen, startEmulators, StartupError, type Emulators } from './emulators.js';
 import { createApiServer } from './http-server.js';
+import { markerStoresFor, openDataDir, reconcileStoreMarks, sealDataDir } from './data-dir.js';
+import { guardDynamo } from './store-guard.js';
+import { storeMarks } from './store-marks.js';
 import type { FaultInjector } from './faults.js';
 import { LocalStepFunctions } from './local-step-functions.js';
 import { createSfnServer } from './sfn-server.js';
@@ -62,14 +66,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   await assertWritable(dataDir);
   const cleanup: (() => Promise<void>)[] = [];
   try {
-    const emulators: Emulators = await startEmulators(dataDir, { dynamodb: options.dynamodbPort, s3: options.s3Port });
-    cleanup.push(() => emulators.close());
+    const data = await openLocalData(dataDir, cleanup, options);
+    const { emulators } = data;
 
-    const baseEnv = { ...process.env, ...options.env };
+    // The data dir's cursor key, unless the caller configured one.
+    const baseEnv: Record<string, string | undefined> = { ...process.env, ...options.env };
+    baseEnv.CURSOR_KEY ||= data.opened.cursorKey;
     const preliminary = loadConfig({ ...baseEnv, DYNAMODB_ENDPOINT: emulators.dynamodbEndpoint, S3_ENDPOINT: emulators.s3Endpoint, SFN_ENDPOINT: 'http://127.0.0.1:1' });
     const bootClients = await createClients(preliminary);
     cleanup.push(async () => bootClients.destroy());
     const executionsTable = `${baseEnv.TABLE_PREFIX ?? ''}${EXECUTIONS_TABLE}`;
+    // Before any table or bucket is created: both stores must belong to this data dir (stores in step).
+    await data.reconcile(bootClients);
     await Promise.all([
       ...TABLES.map((t) => ensureTable(bootClients.dynamodb, preliminary.tables[t])),
       ensureTable(bootClients.dynamodb, executionsTable),
@@ -78,7 +86,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // Tasks get their own Services (they call Step Functions too, through the same endpoint).
     let taskServices: Services | undefined;
-    const stepFunctions = new LocalStepFunctions(new DynamoRecordStore(bootClients.documents, executionsTable), {
+    const stepFunctions = new LocalStepFunctions(new DynamoRecordStore(bootClients.documents, executionsTable, cursorCodecFor(preliminary)), {
       region: preliminary.region,
       msPerModelledMinute: preliminary.msPerModelledMinute,
       tasks: Object.fromEntries(
@@ -112,7 +120,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       SFN_ENDPOINT: endpoints.sfn,
       STATE_MACHINE_ARN_PREFIX: stepFunctions.arnPrefix(),
     });
-    const services = withFaults(buildServices(config), options.faults);
+    const services: Services = { ...withFaults(buildServices(config), options.faults), integrity: data.guard.problem };
     taskServices = services;
     // Executions (and the tasks they invoked) settle before their clients and the emulators go away.
     cleanup.push(async () => {
@@ -151,6 +159,32 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The data dir, verified before the emulators open it (functions/local/data-dir.ts), the emulators, and the
+ * guard over dynalite's store errors. Cleanup closes the emulators and then seals the data dir.
+ */
+async function openLocalData(dataDir: string, cleanup: (() => Promise<void>)[], options: LocalRuntimeOptions) {
+  const names = markerStoresFor({ ...process.env, ...options.env });
+  const opened = await openDataDir(dataDir, names);
+  let marker = opened.marker;
+  cleanup.push(() => sealDataDir(dataDir, marker));
+  const emulators: Emulators = await startEmulators(dataDir, { dynamodb: options.dynamodbPort, s3: options.s3Port });
+  const guard = guardDynamo(emulators.dynamoServer);
+  cleanup.push(async () => {
+    guard.stopping();
+    await emulators.close();
+    guard.dispose();
+  });
+  return {
+    opened,
+    emulators,
+    guard,
+    async reconcile(clients: AwsClients) {
+      marker = await reconcileStoreMarks(opened, storeMarks(clients, names.table, names.bucket));
+    },
+  };
 }
 
 function withFaults(services: Services, faults: FaultInjector | undefined): Services {
