@@ -47,15 +47,17 @@ export class MemoryRecordStore implements RecordStore {
     if (request.descending) matches.reverse();
     const scope = { table: this.tableName, index: request.index, pk: request.pk };
     const start = await this.cursors.decode(request.cursor, scope);
-    let from = 0;
-    if (start) from = matches.findIndex((i) => i.pk === start.pk && i.sk === start.sk) + 1;
+    // Like DynamoDB's ExclusiveStartKey: continue after the key's position, even if that item is gone since.
+    const order = (i: StoredItem) => (request.descending ? -1 : 1) * (compare(i[skName], start![skName]) || compare(i.pk, start!.pk) || compare(i.sk, start!.sk));
+    const next = start ? matches.findIndex((i) => order(i) > 0) : 0;
+    const from = next < 0 ? matches.length : next;
     const limit = request.limit ?? Number.POSITIVE_INFINITY;
     const items = matches.slice(from, from + limit);
     const more = from + items.length < matches.length;
     const last = items[items.length - 1];
     return {
       items: items.map((i) => clone(request.attributes ? project(i, request.attributes) : i) as T),
-      cursor: more && last ? await this.cursors.encode({ pk: last.pk, sk: last.sk }, scope) : undefined,
+      cursor: more && last ? await this.cursors.encode({ pk: last.pk, sk: last.sk, ...(request.index ? { [pkName]: last[pkName], [skName]: last[skName] } : {}) }, scope) : undefined,
     };
   }
 
