@@ -36,7 +36,7 @@ function expectFormat(route: Route | undefined, answer: { headers: Record<string
     expect(answer.body).toMatch(/<error[ >]/);
     expect(answer.headers['x-error-code']).toBe(code);
   } else if (route?.formatError === oauthError) {
-    expect(JSON.parse(answer.body)).toMatchObject({ code });
+    expect(JSON.parse(answer.body)).toMatchObject({ error: 'invalid_request', code });
   } else {
     expect(answer.headers['content-type']).toBe('application/problem+json');
     expect(JSON.parse(answer.body)).toMatchObject({ code });
