@@ -44,7 +44,7 @@ const bench: Benchmark = async () => {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, TIME_SCALE_MS_PER_MINUTE: '50' },
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, TIME_SCALE_MS_PER_MINUTE: '50', SITE_BASE_PORT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;

@@ -27,7 +27,28 @@ const contextSchema = z.object({
   alarmTopicArn: z.string().trim().startsWith('arn:').optional(),
   hostedZoneId: z.string().trim().regex(/^Z[A-Z0-9]{1,32}$/, 'hostedZoneId must look like Z0123456789ABC').optional(),
   bundleAwsSdk: bool.optional(),
+  /**
+   * Optional per-site custom domains of the HTTP API: `host=acmCertificateArn,host2=arn2` (a string, for
+   * `-c`) or an object in cdk.json. None by default; the site routes answer by Host either way.
+   */
+  siteDomains: z
+    .union([z.string(), z.record(z.string(), z.string())])
+    .transform((v, ctx) => {
+      const pairs = typeof v === 'string' ? v.split(',').filter((p) => p.trim() !== '').map((p) => p.split('=').map((x) => x.trim())) : Object.entries(v);
+      const out: { hostname: string; certificateArn: string }[] = [];
+      for (const [hostname, certificateArn, ...rest] of pairs) {
+        if (!hostname || !SITE_DOMAIN.test(hostname) || rest.length > 0 || !certificateArn?.startsWith('arn:aws') || !certificateArn.includes(':acm:')) {
+          ctx.addIssue({ code: 'custom', message: `expected hostname=acm-certificate-arn pairs (e.g. support.example.com=arn:aws:acm:eu-west-1:123456789012:certificate/...), got "${[hostname, certificateArn, ...rest].join('=')}"` });
+          return z.NEVER;
+        }
+        out.push({ hostname: hostname.toLowerCase(), certificateArn });
+      }
+      return out;
+    })
+    .optional(),
 });
+
+const SITE_DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /** Everything that differs between stages; derived from context once, then passed to constructs. */
 export interface StageConfig {
@@ -46,6 +67,8 @@ export interface StageConfig {
   hostedZoneId?: string;
   /** Bundle the pinned SDK into each function instead of using the one in the Lambda runtime. */
   bundleAwsSdk: boolean;
+  /** Custom domains of the HTTP API, one per site hostname (optional; DNS records for them are not created). */
+  siteDomains: { hostname: string; certificateArn: string }[];
 }
 
 /** Reads and validates stage configuration from CDK context; throws one clear line on bad input. */
@@ -70,5 +93,6 @@ export function stageConfig(node: Node): StageConfig {
     alarms: { lambdaErrors: c.lambdaErrorThreshold ?? 1, api5xx: c.api5xxThreshold ?? 5, topicArn: c.alarmTopicArn },
     hostedZoneId: c.hostedZoneId,
     bundleAwsSdk: c.bundleAwsSdk ?? false,
+    siteDomains: c.siteDomains ?? [],
   };
 }

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { TrieRouter } from 'hono/router/trie-router';
 import { DomainError, isDomainError } from '../core/errors.js';
@@ -9,9 +9,18 @@ import { bodyLimitErrorOf, bodyLimitOf, limitRequestBody } from './body-limit.js
 import { problemJson, STATUS_BY_KIND, type AppEnv, type ErrorFormatter, type Route } from './http.js';
 import { authorizeRoute } from './auth/operator-auth.js';
 import { assertPathParams, assertRequestHead, headersTooLarge, isHeaderOverflow, urlLimitOf } from './request-limits.js';
+import { unknownSite } from '../app/site-hosts.js';
+import { addressSite, requestHost } from './site/site-address.js';
+import { mountRoutes } from './site/site-mounts.js';
+import { siteNotFound } from './site/public-site-handler.js';
+
+export interface AppOptions {
+  /** Serve only the site-root paths, the site named by the listener (a per-site port); default false. */
+  sitesOnly?: boolean;
+}
 
 /** Builds the HTTP application from the route table; the same app runs on the local server and in Lambda. */
-export function createApp(services: Services, routes: readonly Route[]): Hono<AppEnv> {
+export function createApp(services: Services, routes: readonly Route[], options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
     c.set('services', services);
@@ -19,15 +28,26 @@ export function createApp(services: Services, routes: readonly Route[]): Hono<Ap
   });
   // Handlers that set their own (the console's CSP) keep them.
   app.use('*', secureHeaders({ referrerPolicy: 'no-referrer', overwrite: false }));
-  for (const route of routes) {
+  const mounted = mountRoutes(routes);
+  const siteRoot = mounted.filter((r) => r.mount === 'site-root');
+  const others = options.sitesOnly ? [] : mounted.filter((r) => r.mount !== 'site-root');
+  // A site-root path that the control plane also serves (the console at `/`) is the site's only on a site host.
+  const shared = new Set(others.map((r) => `${r.method} ${r.path}`));
+  for (const route of siteRoot) {
     const format = route.formatError ?? problemJson;
-    const limit = bodyLimitOf(route);
-    const urlLimit = urlLimitOf(route);
-    app.on(route.method, route.path, async (c) => {
+    const fallsThrough = shared.has(`${route.method} ${route.path}`);
+    const limits = requestLimits(route);
+    app.on(route.method, route.path, async (c, next) => {
       try {
-        assertRequestHead(c, urlLimit);
-        limitRequestBody(c, limit);
-        assertPathParams(c);
+        // A path the control plane shares (`GET /`) is refused in the format of whoever serves it, so the site is looked up first.
+        if (!fallsThrough) limits(c);
+        const site = await addressSite(c);
+        if (!site) {
+          if (fallsThrough) return await next();
+          throw await unknownSite(services, requestHost(c));
+        }
+        if (fallsThrough) limits(c);
+        c.set('site', site);
         await authorizeRoute(c, route);
         return await route.handler(c);
       } catch (e) {
@@ -35,11 +55,26 @@ export function createApp(services: Services, routes: readonly Route[]): Hono<Ap
       }
     });
   }
-  const methodsOf = pathMethods(routes);
+  for (const route of others) {
+    const format = route.formatError ?? problemJson;
+    const limits = requestLimits(route);
+    app.on(route.method, route.path, async (c) => {
+      try {
+        limits(c);
+        await authorizeRoute(c, route);
+        return await route.handler(c);
+      } catch (e) {
+        return renderError(e, format, c);
+      }
+    });
+  }
+  const methodsOf = pathMethods([...siteRoot, ...others]);
   app.notFound((c) => {
     const [matches] = methodsOf.match('ALL', c.req.path);
     if (isHeaderOverflow(c.req.raw)) return renderError(headersTooLarge(), matches[0]?.[0].format ?? problemJson, c);
-    if (matches.length === 0) return problemJson(new DomainError('not-found', 'RouteNotFound', `no route for ${c.req.method} ${c.req.path}`), 404, c);
+    if (matches.length === 0) {
+      return options.sitesOnly ? siteNotFound(c) : problemJson(new DomainError('not-found', 'RouteNotFound', `no route for ${c.req.method} ${c.req.path}`), 404, c);
+    }
     const allowed = [...new Set(matches.flatMap(([m]) => m.methods))];
     const res = (matches[0]![0].format ?? problemJson)(
       new DomainError('method-not-allowed', 'MethodNotAllowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(', ')}`, { allow: allowed }),
@@ -51,6 +86,21 @@ export function createApp(services: Services, routes: readonly Route[]): Hono<Ap
   });
   app.onError((e, c) => renderError(e, problemJson, c));
   return app;
+}
+
+/**
+ * The route's limits on the request line, headers and body, checked before anything else (no store read,
+ * no authentication): 414/431/413/400 in the route's format. A site-root route that falls through to a
+ * shared path has already applied them; the body counter is installed once.
+ */
+function requestLimits(route: Route): (c: Context<AppEnv>) => void {
+  const body = bodyLimitOf(route);
+  const url = urlLimitOf(route);
+  return (c) => {
+    assertRequestHead(c, url);
+    limitRequestBody(c, body);
+    assertPathParams(c);
+  };
 }
 
 /** For 405: the methods each path pattern answers (GET implies HEAD), and the error format of its routes. */

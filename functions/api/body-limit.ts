@@ -47,6 +47,7 @@ const counted = new WeakMap<Request, () => AsyncIterable<Uint8Array>>();
  * byte counter. Call before authentication: refusing costs nothing, and an unauthenticated body is never read.
  */
 export function limitRequestBody(c: Context<AppEnv>, limit: number): void {
+  if (counted.has(c.req.raw)) return;
   const declared = c.req.header('content-length');
   const chunked = c.req.header('transfer-encoding') !== undefined;
   if (declared !== undefined) {

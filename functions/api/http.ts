@@ -2,9 +2,11 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError, type ErrorKind } from '../core/errors.js';
 import type { Services } from '../adapters/services.js';
+import type { SiteAddress } from '../app/site-hosts.js';
 
 export interface AppEnv {
-  Variables: { services: Services };
+  /** `site`: set when the request reached an appliance's site root (by Host header or the site's own port). */
+  Variables: { services: Services; site?: SiteAddress };
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -29,6 +31,14 @@ export interface Route {
    * response-streaming Function URL (functions/api/stream-handler.ts). Locally every route streams.
    */
   streaming?: true;
+  /**
+   * A path of the appliance's own site, written relative to the site root (`/api/command`): `true` mounts
+   * it under `/appliances/:applianceId` and at the root of every site host (functions/api/site/site-mounts.ts);
+   * `'root'` only at the site root (the public site `/`).
+   */
+  site?: true | 'root';
+  /** Other site paths answering the same (the legacy `.ns` forms); only with `site`. */
+  aliases?: readonly string[];
   /**
    * Largest request body in bytes, enforced while reading, before any parsing (functions/api/body-limit.ts):
    * 413 in the route's error format. Default: none for GET, `BODY_LIMITS.json` otherwise.

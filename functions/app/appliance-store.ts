@@ -103,3 +103,9 @@ export async function listAppliances(ctx: AppContext): Promise<Appliance[]> {
   }
   return result;
 }
+
+/** Every appliance's id and hostname, as stored (no install settlement, two attributes read): the site directory. */
+export async function listApplianceHostnames(ctx: AppContext): Promise<{ applianceId: string; hostname: string }[]> {
+  const items = await queryAll(ctx.records.appliances, { index: 'gsi1', pk: FLEET, attributes: ['applianceId', 'hostname'] });
+  return items.map((i) => ({ applianceId: String(i.applianceId), hostname: String(i.hostname ?? '') }));
+}

@@ -13,17 +13,29 @@ import type { AppEnv } from '../api/http.js';
  * holds the request line, so the route, and with it the route's own format, is unknown at that point.)
  */
 export function createApiServer(app: Hono<AppEnv>): Server {
-  const server = createAdaptorServer({ fetch: app.fetch, serverOptions: { maxHeaderSize: SERVER_MAX_HEADER_BYTES } }) as Server;
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    void answerClientError(app, error, socket);
-  });
+  const server = createAdaptorServer({ fetch: app.fetch, serverOptions: HTTP_SERVER_OPTIONS }) as Server;
+  answerClientErrors(server, app);
   return server;
+}
+
+/** Options for every Node server in front of the app (the API port and the per-site listeners). */
+export const HTTP_SERVER_OPTIONS = { maxHeaderSize: SERVER_MAX_HEADER_BYTES } as const;
+
+/**
+ * Answers requests Node cannot parse (`clientError`) itself: 431 with a body, others as Node would. The 431
+ * is rendered by the app for `path`: on the API port a path no route has (problem+json), on a site port `/`
+ * (the site's HTML).
+ */
+export function answerClientErrors(server: Server, app: Hono<AppEnv>, path = '/v1/'): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    void answerClientError(app, error, socket, path);
+  });
 }
 
 const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' };
 
 /** Node's own answers for unparsable requests (`clientError` replaces its default handler), except 431. */
-async function answerClientError(app: Hono<AppEnv>, error: NodeJS.ErrnoException, socket: Duplex): Promise<void> {
+async function answerClientError(app: Hono<AppEnv>, error: NodeJS.ErrnoException, socket: Duplex, path: string): Promise<void> {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
@@ -34,7 +46,7 @@ async function answerClientError(app: Hono<AppEnv>, error: NodeJS.ErrnoException
     return;
   }
   try {
-    const res = await app.fetch(headerOverflowRequest('GET', '/'));
+    const res = await app.fetch(headerOverflowRequest('GET', path));
     const body = Buffer.from(await res.arrayBuffer());
     const headers = [...res.headers].filter(([name]) => name !== 'content-length' && name !== 'connection' && name !== 'transfer-encoding');
     const head = [`HTTP/1.1 ${res.status} ${REASONS[res.status] ?? 'Error'}`, ...headers.map(([k, v]) => `${k}: ${v}`), `Content-Length: ${body.length}`, 'Connection: close'];

@@ -11,6 +11,15 @@ const port = (name: string, fallback?: number) => {
   return n;
 };
 
+const flag = (name: string, fallback: boolean) => {
+  const raw = (process.env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  console.error(`error: ${name} must be true or false, got "${process.env[name]}"`);
+  process.exit(2);
+};
+
 try {
   const runtime = await startLocalRuntime({
     dataDir: process.env.DATA_DIR || '.data',
@@ -22,9 +31,18 @@ try {
     seed: process.env.SEED_DEMO !== 'false',
     // Locally a modelled minute of appliance work lasts 100 ms unless configured (a 60-minute install: 6 s).
     env: { TIME_SCALE_MS_PER_MINUTE: process.env.TIME_SCALE_MS_PER_MINUTE || '100' },
+    sites: flag('SITE_LISTENERS', true) ? { basePort: port('SITE_BASE_PORT'), plainHttp: flag('SITE_PLAIN_HTTP', true) } : undefined,
   });
   console.log(`control plane ready at ${runtime.url} (health: ${runtime.url}/health) in ${runtime.startupMs} ms`);
   console.log(`  dynamodb ${runtime.endpoints.dynamodb}  s3 ${runtime.endpoints.s3}  stepfunctions ${runtime.endpoints.sfn}`);
+  if (runtime.sites) {
+    const table = runtime.sites.table();
+    const width = Math.max(8, ...table.map((t) => t.hostname.length));
+    console.log(`appliance sites (each also answers plain http:// on its port unless SITE_PLAIN_HTTP=false):`);
+    for (const t of table) console.log(`  ${t.hostname.padEnd(width)} → ${t.url}  (${t.via === 'primary-hostname' ? `DNS → ${t.applianceId}` : t.applianceId})`);
+    console.log(`  CA certificate${runtime.sites.certificates.caCreated ? ' (created now)' : ''}: ${runtime.sites.caFile}`);
+    console.log(`  e.g. curl --cacert ${runtime.sites.caFile} ${table[0]?.url ?? 'https://127.0.0.1:PORT'}/check_health`);
+  }
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -23,6 +23,8 @@ import { LocalStepFunctions } from './local-step-functions.js';
 import { createSfnServer } from './sfn-server.js';
 import { controlSettings } from '../app/control-settings.js';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.js';
+import { SiteListeners } from './site-listeners.js';
+import type { RecordStore, StoredItem } from '../core/ports.js';
 
 // The SDK warns on every start that future releases need Node 22; this project pins its SDK and targets Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -44,6 +46,11 @@ export interface LocalRuntimeOptions {
   faults?: FaultInjector;
   /** Extra environment for loadConfig (table prefixes, time scale). */
   env?: Record<string, string | undefined>;
+  /**
+   * Per-site listeners (HTTPS + plain HTTP on one port per site hostname, functions/local/site-listeners.ts).
+   * `npm start` turns them on; tests leave them off unless they ask, so the suite opens no extra ports.
+   */
+  sites?: { basePort?: number; plainHttp?: boolean; log?: (line: string) => void };
 }
 
 export interface LocalRuntime {
@@ -54,6 +61,8 @@ export interface LocalRuntime {
   /** Fires maintenance-window schedules and advances campaigns (control area). */
   scheduler: LocalScheduler;
   endpoints: { dynamodb: string; s3: string; sfn: string };
+  /** The per-site listeners, when `sites` was given. */
+  sites?: SiteListeners;
   /** ms from start() call to ready. */
   startupMs: number;
   stop(): Promise<void>;
@@ -120,7 +129,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       SFN_ENDPOINT: endpoints.sfn,
       STATE_MACHINE_ARN_PREFIX: stepFunctions.arnPrefix(),
     });
-    const services: Services = { ...withFaults(buildServices(config), options.faults), integrity: data.guard.problem };
+    let siteListeners: SiteListeners | undefined;
+    // Writes of appliance and DNS records may add or move a site hostname: the site listeners look.
+    const services = watchSiteWrites({ ...withFaults(buildServices(config), options.faults), integrity: data.guard.problem }, {
+      written: (items) => siteListeners?.noticeWrites(items),
+      deleted: () => siteListeners?.changed(),
+    });
     taskServices = services;
     // Executions (and the tasks they invoked) settle before their clients and the emulators go away.
     cleanup.push(async () => {
@@ -137,6 +151,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     if (options.seed) await runSeeds(services);
     const scheduler = startLocalScheduler(services, { intervalMs: controlSettings(baseEnv).schedulerIntervalMs });
     cleanup.push(() => scheduler.stop());
+    if (options.sites) {
+      siteListeners = await SiteListeners.start({
+        dataDir,
+        host,
+        basePort: options.sites.basePort ?? DEFAULT_SITE_BASE_PORT,
+        plainHttp: options.sites.plainHttp,
+        services,
+        app: createApp(services, routes, { sitesOnly: true }),
+        log: options.sites.log,
+      });
+      const started = siteListeners;
+      cleanup.push(() => started.close());
+    }
     const health = await probeHealth(services);
     if (health.status !== 'ok') throw new StartupError(`components not healthy: ${JSON.stringify(health.components)}`);
 
@@ -148,6 +175,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stepFunctions,
       scheduler,
       endpoints,
+      sites: siteListeners,
       startupMs: Math.round(performance.now() - started),
       async stop() {
         if (stopped) return;
@@ -185,6 +213,45 @@ async function openLocalData(dataDir: string, cleanup: (() => Promise<void>)[], 
       marker = await reconcileStoreMarks(opened, storeMarks(clients, names.table, names.bucket));
     },
   };
+}
+
+/** Default first port of the per-site listeners: below Linux's ephemeral range, clear of 3000 and the usual dev ports. */
+export const DEFAULT_SITE_BASE_PORT = 24400;
+
+const SITE_RECORD_TYPES = new Set(['appliance', 'dns-record']);
+const isSiteKey = (key: { pk: string; sk: string }) => key.pk.startsWith('DNS#') || (key.pk.startsWith('APPLIANCE#') && key.sk === 'PROFILE');
+
+function watchSiteWrites(services: Services, on: { written: (items: StoredItem[]) => void; deleted: () => void }): Services {
+  const store = services.records.appliances;
+  const changed = on.deleted;
+  const notice = (items: StoredItem[]) => {
+    const site = items.filter((i) => SITE_RECORD_TYPES.has(String(i.type)));
+    if (site.length > 0) on.written(site);
+  };
+  const watched: RecordStore = {
+    get tableName() {
+      return store.tableName;
+    },
+    get: (key) => store.get(key),
+    query: (request) => store.query(request),
+    delete: async (key, condition) => {
+      await store.delete(key, condition);
+      if (isSiteKey(key)) changed();
+    },
+    put: async (item, condition) => {
+      await store.put(item, condition);
+      notice([item]);
+    },
+    batchPut: async (items) => {
+      await store.batchPut(items);
+      notice(items);
+    },
+    batchDelete: async (keys) => {
+      await store.batchDelete(keys);
+      if (keys.some(isSiteKey)) changed();
+    },
+  };
+  return { ...services, records: { ...services.records, appliances: watched } };
 }
 
 function withFaults(services: Services, faults: FaultInjector | undefined): Services {

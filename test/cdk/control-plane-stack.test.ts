@@ -6,6 +6,7 @@ import { routes } from '../../functions/api/routes.js';
 import { tasks } from '../../functions/tasks/index.js';
 import { renderAsl, taskPlaceholder, tasksReferenced } from '../../functions/tasks/task.js';
 import { routeKeys } from '../../cdk/constructs/http-api.js';
+import { mountRoutes } from '../../functions/api/site/site-mounts.js';
 import { LAMBDA_RUNTIME } from '../../cdk/constructs/control-plane-function.js';
 import { HEALTH_PROBE_ACTIONS } from '../../cdk/grants.js';
 import type { Access } from '../../cdk/permissions.js';
@@ -78,12 +79,13 @@ describe('HTTP API from the route table', () => {
   const integrations = Object.fromEntries(resourcesOfType(template, 'AWS::ApiGatewayV2::Integration'));
 
   it('has every route of the table and no other', () => {
-    const expected = routes.flatMap(routeKeys).sort();
+    // Site routes once per mount; the public site and the console share `GET /` (one route, one function).
+    const expected = [...new Set(mountRoutes(routes).flatMap(routeKeys))].sort();
     expect(expected.length).toBeGreaterThan(0);
     expect(apiRoutes.map(([, r]) => r.Properties!.RouteKey).sort()).toEqual(expected);
   });
 
-  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s points at the function of its group', (_, route) => {
+  it.each(mountRoutes(routes).map((r) => [`${r.mount === 'site-root' ? 'site root ' : ''}${r.method} ${r.path}`, r] as const))('%s points at the function of its group', (_, route) => {
     for (const key of routeKeys(route)) {
       const [, apiRoute] = apiRoutes.find(([, r]) => r.Properties!.RouteKey === key)!;
       const integrationId = (apiRoute.Properties!.Target['Fn::Join'][1] as unknown[])[1] as { Ref: string };
@@ -117,9 +119,15 @@ describe('response streaming for routes marked `streaming` (API Gateway buffers 
   const urls = resourcesOfType(template, 'AWS::Lambda::Url');
 
   it('the reporting routes are marked', () => {
-    expect(routes.filter((r) => r.streaming).map((r) => `${r.method} ${r.path}`)).toEqual([
+    expect(mountRoutes(routes).filter((r) => r.streaming).map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      'GET /api/reporting',
+      'GET /api/reporting.ns',
       'GET /appliances/:applianceId/api/reporting',
+      'GET /appliances/:applianceId/api/reporting.ns',
+      'POST /api/reporting',
+      'POST /api/reporting.ns',
       'POST /appliances/:applianceId/api/reporting',
+      'POST /appliances/:applianceId/api/reporting.ns',
     ]);
   });
 

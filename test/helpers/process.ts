@@ -13,11 +13,14 @@ export interface StartedProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the `npm start` entry point (`tsx functions/local/main.ts`) as a child process. */
+/**
+ * Runs the `npm start` entry point (`tsx functions/local/main.ts`) as a child process. Its site listeners
+ * take free ports (SITE_BASE_PORT=0) unless the test says otherwise: parallel test files share the machine.
+ */
 export function spawnRuntime(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, SITE_BASE_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -8,13 +8,19 @@ import { createApiAccount, issueToken } from '../../functions/app/api-accounts.j
 import { createAppliance } from '../../functions/app/appliance-store.js';
 import type { Route } from '../../functions/api/http.js';
 import { MAX_PATH_PARAM_BYTES, SERVER_MAX_HEADER_BYTES, URL_LIMITS } from '../../functions/api/request-limits.js';
-import { routes } from '../../functions/api/routes.js';
+import { routes as declared } from '../../functions/api/routes.js';
+import { mountRoutes, type MountedRoute } from '../../functions/api/site/site-mounts.js';
 import { oauthError, xmlError } from '../../functions/api/sessions/xml-response.js';
+import { htmlError, textError } from '../../functions/api/site/public-site-handler.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { sendHead } from '../helpers/raw-http.js';
 import { startTestRuntime, TEST_ADMIN_TOKEN, type TestRuntime } from '../helpers/runtime.js';
 
-const key = (r: Route) => `${r.method} ${r.path}`;
+const SITE_HOST = 'http-1.example.com';
+/** Every concrete route: site routes under /appliances/:applianceId and at the site root (addressed by Host). */
+const routes = mountRoutes(declared);
+const key = (r: MountedRoute) => `${r.mount === 'site-root' ? 'site root ' : ''}${r.method} ${r.path}`;
+const hostOf = (r: MountedRoute | undefined): Record<string, string> => (r?.mount === 'site-root' ? { host: SITE_HOST } : {});
 const concrete = (path: string, long?: string) =>
   path.replace(/:(\w+)/g, (_, name: string) => (name === long ? 'a'.repeat(5000) : name === 'applianceId' ? 'http-1' : `x-${name}`));
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
@@ -23,20 +29,23 @@ let rt: TestRuntime;
 let apiToken: string;
 beforeAll(async () => {
   rt = await startTestRuntime();
-  await createAppliance(rt.services, sampleAppliance('http-1', { productVersion: '11.1.1' }));
+  await createAppliance(rt.services, sampleAppliance('http-1', { productVersion: '11.1.1', hostname: SITE_HOST }));
   const account = await createApiAccount(rt.services, 'http-1', { name: 'http', permissions: { reporting: true, command: 'full', backup: true } });
   apiToken = (await issueToken(rt.services, 'http-1', `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`, 'client_credentials')).access_token;
 });
 afterAll(() => rt?.dispose());
 
 /** The refusal is in the route's own format and carries `code`. */
-function expectFormat(route: Route | undefined, answer: { headers: Record<string, unknown>; body: string }, code: string) {
+function expectFormat(route: Route | MountedRoute | undefined, answer: { headers: Record<string, unknown>; body: string }, code: string) {
   if (route?.formatError === xmlError) {
     expect(answer.headers['content-type']).toMatch(/^text\/xml/);
     expect(answer.body).toMatch(/<error[ >]/);
     expect(answer.headers['x-error-code']).toBe(code);
   } else if (route?.formatError === oauthError) {
     expect(JSON.parse(answer.body)).toMatchObject({ error: 'invalid_request', code });
+  } else if (route?.formatError === textError || route?.formatError === htmlError) {
+    expect(answer.headers['content-type']).toMatch(route.formatError === textError ? /^text\/plain/ : /^text\/html/);
+    expect(answer.headers['x-error-code']).toBe(code);
   } else {
     expect(answer.headers['content-type']).toBe('application/problem+json');
     expect(JSON.parse(answer.body)).toMatchObject({ code });
@@ -51,7 +60,7 @@ describe('path parameters', () => {
   it.each(withParams)('%s over the limit → 400 naming the limit, not logged as an error', async (_, route, param) => {
     const errors = vi.spyOn(console, 'error');
     try {
-      const answer = await sendHead(`${rt.url}${concrete(route.path, param)}`, { method: route.method, headers: { ...admin, 'content-type': 'application/json', 'content-length': '0' } });
+      const answer = await sendHead(`${rt.url}${concrete(route.path, param)}`, { method: route.method, headers: { ...admin, ...hostOf(route), 'content-type': 'application/json', 'content-length': '0' } });
       expect(answer.status).toBe(400);
       expectFormat(route, answer, 'PathParameterTooLong');
       expect(answer.body).toContain(String(MAX_PATH_PARAM_BYTES));
@@ -69,16 +78,17 @@ describe('path parameters', () => {
 });
 
 describe('wrong methods', () => {
-  const paths = [...new Set(routes.map((r) => r.path))];
+  // One case per path and mount; a path served at both mounts (the console's `/`) answers with every method of either.
+  const paths = [...new Map(routes.map((r) => [`${r.mount === 'site-root' ? 'site root ' : ''}${r.path}`, r])).entries()];
 
-  it.each(paths.map((p) => [p] as const))('%s: an unsupported method → 405 with Allow listing the route’s methods', async (path) => {
-    const declared = routes.filter((r) => r.path === path);
-    const methods = declared.flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]));
+  it.each(paths)('%s: an unsupported method → 405 with Allow listing the route’s methods', async (_, route) => {
+    const same = routes.filter((r) => r.path === route.path);
+    const methods = same.flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]));
     const wrong = ['DELETE', 'PATCH', 'PUT', 'POST'].find((m) => !methods.includes(m))!;
-    const answer = await sendHead(`${rt.url}${concrete(path)}`, { method: wrong, headers: { ...admin, 'content-length': '0' } });
+    const answer = await sendHead(`${rt.url}${concrete(route.path)}`, { method: wrong, headers: { ...admin, ...hostOf(route), 'content-length': '0' } });
     expect(answer.status).toBe(405);
     expect(String(answer.headers.allow).split(', ').sort()).toEqual([...new Set(methods)].sort());
-    expectFormat(declared[0], answer, 'MethodNotAllowed');
+    expectFormat(same[0], answer, 'MethodNotAllowed');
   });
 
   it('a path no route has is still 404', async () => {
@@ -90,6 +100,12 @@ describe('wrong methods', () => {
 
 describe('long request targets and header blocks', () => {
   const reporting = routes.find((r) => r.method === 'GET' && r.path.endsWith('/api/reporting'));
+
+  it('a 33 KB reporting URL at the site root (Host-addressed) is answered too', async () => {
+    const answer = await sendHead(`${rt.url}/api/reporting?generate_report=SupportSession&lsids=${lsids}`, { headers: { host: SITE_HOST, authorization: `Bearer ${apiToken}` } });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatch(/<session_list[ >]/);
+  });
   const lsids = Array.from({ length: 1000 }, (_, i) => i.toString(16).padStart(32, '0')).join(',');
 
   it('a 33 KB reporting URL (1,000 lsids) is answered by the reporting API, not with an empty 431', async () => {

@@ -8,10 +8,15 @@ import { createApiAccount, issueToken } from '../../functions/app/api-accounts.j
 import { createAppliance } from '../../functions/app/appliance-store.js';
 import { issueOperatorToken } from '../../functions/app/operator-tokens.js';
 import { requiredRole } from '../../functions/api/auth/operator-auth.js';
-import type { Route } from '../../functions/api/http.js';
-import { routes } from '../../functions/api/routes.js';
+import { routes as declared } from '../../functions/api/routes.js';
+import { mountRoutes, type MountedRoute } from '../../functions/api/site/site-mounts.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { siteRequest } from '../helpers/site-client.js';
+
+/** Every concrete route: site routes once under /appliances/:applianceId and once at the site root. */
+const routes = mountRoutes(declared);
+const SITE_HOST = 'sec-1.example.com';
 
 /** Public on purpose, each with the reason. A new public route must be added here knowingly. */
 const PUBLIC: Record<string, string> = {
@@ -24,17 +29,30 @@ const PUBLIC: Record<string, string> = {
   'GET /appliances/:applianceId/api/command.xsd': 'the vendor serves its schemas publicly',
   'POST /appliances/:applianceId/oauth2/token': 'authenticates with client id/secret (Basic) itself',
   'GET /appliances/:applianceId/login': 'site landing page: answers 503 + Retry-After while installing',
+  'GET /appliances/:applianceId/check_health': 'the vendor\'s unauthenticated health probe: 200/500 and a short text, no data',
+  'site root GET /api/reporting.xsd': 'the vendor serves its schemas publicly',
+  'site root GET /api/command.xsd': 'the vendor serves its schemas publicly',
+  'site root POST /oauth2/token': 'authenticates with client id/secret (Basic) itself',
+  'site root GET /login': 'site landing page: answers 503 + Retry-After while installing',
+  'site root GET /check_health': 'the vendor\'s unauthenticated health probe: 200/500 and a short text, no data',
+  'site root GET /': 'the public site: a page for customers, no data',
   'POST /appliances/:applianceId/staff-consoles/:consoleId/start': 'emulates a staff console starting on a representative machine (console-side credential is out of scope)',
 };
 
-const key = (r: Route) => `${r.method} ${r.path}`;
+const key = (r: MountedRoute) => `${r.mount === 'site-root' ? 'site root ' : ''}${r.method} ${r.path}`;
+
+/** A request as an outside client sends it: site-root routes are addressed to the site by Host. */
+async function send(route: MountedRoute, headers: Record<string, string>, body?: string) {
+  if (route.mount !== 'site-root') return (await rawFetch(`${rt.url}${concrete(route.path)}`, { method: route.method, headers, body })).status;
+  return (await siteRequest(`${rt.url}${concrete(route.path)}`, { method: route.method, host: SITE_HOST, headers, body })).status;
+}
 const concrete = (path: string) => path.replace(/:(\w+)/g, (_, name: string) => (name === 'applianceId' ? 'sec-1' : `x-${name}`));
 
 let rt: TestRuntime;
 let viewerToken: string;
 beforeAll(async () => {
   rt = await startTestRuntime();
-  await createAppliance(rt.services, sampleAppliance('sec-1', { productVersion: '11.1.1' }));
+  await createAppliance(rt.services, sampleAppliance('sec-1', { productVersion: '11.1.1', hostname: SITE_HOST }));
   viewerToken = (await issueOperatorToken(rt.services, { operatorId: 'sec-viewer', displayName: 'Security viewer', roles: ['viewer'] })).token;
 });
 afterAll(() => rt?.dispose());
@@ -46,23 +64,15 @@ describe('route table security', () => {
   });
 
   it.each(routes.filter((r) => r.auth !== 'public').map((r) => [key(r), r] as const))('%s refuses a request without a credential', async (_, route) => {
-    const res = await rawFetch(`${rt.url}${concrete(route.path)}`, {
-      method: route.method,
-      headers: route.method === 'GET' ? {} : { 'content-type': 'application/json' },
-      body: route.method === 'GET' ? undefined : '{}',
-    });
-    expect(res.status).toBe(401);
+    const status = await send(route, route.method === 'GET' ? {} : { 'content-type': 'application/json' }, route.method === 'GET' ? undefined : '{}');
+    expect(status).toBe(401);
   });
 
   it.each(routes.filter((r) => (r.auth === 'operator' || r.auth === 'appliance-admin') && requiredRole(r) !== 'viewer').map((r) => [key(r), r] as const))(
     '%s refuses a viewer token',
     async (_, route) => {
-      const res = await rawFetch(`${rt.url}${concrete(route.path)}`, {
-        method: route.method,
-        headers: { authorization: `Bearer ${viewerToken}`, 'content-type': 'application/json' },
-        body: route.method === 'GET' ? undefined : '{}',
-      });
-      expect(res.status).toBe(403);
+      const status = await send(route, { authorization: `Bearer ${viewerToken}`, 'content-type': 'application/json' }, route.method === 'GET' ? undefined : '{}');
+      expect(status).toBe(403);
     },
   );
 });

@@ -1,14 +1,10 @@
 import { createBackup, listBackups, openBackup, restoreBackup } from '../../app/backups.js';
 import { requireSiteAvailable } from '../../app/site.js';
-import { assertApplianceId } from '../../app/backups.js';
+import { sitePath, siteApplianceId } from '../site/site-address.js';
 import type { RouteHandler } from '../http.js';
 import { webStream } from './http-helpers.js';
 
-const id = (c: Parameters<RouteHandler>[0]) => {
-  const applianceId = c.req.param('applianceId')!;
-  assertApplianceId(applianceId);
-  return applianceId;
-};
+const id = siteApplianceId;
 
 /** `/login > Management > Software Management`: take a settings backup (the site must be up). */
 export const createBackupHandler: RouteHandler = async (c) => {
@@ -16,7 +12,7 @@ export const createBackupHandler: RouteHandler = async (c) => {
   const applianceId = id(c);
   await requireSiteAvailable(services, applianceId);
   const record = await createBackup(services, applianceId, c.req.header('idempotency-key'));
-  return c.json(record, 201, { Location: `/appliances/${applianceId}/login/software-management/backups/${record.backupId}` });
+  return c.json(record, 201, { Location: sitePath(c, `/login/software-management/backups/${record.backupId}`) });
 };
 
 export const listBackupsHandler: RouteHandler = async (c) => {

@@ -5,6 +5,7 @@ import { requireSiteAvailable } from '../../app/site.js';
 import { isVersionString } from '../../core/versions.js';
 import type { RouteHandler } from '../http.js';
 import { readJson } from './http-helpers.js';
+import { siteApplianceId } from '../site/site-address.js';
 
 const version = z.string().refine(isVersionString, 'must be a version such as 10.5.2');
 const createSchema = z
@@ -40,8 +41,6 @@ export const getApplianceHandler: RouteHandler = async (c) => {
 
 /** The site's `/login` landing: 200 when the site answers, 503 + Retry-After while installing. */
 export const siteLoginHandler: RouteHandler = async (c) => {
-  const id = c.req.param('applianceId')!;
-  assertApplianceId(id);
-  const a = await requireSiteAvailable(c.get('services'), id);
+  const a = await requireSiteAvailable(c.get('services'), siteApplianceId(c));
   return c.json({ applianceId: a.applianceId, hostname: a.hostname, productVersion: a.productVersion, state: a.state });
 };

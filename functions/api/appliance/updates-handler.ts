@@ -4,6 +4,7 @@ import { validationError } from '../../core/errors.js';
 import type { AppEnv, RouteHandler } from '../http.js';
 import type { Context } from 'hono';
 import { binaryBody, queryBoolean, queryNumber, readJson } from './http-helpers.js';
+import { sitePath, siteApplianceId } from '../site/site-address.js';
 
 const installSchema = z
   .object({
@@ -24,23 +25,23 @@ function requestKey(c: Context<AppEnv>, fromBody?: string): string | undefined {
   return header ?? fromBody;
 }
 
-const installResponse = (c: Context<AppEnv>, applianceId: string, result: { install: { installId: string }; replayed: boolean }) =>
+const installResponse = (c: Context<AppEnv>, result: { install: { installId: string }; replayed: boolean }) =>
   c.json({ ...result.install, replayed: result.replayed }, result.replayed ? 200 : 202, {
-    Location: `/appliances/${applianceId}/appliance/installs/${result.install.installId}`,
+    Location: sitePath(c, `/appliance/installs/${result.install.installId}`),
   });
 
-export const checkForUpdatesHandler: RouteHandler = async (c) => c.json(await checkForUpdates(c.get('services'), c.req.param('applianceId')!));
+export const checkForUpdatesHandler: RouteHandler = async (c) => c.json(await checkForUpdates(c.get('services'), siteApplianceId(c)));
 
 export const installUpdateHandler: RouteHandler = async (c) => {
-  const applianceId = c.req.param('applianceId')!;
+  const applianceId = siteApplianceId(c);
   const body = await readJson(c, installSchema);
   const options: InstallOptions = { ...body, requestKey: requestKey(c, body.requestKey) };
-  return installResponse(c, applianceId, await startInstall(c.get('services'), applianceId, c.req.param('packageId')!, options));
+  return installResponse(c, await startInstall(c.get('services'), applianceId, c.req.param('packageId')!, options));
 };
 
 /** "Update Software": the raw package file as the body; install options as query parameters. */
 export const manualUpdateHandler: RouteHandler = async (c) => {
-  const applianceId = c.req.param('applianceId')!;
+  const applianceId = siteApplianceId(c);
   const options: InstallOptions = {
     force: queryBoolean(c, 'force'),
     requireBrokenFailover: queryBoolean(c, 'requireBrokenFailover'),
@@ -49,15 +50,15 @@ export const manualUpdateHandler: RouteHandler = async (c) => {
     requestKey: requestKey(c),
   };
   const { body, contentLength } = binaryBody(c);
-  return installResponse(c, applianceId, await manualUpdate(c.get('services'), applianceId, body, { ...options, contentLength }));
+  return installResponse(c, await manualUpdate(c.get('services'), applianceId, body, { ...options, contentLength }));
 };
 
 export const installStatusHandler: RouteHandler = async (c) => {
-  const status = await installStatus(c.get('services'), c.req.param('applianceId')!);
+  const status = await installStatus(c.get('services'), siteApplianceId(c));
   return c.json(status, 200, status.retryAfterSeconds ? { 'Retry-After': String(status.retryAfterSeconds) } : {});
 };
 
 export const getInstallHandler: RouteHandler = async (c) =>
-  c.json(await getInstall(c.get('services'), c.req.param('applianceId')!, c.req.param('installId')!));
+  c.json(await getInstall(c.get('services'), siteApplianceId(c), c.req.param('installId')!));
 
-export const listInstallsHandler: RouteHandler = async (c) => c.json({ installs: await listInstalls(c.get('services'), c.req.param('applianceId')!) });
+export const listInstallsHandler: RouteHandler = async (c) => c.json({ installs: await listInstalls(c.get('services'), siteApplianceId(c)) });

@@ -11,6 +11,7 @@ import {
 } from '../appliance/consoles-handler.js';
 import { createApplianceHandler, getApplianceHandler, listAppliancesHandler, siteLoginHandler } from '../appliance/fleet-handler.js';
 import { problemWithRetryAfter } from '../appliance/http-helpers.js';
+import { checkHealthHandler, textError } from '../site/public-site-handler.js';
 import { getPackageHandler, listPackagesHandler, uploadPackageHandler } from '../appliance/packages-handler.js';
 import {
   checkForUpdatesHandler,
@@ -22,9 +23,11 @@ import {
 } from '../appliance/updates-handler.js';
 
 const A = '/appliances/:applianceId';
-const BACKUPS = `${A}/login/software-management/backups`;
+const BACKUPS = '/login/software-management/backups';
 // JSON bodies here are small (an appliance, a console, install options); package files declare their own limit.
 const route = (r: Omit<Route, 'group' | 'formatError'>): Route => ({ bodyLimit: r.method === 'GET' ? BODY_LIMITS.none : BODY_LIMITS.small, ...r, group: 'appliance', formatError: problemWithRetryAfter });
+/** The appliance's own /login and /appliance pages: under /appliances/:applianceId and at its site root. */
+const sitePage = (r: Omit<Route, 'group' | 'formatError' | 'site'>): Route => route({ ...r, site: true });
 
 /** Routes of the appliance area: the fleet emulator, namespaced per appliance. */
 export const applianceRoutes: Route[] = [
@@ -35,17 +38,18 @@ export const applianceRoutes: Route[] = [
   route({ method: 'GET', path: '/packages/:packageId', handler: getPackageHandler, auth: 'operator', summary: 'One package and its prerequisites' }),
   route({ method: 'GET', path: '/staff-consoles/report', handler: fleetConsolesReportHandler, auth: 'operator', summary: 'Staff consoles behind their site, fleet-wide' }),
   route({ method: 'GET', path: A, handler: getApplianceHandler, auth: 'operator', summary: 'One appliance (state settled to now)' }),
-  route({ method: 'GET', path: `${A}/login`, handler: siteLoginHandler, auth: 'public', summary: 'Site /login landing: 503 + Retry-After while installing' }),
-  route({ method: 'GET', path: `${A}/appliance/updates`, handler: checkForUpdatesHandler, auth: 'appliance-admin', summary: 'Check for Updates: packages, status, reasons, license' }),
-  route({ method: 'POST', path: `${A}/appliance/updates/manual`, handler: manualUpdateHandler, bodyLimit: BODY_LIMITS.package, auth: 'appliance-admin', summary: 'Manual update: upload a package file and install it' }),
-  route({ method: 'POST', path: `${A}/appliance/updates/:packageId/install`, handler: installUpdateHandler, auth: 'appliance-admin', summary: 'Install this Update' }),
-  route({ method: 'GET', path: `${A}/appliance/install`, handler: installStatusHandler, auth: 'appliance-admin', summary: 'Install status (current or last)' }),
-  route({ method: 'GET', path: `${A}/appliance/installs`, handler: listInstallsHandler, auth: 'appliance-admin', summary: 'Install history' }),
-  route({ method: 'GET', path: `${A}/appliance/installs/:installId`, handler: getInstallHandler, auth: 'appliance-admin', summary: 'One install' }),
-  route({ method: 'POST', path: BACKUPS, handler: createBackupHandler, auth: 'appliance-admin', summary: 'Create a settings backup' }),
-  route({ method: 'GET', path: BACKUPS, handler: listBackupsHandler, auth: 'appliance-admin', summary: 'List settings backups' }),
-  route({ method: 'GET', path: `${BACKUPS}/:backupId`, handler: downloadBackupHandler, auth: 'appliance-admin', summary: 'Download a settings backup' }),
-  route({ method: 'POST', path: `${BACKUPS}/:backupId/restore`, handler: restoreBackupHandler, auth: 'appliance-admin', summary: 'Restore a settings backup onto this appliance' }),
+  sitePage({ method: 'GET', path: '/login', handler: siteLoginHandler, auth: 'public', summary: 'Site /login landing: 503 + Retry-After while installing' }),
+  sitePage({ method: 'GET', path: '/appliance/updates', handler: checkForUpdatesHandler, auth: 'appliance-admin', summary: 'Check for Updates: packages, status, reasons, license' }),
+  sitePage({ method: 'POST', path: '/appliance/updates/manual', handler: manualUpdateHandler, bodyLimit: BODY_LIMITS.package, auth: 'appliance-admin', summary: 'Manual update: upload a package file and install it' }),
+  sitePage({ method: 'POST', path: '/appliance/updates/:packageId/install', handler: installUpdateHandler, auth: 'appliance-admin', summary: 'Install this Update' }),
+  sitePage({ method: 'GET', path: '/appliance/install', handler: installStatusHandler, auth: 'appliance-admin', summary: 'Install status (current or last)' }),
+  sitePage({ method: 'GET', path: '/appliance/installs', handler: listInstallsHandler, auth: 'appliance-admin', summary: 'Install history' }),
+  sitePage({ method: 'GET', path: '/appliance/installs/:installId', handler: getInstallHandler, auth: 'appliance-admin', summary: 'One install' }),
+  sitePage({ method: 'POST', path: BACKUPS, handler: createBackupHandler, auth: 'appliance-admin', summary: 'Create a settings backup' }),
+  sitePage({ method: 'GET', path: BACKUPS, handler: listBackupsHandler, auth: 'appliance-admin', summary: 'List settings backups' }),
+  sitePage({ method: 'GET', path: `${BACKUPS}/:backupId`, handler: downloadBackupHandler, auth: 'appliance-admin', summary: 'Download a settings backup' }),
+  sitePage({ method: 'POST', path: `${BACKUPS}/:backupId/restore`, handler: restoreBackupHandler, auth: 'appliance-admin', summary: 'Restore a settings backup onto this appliance' }),
+  { method: 'GET', path: '/check_health', handler: checkHealthHandler, group: 'appliance', auth: 'public', site: true, summary: 'Site health probe: 200 when healthy, 500 otherwise, no data', formatError: textError },
   route({ method: 'GET', path: `${A}/staff-consoles`, handler: listConsolesHandler, auth: 'appliance-admin', summary: 'Registered staff consoles' }),
   route({ method: 'POST', path: `${A}/staff-consoles`, handler: registerConsoleHandler, auth: 'appliance-admin', summary: 'Register a staff console' }),
   route({ method: 'GET', path: `${A}/staff-consoles/report`, handler: applianceConsolesReportHandler, auth: 'appliance-admin', summary: 'Staff consoles behind the site' }),

@@ -5,6 +5,7 @@ import type { ControlRoute } from '../control/control-route.js';
 import { fleetRoutes } from '../control/fleet-handler.js';
 import { buildOpenApi } from '../control/openapi.js';
 import { runRoutes } from '../control/runs-handler.js';
+import { htmlError, publicSiteHandler } from '../site/public-site-handler.js';
 
 /** The /v1 control API: every route declares its role; `auth: 'operator'` is enforced in functions/api/app.ts. */
 export const controlApiRoutes: ControlRoute[] = [...fleetRoutes, ...runRoutes, ...campaignRoutes];
@@ -22,6 +23,8 @@ export const controlRoutes: Route[] = [
     summary: 'OpenAPI 3.1 document of the control API',
   },
   ...controlApiRoutes,
+  // On a site host `/` is that appliance's public site; on any other host, the console (same API Gateway route, so same group).
+  { method: 'GET', path: '/', handler: publicSiteHandler, group: 'control', auth: 'public', site: 'root', summary: 'Public site of the appliance the host names', formatError: htmlError },
   { method: 'GET', path: '/', handler: getConsolePage, group: 'control', auth: 'public', summary: 'Operator console' },
   { method: 'GET', path: '/console/console.js', handler: getConsoleScript, group: 'control', auth: 'public', summary: 'Operator console script' },
   { method: 'GET', path: '/console/console.css', handler: getConsoleStyles, group: 'control', auth: 'public', summary: 'Operator console styles' },

@@ -1,30 +1,30 @@
 import type { Context } from 'hono';
 import type { Appliance } from '../../core/appliance.js';
-import { siteAvailable } from '../../core/appliance.js';
 import { DomainError, validationError } from '../../core/errors.js';
-import { requireAppliance } from '../../app/appliance-store.js';
-import { assertApplianceId } from '../../app/backups.js';
 import { authenticate, type ApiAccount } from '../../app/api-accounts.js';
 import type { AppEnv } from '../http.js';
 import { noteApplianceVersion } from './xml-response.js';
+import { addressedApplianceRecord, assertSiteUp } from '../site/site-address.js';
+
+export { siteApplianceId, sitePath } from '../site/site-address.js';
 
 /** Largest accepted parameter payload (query string or form body): 1,000 lsids fit comfortably. */
 export const MAX_PARAMS_BYTES = 64 * 1024;
+
+/** The appliance a site request addresses, in whatever state; its version sets the XML errors' namespace. */
+export async function addressedAppliance(c: Context<AppEnv>): Promise<Appliance> {
+  const appliance = await addressedApplianceRecord(c);
+  noteApplianceVersion(c, appliance.productVersion);
+  return appliance;
+}
 
 /**
  * The appliance a site API request addresses, refused while its site is down (installing/restarting:
  * 503 with Retry-After until the modelled restart ends).
  */
 export async function siteAppliance(c: Context<AppEnv>): Promise<Appliance> {
-  const applianceId = c.req.param('applianceId');
-  assertApplianceId(applianceId);
-  const appliance = await requireAppliance(c.get('services'), applianceId);
-  noteApplianceVersion(c, appliance.productVersion);
-  if (!siteAvailable(appliance)) {
-    const onlineAt = appliance.install?.onlineAt ? Date.parse(appliance.install.onlineAt) : Number.NaN;
-    const wait = Number.isNaN(onlineAt) ? 60 : Math.max(1, Math.ceil((onlineAt - c.get('services').clock.now().getTime()) / 1000));
-    throw new DomainError('unavailable', 'SiteUnavailable', `the site is ${appliance.state}; retry later`, { retryAfterSeconds: wait });
-  }
+  const appliance = await addressedAppliance(c);
+  assertSiteUp(c, appliance);
   return appliance;
 }
 
