@@ -1,7 +1,7 @@
 /**
  * Backup and restore of the whole local data dir (`npm run data -- backup|restore <file>`): the way back from
  * every refusal of functions/local/data-dir.ts. A backup is a gzipped tar of a stopped, verified data dir
- * (marker with its seal, cursor key, dynamodb/, s3/); a restore checks the archive against that seal before
+ * (marker with its seal, cursor key, dynamodb/, s3/, and the rest: site ports, TLS CA); a restore checks the archive against that seal before
  * it touches anything, and keeps the data dir it replaces beside it, so nothing is ever deleted.
  */
 import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -9,7 +9,17 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as tar from 'tar';
 import { CURSOR_KEY_FILE, DataDirError, DYNAMODB_DIR, isAlive, MARKER_FILE, readMarker, S3_DIR, sealDifference } from './data-dir.js';
 
-const ENTRIES = [MARKER_FILE, CURSOR_KEY_FILE, DYNAMODB_DIR, S3_DIR];
+/**
+ * Everything the data dir holds (the stores, the marker, the cursor key, and what other parts keep there, such
+ * as the site listeners' ports and TLS CA), except scratch files (dot-names, `*.tmp`).
+ */
+async function entriesOf(dir: string): Promise<string[]> {
+  const names = (await readdir(dir)).filter((n) => !n.startsWith('.') && !n.endsWith('.tmp')).sort();
+  for (const required of [MARKER_FILE, CURSOR_KEY_FILE, DYNAMODB_DIR, S3_DIR]) {
+    if (!names.includes(required)) throw new DataDirError(`data dir ${dir} has no ${required}: not a complete data dir`);
+  }
+  return names;
+}
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 
 /** The data dir must be stopped cleanly (sealed) and unchanged since: a backup never copies a running or damaged store. */
@@ -30,7 +40,7 @@ export async function backupDataDir(dirArg: string, fileArg: string): Promise<{ 
   await assertSealed(dir);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    await tar.create({ gzip: true, file: tmp, cwd: dir, portable: true }, ENTRIES);
+    await tar.create({ gzip: true, file: tmp, cwd: dir, portable: true }, await entriesOf(dir));
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -5,7 +5,7 @@
  * or in a correct recovery, never in silent loss.
  */
 import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { cp, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { cp, mkdir, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -259,12 +259,17 @@ describe('recoveries', () => {
     const dir = await copyOf(template);
     const archive = join(dir, '..', `${dir.split('/').pop()}.tgz`);
     dirs.push(archive);
+    // What other parts keep in the data dir (the site listeners' CA) is part of the backup too.
+    await mkdir(join(dir, 'tls'), { recursive: true });
+    await writeFile(join(dir, 'tls', 'ca.pem'), 'the local CA');
     await backupDataDir(dir, archive);
     await truncate(join(dir, 'dynamodb', (await dynamoFiles(dir, /\.log$/))[0]!), 10);
     await expectRefusal(dir, /truncated/);
     await expect(backupDataDir(dir, `${archive}.2`)).rejects.toThrow(/not backing up damaged data/);
     const { previous } = await restoreDataDir(dir, archive);
     dirs.push(previous!);
+    // Everything else the data dir held came back too (the site listeners' TLS CA and ports).
+    expect(await readFile(join(dir, 'tls', 'ca.pem'), 'utf8')).toBe('the local CA');
     expect(await snapshot(previous!)).not.toBe(await snapshot(dir));
     const rt = await startTestRuntime({ dataDir: dir });
     expect((await getAppliance(rt.services, 'dd-1'))?.applianceId).toBe('dd-1');
