@@ -2,6 +2,7 @@ import type { AppContext } from './context.js';
 import { listAppliances } from './appliance-store.js';
 import { forceSync } from './failover-pairs.js';
 import { generateSessions } from './session-generator.js';
+import { ensureListingRecords } from './session-store.js';
 
 /**
  * Seed: a year of history (200 sessions) for each appliance that has none yet. Idempotent.
@@ -16,4 +17,6 @@ export async function seedSessionHistory(ctx: AppContext): Promise<void> {
     await generateSessions(ctx, appliance, { count: 200, activeFraction: 0.02, seed: appliance.applianceId.length });
     if (paired) await forceSync(ctx, appliance.applianceId);
   }
+  // Listing records for every appliance: a data dir from before they existed is backfilled here, once.
+  for (const appliance of await listAppliances(ctx)) await ensureListingRecords(ctx, appliance.applianceId);
 }

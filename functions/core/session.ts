@@ -48,6 +48,9 @@ export interface SessionActor {
   name: string;
 }
 
+/** The system actor of every session (gsnumber 0, named after the product, as client code sees it). */
+export const SYSTEM_ACTOR: SessionActor = { type: 'system', gsnumber: 0, name: 'Bomgar' };
+
 /** One `session_details/event`: chat, file transfer, system information, notes, joins, leaves, ... */
 export interface SessionEvent {
   timestamp: string;
@@ -63,7 +66,7 @@ export interface SessionEvent {
 export interface ExitSurvey {
   gsnumber: number;
   submittedAt: string;
-  answers: { questionId: number; name: string; label: string; type: string; answer: string }[];
+  answers: { questionId: number; name: string; label: string; type: string; answer: string; reportHeader?: string }[];
 }
 
 export interface SupportSession {
@@ -107,8 +110,9 @@ export interface SupportSession {
   customAttributes?: Record<string, string>;
   /** Queue the session waits in or was routed through: `general`, `rep:<id>`, `team:<id>`. */
   queue?: string;
-  /** Public site the session came through (id), and its support team when routed to one. */
+  /** The support team the session was routed to (`team:<id>` queue), and its name when it was routed. */
   teamId?: number;
+  teamName?: string;
   /**
    * Set when a pre-10.6 session was re-imported into the other side of a failover pair under a new lsid
    * (legacy lsids collide across a broken pair): the lsid its recording appliance gave it.

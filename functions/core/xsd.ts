@@ -1,4 +1,7 @@
 import type { ApiFlavor } from './api-flavor.js';
+import { REPORT_SINCE } from './report-query.js';
+import { CUSTOM_ATTRIBUTES_SINCE } from './report-xml.js';
+import { isAtLeast } from './versions.js';
 
 /**
  * The schemas an appliance serves at /api/reporting.xsd and /api/command.xsd. One source, two flavors:
@@ -24,13 +27,48 @@ const lsidType = (flavor: ApiFlavor) =>
 
 const lseq = (flavor: ApiFlavor) => (flavor.guidLsid ? '<xs:element name="lseq" type="xs:nonNegativeInteger" minOccurs="0"/>' : '');
 
+/** A text element with attributes: `<name a="...">text</name>`. */
+const textWith = (name: string, attrs: string, extra = '') =>
+  `<xs:element name="${name}"${extra}><xs:complexType><xs:simpleContent><xs:extension base="xs:string">${attrs}</xs:extension></xs:simpleContent></xs:complexType></xs:element>`;
+const attr = (name: string, type: string, required = true) => `<xs:attribute name="${name}" type="${type}"${required ? ' use="required"' : ''}/>`;
+/** A report root: its content, or (a refusal of the request) a single `<error>`. */
+const reportRoot = (name: string, content: string) => `
+  <xs:element name="${name}">
+    <xs:complexType><xs:choice>
+      <xs:element ref="error"/>
+      <xs:sequence>${content}</xs:sequence>
+    </xs:choice></xs:complexType>
+  </xs:element>`;
+
+/**
+ * Every report this emulator writes, per API version: lseq and GUID lsids from 1.5.0, custom_attributes
+ * from 1.11.0, LicenseUsage's root from 1.10.0 (docs/vendor-api.md §5 gives each element's source).
+ */
 export function reportingXsd(flavor: ApiFlavor): string {
+  const since = (version: string, xsd: string) => (isAtLeast(flavor.apiVersion, version) ? xsd : '');
   return `${schemaOpen(flavor)}  ${lsidType(flavor)}
+  <xs:simpleType name="flagType"><xs:restriction base="xs:string"><xs:enumeration value="0"/><xs:enumeration value="1"/></xs:restriction></xs:simpleType>
+  <xs:simpleType name="durationType"><xs:restriction base="xs:string"><xs:pattern value="[0-9]{2,}:[0-5][0-9]:[0-5][0-9]"/></xs:restriction></xs:simpleType>
   <xs:complexType name="timestampType"><xs:simpleContent><xs:extension base="xs:dateTime">
     <xs:attribute name="timestamp" type="xs:nonNegativeInteger" use="required"/>
   </xs:extension></xs:simpleContent></xs:complexType>
-  <xs:element name="session_list">
-    <xs:complexType><xs:sequence>
+  <xs:complexType name="actorType"><xs:simpleContent><xs:extension base="xs:string">
+    <xs:attribute name="type" use="required"><xs:simpleType><xs:restriction base="xs:string"><xs:enumeration value="system"/><xs:enumeration value="representative"/><xs:enumeration value="customer"/></xs:restriction></xs:simpleType></xs:attribute>
+    <xs:attribute name="gsnumber" type="xs:nonNegativeInteger" use="required"/>
+  </xs:extension></xs:simpleContent></xs:complexType>
+  <xs:complexType name="valueType">${attr('name', 'xs:string')}${attr('value', 'xs:string')}</xs:complexType>
+  <xs:complexType name="dataType"><xs:sequence><xs:element name="value" type="valueType" maxOccurs="unbounded"/></xs:sequence></xs:complexType>
+  <xs:complexType name="participantType"><xs:simpleContent><xs:extension base="xs:string">
+    <xs:attribute name="gsnumber" type="xs:nonNegativeInteger" use="required"/>
+    <xs:attribute name="id" type="xs:positiveInteger"/>
+  </xs:extension></xs:simpleContent></xs:complexType>
+  <xs:complexType name="embeddedSurveyType">
+    <xs:sequence><xs:element name="value" type="valueType" minOccurs="0" maxOccurs="unbounded"/></xs:sequence>
+    <xs:attribute name="gsnumber" type="xs:nonNegativeInteger" use="required"/>
+  </xs:complexType>
+${reportRoot(
+  'session_list',
+  `
       <xs:element name="session" minOccurs="0" maxOccurs="unbounded">
         <xs:complexType>
           <xs:sequence>
@@ -38,21 +76,42 @@ export function reportingXsd(flavor: ApiFlavor): string {
             ${lseq(flavor)}
             <xs:element name="start_time" type="timestampType"/>
             <xs:element name="end_time" type="timestampType" minOccurs="0"/>
-            <xs:element name="duration" minOccurs="0"><xs:simpleType><xs:restriction base="xs:string"><xs:pattern value="[0-9]{2,}:[0-5][0-9]:[0-5][0-9]"/></xs:restriction></xs:simpleType></xs:element>
-            <xs:element name="public_site">
-              <xs:complexType><xs:simpleContent><xs:extension base="xs:string">
-                <xs:attribute name="id" type="xs:nonNegativeInteger" use="required"/>
-              </xs:extension></xs:simpleContent></xs:complexType>
-            </xs:element>
+            <xs:element name="duration" type="durationType" minOccurs="0"/>
+            ${textWith('public_site', attr('id', 'xs:nonNegativeInteger'))}
             <xs:element name="external_key" type="xs:string"/>
+            ${since(
+              CUSTOM_ATTRIBUTES_SINCE,
+              `<xs:element name="custom_attributes">
+              <xs:complexType><xs:sequence>
+                ${textWith('custom_attribute', attr('display_name', 'xs:string') + attr('code_name', 'xs:string'), ' minOccurs="0" maxOccurs="unbounded"')}
+              </xs:sequence></xs:complexType>
+            </xs:element>`,
+            )}
+            <xs:element name="session_chat_view_url" type="xs:string"/>
+            <xs:element name="session_chat_download_url" type="xs:string"/>
             <xs:element name="file_transfer_count" type="xs:nonNegativeInteger"/>
+            <xs:element name="primary_customer" type="participantType" minOccurs="0"/>
+            <xs:element name="primary_rep" type="participantType" minOccurs="0"/>
             <xs:element name="customer_list">
               <xs:complexType><xs:sequence>
-                <xs:element name="customer" maxOccurs="unbounded">
+                <xs:element name="customer" minOccurs="0" maxOccurs="unbounded">
                   <xs:complexType>
                     <xs:sequence>
+                      <xs:element name="primary_cust" type="flagType"/>
+                      <xs:element name="info">
+                        <xs:complexType><xs:sequence>
+                          <xs:element name="name" type="xs:string"/>
+                          <xs:element name="company" type="xs:string"/>
+                          <xs:element name="company_code" type="xs:string"/>
+                          <xs:element name="issue" type="xs:string"/>
+                          <xs:element name="details" type="xs:string"/>
+                        </xs:sequence></xs:complexType>
+                      </xs:element>
                       <xs:element name="username" type="xs:string"/>
-                      <xs:element name="hostname" type="xs:string"/>
+                      <xs:element name="public_ip" type="xs:string" minOccurs="0"/>
+                      <xs:element name="private_ip" type="xs:string" minOccurs="0"/>
+                      <xs:element name="hostname" type="xs:string" minOccurs="0"/>
+                      <xs:element name="os" type="xs:string" minOccurs="0"/>
                     </xs:sequence>
                     <xs:attribute name="gsnumber" type="xs:positiveInteger" use="required"/>
                   </xs:complexType>
@@ -63,34 +122,170 @@ export function reportingXsd(flavor: ApiFlavor): string {
               <xs:complexType><xs:sequence>
                 <xs:element name="representative" minOccurs="0" maxOccurs="unbounded">
                   <xs:complexType>
-                    <xs:sequence><xs:element name="display_name" type="xs:string"/></xs:sequence>
+                    <xs:sequence>
+                      <xs:element name="primary_rep" type="flagType"/>
+                      <xs:element name="username" type="xs:string"/>
+                      <xs:element name="display_name" type="xs:string"/>
+                      <xs:element name="public_ip" type="xs:string" minOccurs="0"/>
+                      <xs:element name="private_ip" type="xs:string" minOccurs="0"/>
+                      <xs:element name="hostname" type="xs:string" minOccurs="0"/>
+                      <xs:element name="os" type="xs:string" minOccurs="0"/>
+                      <xs:element name="seconds_involved" type="xs:nonNegativeInteger"/>
+                    </xs:sequence>
                     <xs:attribute name="gsnumber" type="xs:positiveInteger" use="required"/>
+                    <xs:attribute name="id" type="xs:positiveInteger"/>
                   </xs:complexType>
                 </xs:element>
               </xs:sequence></xs:complexType>
             </xs:element>
-            <xs:element name="end_reason" type="xs:string" minOccurs="0"/>
+            <xs:element name="cust_survey_list" minOccurs="0">
+              <xs:complexType><xs:sequence><xs:element name="cust_exit_survey" type="embeddedSurveyType" maxOccurs="unbounded"/></xs:sequence></xs:complexType>
+            </xs:element>
+            <xs:element name="rep_survey_list" minOccurs="0">
+              <xs:complexType><xs:sequence><xs:element name="rep_exit_survey" type="embeddedSurveyType" maxOccurs="unbounded"/></xs:sequence></xs:complexType>
+            </xs:element>
+            <xs:element name="session_details">
+              <xs:complexType><xs:sequence>
+                <xs:element name="event" minOccurs="0" maxOccurs="unbounded">
+                  <xs:complexType>
+                    <xs:sequence>
+                      <xs:element name="performed_by" type="actorType" minOccurs="0"/>
+                      <xs:element name="destination" type="actorType" minOccurs="0"/>
+                      <xs:element name="body" type="xs:string" minOccurs="0"/>
+                      <xs:element name="data" type="dataType" minOccurs="0"/>
+                    </xs:sequence>
+                    ${attr('timestamp', 'xs:nonNegativeInteger')}
+                    ${attr('event_type', 'xs:string')}
+                  </xs:complexType>
+                </xs:element>
+              </xs:sequence></xs:complexType>
+            </xs:element>
           </xs:sequence>
           <xs:attribute name="lsid" type="lsidType" use="required"/>
         </xs:complexType>
-      </xs:element>
-    </xs:sequence></xs:complexType>
-  </xs:element>
-  <xs:element name="session_summary_list">
-    <xs:complexType><xs:sequence>
+      </xs:element>`,
+)}
+${reportRoot(
+  'session_summary_list',
+  `
       <xs:element name="session_summary" minOccurs="0" maxOccurs="unbounded">
         <xs:complexType>
+          <xs:attribute name="lsid" type="lsidType" use="required"/>
+          <xs:attribute name="external_key" type="xs:string"/>
+          <xs:attribute name="has_recording" type="flagType" use="required"/>
+        </xs:complexType>
+      </xs:element>`,
+)}
+${reportRoot(
+  'summary_list',
+  `
+      <xs:element name="summary" minOccurs="0" maxOccurs="unbounded">
+        <xs:complexType><xs:sequence>
+          <xs:choice>
+            ${textWith('representative', attr('id', 'xs:positiveInteger', false))}
+            ${textWith('team', attr('id', 'xs:positiveInteger'))}
+            ${textWith('public_site', attr('id', 'xs:nonNegativeInteger'))}
+          </xs:choice>
+          <xs:element name="session_count" type="xs:nonNegativeInteger"/>
+          <xs:element name="completed_session_count" type="xs:nonNegativeInteger"/>
+          <xs:element name="total_duration" type="durationType"/>
+          <xs:element name="average_duration" type="durationType"/>
+        </xs:sequence></xs:complexType>
+      </xs:element>`,
+)}
+${reportRoot(
+  'exit_survey_list',
+  `
+      <xs:element name="exit_survey" minOccurs="0" maxOccurs="unbounded">
+        <xs:complexType>
           <xs:sequence>
-            ${lseq(flavor)}
-            <xs:element name="start_time" type="timestampType"/>
-            <xs:element name="external_key" type="xs:string"/>
-            <xs:element name="has_recording" type="xs:boolean"/>
+            <xs:element name="submitted_by">
+              <xs:complexType><xs:simpleContent><xs:extension base="xs:string">
+                <xs:attribute name="type" use="required"><xs:simpleType><xs:restriction base="xs:string"><xs:enumeration value="customer"/><xs:enumeration value="rep"/></xs:restriction></xs:simpleType></xs:attribute>
+                <xs:attribute name="gsnumber" type="xs:nonNegativeInteger" use="required"/>
+              </xs:extension></xs:simpleContent></xs:complexType>
+            </xs:element>
+            <xs:element name="primary_customer" type="participantType" minOccurs="0"/>
+            <xs:element name="primary_rep" type="participantType" minOccurs="0"/>
+            <xs:element name="question_list">
+              <xs:complexType><xs:sequence>
+                <xs:element name="question" minOccurs="0" maxOccurs="unbounded">
+                  <xs:complexType>
+                    <xs:sequence>
+                      <xs:element name="type" type="xs:string"/>
+                      <xs:element name="label" type="xs:string"/>
+                      <xs:element name="name" type="xs:string"/>
+                      <xs:element name="report_header" type="xs:string"/>
+                      <xs:element name="answer_list"><xs:complexType><xs:sequence><xs:element name="answer" type="xs:string" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element>
+                    </xs:sequence>
+                    <xs:attribute name="id" type="xs:nonNegativeInteger" use="required"/>
+                  </xs:complexType>
+                </xs:element>
+              </xs:sequence></xs:complexType>
+            </xs:element>
           </xs:sequence>
           <xs:attribute name="lsid" type="lsidType" use="required"/>
+          <xs:attribute name="timestamp" type="xs:nonNegativeInteger" use="required"/>
         </xs:complexType>
-      </xs:element>
-    </xs:sequence></xs:complexType>
-  </xs:element>
+      </xs:element>`,
+)}
+${reportRoot(
+  'team_activity_list',
+  `
+      <xs:element name="start_time" type="timestampType"/>
+      <xs:element name="end_time" type="timestampType"/>
+      <xs:element name="team_activity" minOccurs="0" maxOccurs="unbounded">
+        <xs:complexType>
+          <xs:sequence>
+            <xs:element name="name" type="xs:string"/>
+            <xs:element name="events">
+              <xs:complexType><xs:sequence>
+                <xs:element name="event" minOccurs="0" maxOccurs="unbounded">
+                  <xs:complexType>
+                    <xs:sequence>
+                      <xs:element name="performed_by">
+                        <xs:complexType><xs:simpleContent><xs:extension base="xs:string">
+                          <xs:attribute name="type" use="required"><xs:simpleType><xs:restriction base="xs:string"><xs:enumeration value="system"/><xs:enumeration value="representative"/></xs:restriction></xs:simpleType></xs:attribute>
+                          <xs:attribute name="id" type="xs:positiveInteger"/>
+                        </xs:extension></xs:simpleContent></xs:complexType>
+                      </xs:element>
+                      <xs:element name="data" type="dataType"/>
+                    </xs:sequence>
+                    ${attr('timestamp', 'xs:nonNegativeInteger')}
+                    ${attr('event_type', 'xs:string')}
+                  </xs:complexType>
+                </xs:element>
+              </xs:sequence></xs:complexType>
+            </xs:element>
+          </xs:sequence>
+          <xs:attribute name="id" type="xs:positiveInteger" use="required"/>
+        </xs:complexType>
+      </xs:element>`,
+)}
+${since(
+  REPORT_SINCE.LicenseUsage,
+  reportRoot(
+    'license_usage',
+    `
+      <xs:element name="start_time" type="timestampType"/>
+      <xs:element name="end_time" type="timestampType"/>
+      <xs:element name="group_by"><xs:simpleType><xs:restriction base="xs:string"><xs:enumeration value="hour"/><xs:enumeration value="day"/><xs:enumeration value="month"/></xs:restriction></xs:simpleType></xs:element>
+      <xs:element name="license_time_intervals">
+        <xs:complexType><xs:sequence>
+          <xs:element name="license_time_interval" minOccurs="0" maxOccurs="unbounded">
+            <xs:complexType><xs:sequence>
+              <xs:element name="start_time" type="timestampType"/>
+              <xs:element name="end_time" type="timestampType"/>
+              <xs:element name="logged_in_rep_count" type="xs:nonNegativeInteger"/>
+              <xs:element name="extended_availability_rep_count" type="xs:nonNegativeInteger"/>
+              <xs:element name="licenses_in_use" type="xs:nonNegativeInteger"/>
+              <xs:element name="license_count" type="xs:nonNegativeInteger"/>
+            </xs:sequence></xs:complexType>
+          </xs:element>
+        </xs:sequence></xs:complexType>
+      </xs:element>`,
+  ),
+)}
 </xs:schema>
 `;
 }

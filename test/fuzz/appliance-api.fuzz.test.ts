@@ -53,9 +53,13 @@ const nasty = fc.oneof(
   fc.integer().map(String),
 );
 const reportingParams = fc.dictionary(
-  fc.constantFrom('generate_report', 'start_date', 'end_date', 'start_time', 'end_time', 'duration', 'lsid', 'lsids', 'start_lseq', 'limit', 'x', 'generate_report[]'),
-  fc.oneof(nasty, fc.constantFrom('SupportSession', 'SupportSessionListing', 'Nope')),
-  { maxKeys: 5 },
+  fc.constantFrom('generate_report', 'start_date', 'end_date', 'start_time', 'end_time', 'duration', 'lsid', 'lsids', 'start_lseq', 'limit', 'report_type', 'id', 'team_id', 'group_by', 'x', 'generate_report[]'),
+  fc.oneof(
+    nasty,
+    fc.constantFrom('SupportSession', 'SupportSessionListing', 'SupportSessionSummary', 'SupportCustExitSurvey', 'SupportRepExitSurvey', 'SupportTeam', 'LicenseUsage', 'Nope'),
+    fc.constantFrom('rep', 'team', 'site', 'all', 'hour', 'day', 'month', '2000-01-01', '0'),
+  ),
+  { maxKeys: 6 },
 );
 const commandParams = fc.dictionary(
   fc.constantFrom('action', 'lsid', 'role', 'force', 'data_sync_first', 'y'),

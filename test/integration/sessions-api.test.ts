@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import initSqlJs from 'sql.js';
 import { createAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
-import { createBackup } from '../../functions/app/backups.js';
 import { generateSessions } from '../../functions/app/session-generator.js';
 import { getSession, iterateSessions, migrateSessionsTo106, putSession } from '../../functions/app/session-store.js';
 import { API_NAMESPACE } from '../../functions/core/versions.js';
@@ -73,7 +72,13 @@ beforeAll(async () => {
   await generateSessions(ctx, { ...legacy, version: 1 }, { count: 40, days: 30, activeFraction: 0.05, seed: 2 });
   // A session whose text fields carry markup, control characters and a lone surrogate.
   const [hostile] = (await allSessions(MODERN)).filter((s) => s.status === 'completed');
-  await putSession(ctx, { ...hostile!, externalKey: HOSTILE_KEY, hostName: '<script>alert(1)</script>' });
+  await putSession(ctx, {
+    ...hostile!,
+    externalKey: HOSTILE_KEY,
+    hostName: '<script>alert(1)</script>',
+    customers: hostile!.customers!.map((c) => ({ ...c, hostname: '<script>alert(1)</script>', info: { ...c.info, name: HOSTILE_KEY } })),
+    events: [...hostile!.events!, { timestamp: hostile!.endTime!, eventType: '"/><injected/>', body: HOSTILE_KEY, data: [{ name: '<x>', value: HOSTILE_KEY }] }],
+  });
   accounts.full = await createAccount(MODERN, { reporting: true, command: 'full', backup: true });
   accounts.readOnly = await createAccount(MODERN, { reporting: false, command: 'read_only', backup: false });
   accounts.legacy = await createAccount(LEGACY, { reporting: true, command: 'full', backup: true });
@@ -135,7 +140,13 @@ describe('reporting API: namespaced vs legacy XML by appliance version', () => {
     const res = await api(MODERN, '/api/reporting?generate_report=SupportSession&start_date=2000-01-01&duration=0', tokens.full);
     expect(res.text).not.toContain('<injected');
     expect(res.text).not.toContain('<script>');
-    expect(res.text).toContain('&lt;/external_key&gt;&lt;injected a="1"/&gt;&amp;amp;');
+    expect(res.text).not.toContain('<x>');
+    expect(res.text).toContain('<external_key>&lt;/external_key&gt;&lt;injected a="1"/&gt;&amp;amp;');
+    expect(res.text).toContain('<hostname>&lt;script&gt;alert(1)&lt;/script&gt;</hostname>');
+    expect(res.text).toContain('event_type="&quot;/&gt;&lt;injected/&gt;"');
+    const listing = await api(MODERN, '/api/reporting?generate_report=SupportSessionListing&start_date=2000-01-01&duration=0', tokens.full);
+    expect(listing.text).toContain(' external_key="&lt;/external_key&gt;&lt;injected a=&quot;1&quot;/&gt;&amp;amp; &quot;quoted&quot; &apos;single&apos; \uFFFD\uFFFD ]]&gt; \uFFFD end" has_recording="0"/>');
+    await expectValid(listing.text, xsd[`${MODERN}:reporting`]!);
     await expectValid(res.text, xsd[`${MODERN}:reporting`]!);
   });
 
@@ -163,7 +174,7 @@ describe('reporting API: namespaced vs legacy XML by appliance version', () => {
     await expectValid(ended.text, xsd[`${MODERN}:reporting`]!);
   });
 
-  it('a listing selects the same sessions as the full report and shows their stored lseq, start and external key', async () => {
+  it('a listing selects the same sessions as the full report and shows their lsid and external key', async () => {
     const sessions = new Map((await allSessions(MODERN)).map((s) => [s.lsid, s]));
     const pivot = [...sessions.values()].filter((s) => s.status === 'completed').map((s) => s.endTime!).sort()[10]!;
     const selections = [`end_time=${Math.floor(Date.parse(pivot) / 1000)}&duration=0`, 'start_date=2000-01-01&duration=0', 'start_lseq=1'];
@@ -176,11 +187,15 @@ describe('reporting API: namespaced vs legacy XML by appliance version', () => {
       await expectValid(listing.text, xsd[`${MODERN}:reporting`]!);
     }
     const listing = await api(MODERN, '/api/reporting?generate_report=SupportSessionListing&start_date=2000-01-01&duration=0', tokens.full);
-    for (const [, lsid, body] of listing.text.matchAll(/<session_summary lsid="([0-9a-f]{32})">(.*?)<\/session_summary>/g)) {
+    const lines = listing.text.trimEnd().split('\n');
+    expect(lines.filter((l) => l.startsWith('<session_summary '))).toHaveLength(sessions.size);
+    for (const line of lines.filter((l) => l.startsWith('<session_summary '))) {
+      const [, lsid] = /^<session_summary lsid="([0-9a-f]{32})"/.exec(line)!;
       const s = sessions.get(lsid!)!;
-      expect(body).toContain(`<lseq>${s.lseq}</lseq>`);
-      expect(body).toContain(`<start_time timestamp="${Math.floor(Date.parse(s.startTime) / 1000)}">`);
-      if (/^[\w-]*$/.test(s.externalKey)) expect(body).toContain(`<external_key>${s.externalKey}</external_key>`);
+      // the vendor's listing: lsid, external key (when there is one) and has_recording, as attributes
+      if (s.externalKey === '') expect(line).toBe(`<session_summary lsid="${lsid}" has_recording="0"/>`);
+      else if (/^[\w-]*$/.test(s.externalKey)) expect(line).toBe(`<session_summary lsid="${lsid}" external_key="${s.externalKey}" has_recording="0"/>`);
+      else expect(line).toMatch(/ external_key="[^"]*" has_recording="0"\/>$/);
     }
   });
 
@@ -193,33 +208,48 @@ describe('reporting API: namespaced vs legacy XML by appliance version', () => {
 });
 
 describe('bad input: clear XML error, valid against the XSD, no state change', () => {
-  const cases: [string, string, number, string, RequestInit?][] = [
-    ['unknown report type', '?generate_report=Nope&start_date=2026-01-01&duration=1', 400, 'UnknownReportType'],
-    ['missing report type', '?start_date=2026-01-01&duration=1', 400, 'MissingReportType'],
-    ['malformed date', '?generate_report=SupportSession&start_date=2026-13-01&duration=1', 400, 'InvalidDate'],
-    ['impossible date', '?generate_report=SupportSession&start_date=2026-02-30&duration=1', 400, 'InvalidDate'],
-    ['inverted window (negative duration)', '?generate_report=SupportSession&start_date=2026-01-01&duration=-3', 400, 'InvalidNumber'],
-    ['duration out of range', '?generate_report=SupportSession&start_date=2026-01-01&duration=99999999', 400, 'OutOfRange'],
-    ['missing duration', '?generate_report=SupportSession&start_time=1700000000', 400, 'MissingDuration'],
-    ['two selections', '?generate_report=SupportSession&start_time=1700000000&duration=0&lsid=1', 400, 'InvalidSelection'],
-    ['non-numeric lseq', '?generate_report=SupportSessionListing&start_lseq=12abc', 400, 'InvalidNumber'],
-    ['XML injection in lsid', `?generate_report=SupportSession&lsid=${encodeURIComponent('"/><x>&')}`, 400, 'InvalidLsid'],
-    ['URL injection in report type', `?generate_report=${encodeURIComponent('</error><x xmlns="evil">&amp;')}&start_date=2026-01-01&duration=1`, 400, 'UnknownReportType'],
-    ['duplicated parameter', '?generate_report=SupportSession&generate_report=SupportSessionListing&start_date=2026-01-01&duration=1', 400, 'DuplicateParameter'],
-    ['multipart body', '', 415, 'UnsupportedContentType', { method: 'POST', body: (() => { const f = new FormData(); f.set('generate_report', 'SupportSession'); return f; })() }],
-    ['JSON body', '', 415, 'UnsupportedContentType', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"generate_report":"SupportSession"}' }],
-    ['oversized body', '', 413, 'RequestTooLarge', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `generate_report=SupportSession&lsids=${'a'.repeat(70_000)}` }],
+  // The reporting API's own refusals are answers (HTTP 200): `<error>` inside the report root once the report
+  // type is known, as the root otherwise. Request-level refusals keep their 4xx and the coded `<error>`.
+  const ns = API_NAMESPACE.replace(/\./g, '\\.');
+  const cases: [string, string, number, string, string | undefined, RequestInit?][] = [
+    ['unknown report type', '?generate_report=Nope&start_date=2026-01-01&duration=1', 200, 'UnknownReportType', undefined],
+    ['report type of a later version (LicenseUsage before 13.1)', '?generate_report=LicenseUsage&start_date=2026-01-01&duration=1&group_by=day', 200, 'UnknownReportType', undefined],
+    ['missing report type', '?start_date=2026-01-01&duration=1', 200, 'MissingReportType', undefined],
+    ['malformed date', '?generate_report=SupportSession&start_date=2026-13-01&duration=1', 200, 'InvalidDate', 'session_list'],
+    ['impossible date', '?generate_report=SupportSession&start_date=2026-02-30&duration=1', 200, 'InvalidDate', 'session_list'],
+    ['inverted window (negative duration)', '?generate_report=SupportSession&start_date=2026-01-01&duration=-3', 200, 'InvalidNumber', 'session_list'],
+    ['duration out of range', '?generate_report=SupportSession&start_date=2026-01-01&duration=99999999', 200, 'OutOfRange', 'session_list'],
+    ['missing duration', '?generate_report=SupportSession&start_time=1700000000', 200, 'MissingDuration', 'session_list'],
+    ['two selections', '?generate_report=SupportSession&start_time=1700000000&duration=0&lsid=1', 200, 'InvalidSelection', 'session_list'],
+    ['no selection (a listing needs a window)', '?generate_report=SupportSessionListing', 200, 'InvalidSelection', 'session_summary_list'],
+    ['non-numeric lseq', '?generate_report=SupportSessionListing&start_lseq=12abc', 200, 'InvalidNumber', 'session_summary_list'],
+    ['summary without report_type', '?generate_report=SupportSessionSummary&start_date=2026-01-01&duration=1', 200, 'MissingParameter', 'summary_list'],
+    ['survey with an unknown report_type', '?generate_report=SupportCustExitSurvey&start_date=2026-01-01&duration=1&report_type=site&id=all', 200, 'InvalidParameter', 'exit_survey_list'],
+    ['team with a non-numeric team_id', '?generate_report=SupportTeam&start_date=2026-01-01&duration=1&team_id=1%20OR%201=1', 200, 'InvalidNumber', 'team_activity_list'],
+    ['XML injection in lsid', `?generate_report=SupportSession&lsid=${encodeURIComponent('"/><x>&')}`, 200, 'InvalidLsid', 'session_list'],
+    ['URL injection in report type', `?generate_report=${encodeURIComponent('</error><x xmlns="evil">&amp;')}&start_date=2026-01-01&duration=1`, 200, 'UnknownReportType', undefined],
+    ['duplicated parameter', '?generate_report=SupportSession&generate_report=SupportSessionListing&start_date=2026-01-01&duration=1', 400, 'DuplicateParameter', undefined],
+    ['multipart body', '', 415, 'UnsupportedContentType', undefined, { method: 'POST', body: (() => { const f = new FormData(); f.set('generate_report', 'SupportSession'); return f; })() }],
+    ['JSON body', '', 415, 'UnsupportedContentType', undefined, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"generate_report":"SupportSession"}' }],
+    ['oversized body', '', 413, 'RequestTooLarge', undefined, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `generate_report=SupportSession&lsids=${'a'.repeat(70_000)}` }],
   ];
-  for (const [name, query, status, code, init] of cases) {
-    it(`reporting: ${name} → ${status} ${code}`, async () => {
+  for (const [name, query, status, code, root, init] of cases) {
+    it(`reporting: ${name} → ${status} ${code}${root ? ` inside <${root}>` : ''}`, async () => {
       const before = await stateOf(MODERN);
       const res = await api(MODERN, `/api/reporting${query}`, tokens.full, init);
       expect(res.status).toBe(status);
       expect(res.headers.get('x-error-code')).toBe(code);
-      expect(res.text).toMatch(new RegExp(`<error xmlns="${API_NAMESPACE.replace(/\./g, '\\.')}" code="${code}">`));
+      if (status === 200) {
+        const lines = res.text.trimEnd().split('\n');
+        expect(lines[0]).toBe('<?xml version="1.0" encoding="UTF-8"?>');
+        if (root) {
+          expect(lines[1]).toBe(`<${root} xmlns="${API_NAMESPACE}">`);
+          expect(lines[2]).toMatch(/^<error>[^<]+<\/error>$/);
+          expect(lines[3]).toBe(`</${root}>`);
+        } else expect(lines[1]).toMatch(new RegExp(`^<error xmlns="${ns}">[^<]+</error>$`));
+      } else expect(res.text).toMatch(new RegExp(`<error xmlns="${ns}" code="${code}">`));
       expect(res.text).not.toContain('<x');
       await expectValid(res.text, xsd[`${MODERN}:reporting`]!);
-      await expectValid(res.text, xsd[`${MODERN}:command`]!);
       expect(await stateOf(MODERN)).toBe(before);
     });
   }
@@ -227,8 +257,9 @@ describe('bad input: clear XML error, valid against the XSD, no state change', (
   it('legacy appliance errors have no namespace and validate against its XSD; start_lseq is refused there', async () => {
     const before = await stateOf(LEGACY);
     const res = await api(LEGACY, '/api/reporting?generate_report=SupportSessionListing&start_lseq=1', tokens.legacy);
-    expect(res.status).toBe(400);
-    expect(res.text).toContain('<error code="LseqNotSupported">');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-error-code')).toBe('LseqNotSupported');
+    expect(res.text).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<session_summary_list>\n<error>start_lseq needs API 1\.5\.0[^<]*<\/error>\n<\/session_summary_list>\n$/);
     await expectValid(res.text, xsd[`${LEGACY}:reporting`]!);
     expect(await stateOf(LEGACY)).toBe(before);
   });
@@ -429,17 +460,44 @@ describe('site availability and backup API', () => {
     expect(res.text).toContain('ApplianceNotFound');
   });
 
-  it('downloads the latest settings backup; 404 before there is one', async () => {
-    const none = await api(MODERN, '/api/backup', tokens.full);
-    expect(none.status).toBe(404);
-    await createBackup(rt.services, MODERN, 'first');
-    await new Promise((r) => setTimeout(r, 5));
-    const latest = await createBackup(rt.services, MODERN, 'second');
-    const res = await api(MODERN, '/api/backup', tokens.full, { method: 'POST' });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('x-backup-sha256')).toBe(latest.sha256);
-    expect(res.headers.get('content-disposition')).toContain(latest.backupId);
-    expect(JSON.parse(res.text)).toMatchObject({ applianceId: MODERN });
+  it('backup API: the site configuration as it is now, an .nsb download, nothing stored; optional password', async () => {
+    const before = await stateOf(MODERN);
+    const storedBefore = (await rt.services.blobs.backups.list(`appliances/${MODERN}/`)).length;
+    const plain = await rawFetch(url(`/appliances/${MODERN}/api/backup`), { headers: { authorization: `Bearer ${tokens.full}` } });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('content-type')).toBe('application/octet-stream');
+    expect(plain.headers.get('content-disposition')).toMatch(/^attachment; filename="[A-Za-z0-9._-]+-\d{8}-\d{6}-10\.6\.0\.nsb"$/);
+    const bytes = Buffer.from(await plain.arrayBuffer());
+    const { createHash } = await import('node:crypto');
+    expect(plain.headers.get('x-backup-sha256')).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(JSON.parse(bytes.toString('utf8'))).toMatchObject({ format: 'appliance-settings/1', applianceId: MODERN, settings: { applianceId: MODERN, productVersion: '10.6.0' } });
+    // POST with the documented JSON body {"password": ...}: the file is opaque without the password
+    const locked = await rawFetch(url(`/appliances/${MODERN}/api/backup`), { method: 'POST', headers: { authorization: `Bearer ${tokens.full}`, 'content-type': 'application/json' }, body: JSON.stringify({ password: 's3cret pass' }) });
+    expect(locked.status).toBe(200);
+    const sealed = Buffer.from(await locked.arrayBuffer());
+    expect(sealed.subarray(0, 18).toString()).toBe('NSB-EMU-AES256GCM\n');
+    expect(sealed.includes(Buffer.from(MODERN))).toBe(false);
+    const { scryptSync, createDecipheriv } = await import('node:crypto');
+    const [salt, iv, tag, body] = [sealed.subarray(18, 34), sealed.subarray(34, 46), sealed.subarray(46, 62), sealed.subarray(62)];
+    const decipher = createDecipheriv('aes-256-gcm', scryptSync('s3cret pass', salt, 32), iv);
+    decipher.setAuthTag(tag);
+    expect(JSON.parse(Buffer.concat([decipher.update(body), decipher.final()]).toString())).toMatchObject({ applianceId: MODERN });
+    // a generated download is not a stored backup: nothing was written
+    expect((await rt.services.blobs.backups.list(`appliances/${MODERN}/`)).length).toBe(storedBefore);
+    expect(await stateOf(MODERN)).toBe(before);
+  });
+
+  it('backup API refusals: bad JSON bodies, empty password, missing permission; nothing changes', async () => {
+    const before = await stateOf(MODERN);
+    const post = (body: string, token = tokens.full) => api(MODERN, '/api/backup', token, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    for (const [body, code] of [['{', 'InvalidBody'], ['[]', 'InvalidBody'], ['{"password":5}', 'InvalidBody'], ['{"password":"x","extra":1}', 'InvalidBody'], ['{"password":""}', 'InvalidBackupPassword'], [`{"password":"${'p'.repeat(300)}"}`, 'InvalidBackupPassword']] as const) {
+      const res = await post(body);
+      expect(res.status, body).toBe(400);
+      expect(res.headers.get('x-error-code')).toBe(code);
+      await expectValid(res.text, xsd[`${MODERN}:command`]!);
+    }
+    expect((await post('{"password":"x"}', tokens.readOnly)).status).toBe(403);
+    expect(await stateOf(MODERN)).toBe(before);
   });
 });
 

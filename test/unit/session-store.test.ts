@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { selectListing } from '../../functions/app/reporting.js';
 import {
+  deleteSession,
   endActiveSessions,
+  endSession,
+  ensureListingRecords,
   getSession,
+  listingRecordsComplete,
+  sessionToItem,
   iterateSessions,
   iterateSessionsByEnd,
   iterateSessionsByStart,
@@ -87,5 +93,70 @@ describe('session store', () => {
     expect(after.map((s) => [s.lseq, s.legacyLsid]).sort()).toEqual([[1, 1], [2, 2], [3, 3]]);
     expect(after.every((s) => /^[0-9a-f]{32}$/.test(s.lsid))).toBe(true);
     expect(await endActiveSessions(ctx, 'a1', 'terminated-by-upgrade')).toBe(1);
+  });
+});
+
+describe('listing records', () => {
+  const listingOf = async (ctx: ReturnType<typeof memoryContext>, field: 'start' | 'end', from: string, to?: string) =>
+    (await collect(selectListing(ctx, 'a1', { kind: 'window', field, from, to }))).map((e) => [e.lsid, e.externalKey ?? '']);
+
+  const history = () => [
+    sampleSession('a1', '1', { startTime: '2026-10-01T00:00:00.000Z', endTime: '2026-10-01T00:10:00.000Z', duration: 600, externalKey: 'INC1' }),
+    sampleSession('a1', '2', { startTime: '2026-10-02T00:00:00.000Z', endTime: '2026-10-05T00:00:00.000Z', duration: 3 * 86_400, externalKey: '' }),
+    sampleSession('a1', '3', { startTime: '2026-10-04T00:00:00.000Z', endTime: '2026-10-04T01:00:00.000Z', duration: 3600, externalKey: 'INC3' }),
+    sampleSession('a1', '4', { startTime: '2026-10-04T12:00:00.000Z', status: 'active', endTime: undefined, duration: undefined, externalKey: 'INC4' }),
+  ];
+
+  it('answer every window exactly as the sessions themselves do, from ~100-byte items', async () => {
+    const ctx = memoryContext();
+    await putSessions(ctx, history());
+    const windows: ['start' | 'end', string, string | undefined][] = [
+      ['start', '2026-10-02T00:00:00.000Z', '2026-10-04T00:00:00.000Z'],
+      ['start', '2026-09-01T00:00:00.000Z', undefined],
+      ['end', '2026-10-04T00:30:00.000Z', undefined],
+      ['end', '2026-10-01T00:00:00.000Z', '2026-10-04T01:00:00.000Z'],
+    ];
+    const fallback = windows.map(([f, a, b]) => listingOf(ctx, f, a, b));
+    const viaSessions = await Promise.all(fallback);
+    await ensureListingRecords(ctx, 'a1');
+    expect(await listingRecordsComplete(ctx, 'a1')).toBe(true);
+    const query = ctx.records.sessions.query.bind(ctx.records.sessions);
+    const readKeys: string[] = [];
+    ctx.records.sessions.query = async (request) => {
+      const page = await query(request);
+      readKeys.push(...page.items.map((i) => i.sk));
+      return page as never;
+    };
+    const viaRecords = await Promise.all(windows.map(([f, a, b]) => listingOf(ctx, f, a, b)));
+    expect(viaRecords).toEqual(viaSessions);
+    expect(viaRecords[0]).toEqual([['2', '']]);
+    expect(viaRecords[2]!.map(([l]) => l).sort()).toEqual(['2', '3']);
+    expect(viaRecords[1]).toHaveLength(4);
+    // listing records only, never a session item; end windows read from `from - longest duration` (3 days)
+    expect(readKeys.every((k) => k.startsWith('LIST#'))).toBe(true);
+    expect(readKeys).toHaveLength(1 + 4 + 3 + 3);
+    const item = await ctx.records.sessions.get({ pk: 'APPLIANCE#a1', sk: 'LIST#2026-10-01T00:00:00.000Z#1' });
+    expect(item).toEqual({ pk: 'APPLIANCE#a1', sk: 'LIST#2026-10-01T00:00:00.000Z#1', externalKey: 'INC1', endTime: '2026-10-01T00:10:00.000Z' });
+  });
+
+  it('follow the session: updated with it, moved by the 10.6 migration, removed with it; the backfill covers old data once', async () => {
+    const ctx = memoryContext();
+    // An old data dir: sessions without listing records.
+    for (const s of history()) await ctx.records.sessions.put(sessionToItem(s));
+    expect(await listingOf(ctx, 'start', '2026-01-01T00:00:00.000Z')).toHaveLength(4);
+    expect(await ensureListingRecords(ctx, 'a1')).toBe(4);
+    expect(await ensureListingRecords(ctx, 'a1')).toBe(0);
+    const active = (await getSession(ctx, 'a1', '4'))!;
+    await putSession(ctx, endSession({ ...active, externalKey: 'INC4-b' }, new Date('2026-10-04T13:00:00.000Z'), 'terminated-by-api'));
+    expect(await listingOf(ctx, 'end', '2026-10-04T12:30:00.000Z')).toEqual([['4', 'INC4-b']]);
+    expect(await migrateSessionsTo106(ctx, 'a1')).toBe(4);
+    const listed = await listingOf(ctx, 'start', '2026-01-01T00:00:00.000Z');
+    expect(listed).toHaveLength(4);
+    expect(listed.every(([l]) => /^[0-9a-f]{32}$/.test(l!))).toBe(true);
+    const migrated = (await getSession(ctx, 'a1', listed[0]![0]!))!;
+    await deleteSession(ctx, migrated);
+    expect(await listingOf(ctx, 'start', '2026-01-01T00:00:00.000Z')).toHaveLength(3);
+    const remaining = await ctx.records.sessions.query({ pk: 'APPLIANCE#a1', sk: { beginsWith: 'LIST#' } });
+    expect(remaining.items).toHaveLength(3);
   });
 });

@@ -35,6 +35,34 @@ describe('parseReportQuery', () => {
     expect(parseReportQuery({ generate_report: 'SupportSession', start_time: '0', duration: '0' }, modern).selection).toMatchObject({ to: undefined });
   });
 
+  it('each report takes its documented parameter sets; credentials and unknown parameters pass through', () => {
+    const w = { start_date: '2026-10-01', duration: '1' };
+    expect(parseReportQuery({ generate_report: 'SupportSessionSummary', ...w, report_type: 'team', username: 'u', password: 'p' }, modern)).toMatchObject({ by: 'team' });
+    expect(parseReportQuery({ generate_report: 'SupportCustExitSurvey', ...w, report_type: 'rep', id: 'all' }, modern)).toMatchObject({ by: 'rep', id: undefined });
+    expect(parseReportQuery({ generate_report: 'SupportRepExitSurvey', ...w, report_type: 'team', id: '2' }, modern)).toMatchObject({ by: 'team', id: 2 });
+    expect(parseReportQuery({ generate_report: 'SupportRepExitSurvey', lsids: '1,2', report_type: 'rep' }, legacy)).toMatchObject({ selection: { kind: 'lsids', lsids: ['1', '2'] } });
+    expect(parseReportQuery({ generate_report: 'SupportTeam', ...w }, modern)).toMatchObject({ teamId: undefined });
+    expect(parseReportQuery({ generate_report: 'SupportTeam', end_time: '1700000000', duration: '60', team_id: '3' }, modern)).toMatchObject({ teamId: 3, selection: { field: 'end' } });
+    expect(parseReportQuery({ generate_report: 'LicenseUsage', ...w, group_by: 'month' }, apiFlavor('14.1.0'))).toMatchObject({ groupBy: 'month' });
+    expect(codeOf(() => parseReportQuery({ generate_report: 'LicenseUsage', end_date: '2026-10-01', duration: '1', group_by: 'day' }, apiFlavor('14.1.0')))).toBe('validation:InvalidParameter');
+  });
+
+  it('refusals are reporting answers: inside the report root once the type is known, the root otherwise', () => {
+    const refusal = (params: Record<string, string>) => {
+      try {
+        parseReportQuery(params, modern);
+      } catch (e) {
+        return (e as DomainError).details;
+      }
+    };
+    expect(refusal({ generate_report: 'SupportTeam' })).toMatchObject({ reportAnswer: true, reportRoot: 'team_activity_list' });
+    expect(refusal({ generate_report: 'SupportSessionListing', start_date: 'x', duration: '1' })).toMatchObject({ reportRoot: 'session_summary_list' });
+    expect(refusal({ generate_report: 'Nope' })).toEqual({ reportAnswer: true, reportType: 'Nope' });
+    // LicenseUsage exists from API 1.10.0 (13.1): before, it is an unknown report type
+    expect(codeOf(() => parseReportQuery({ generate_report: 'LicenseUsage', start_date: '2026-01-01', duration: '1', group_by: 'day' }, apiFlavor('12.3.0')))).toBe('validation:UnknownReportType');
+    expect(codeOf(() => parseReportQuery({ generate_report: 'LicenseUsage', start_date: '2026-01-01', duration: '1', group_by: 'day' }, apiFlavor('13.1.0')))).toBe('no error');
+  });
+
   it('validates lsids by the appliance flavor and dedupes lsids', () => {
     const guid = 'c69a8e10bea9428f816cfababe9815fe';
     expect(parseReportQuery({ generate_report: 'SupportSession', lsids: `${guid},${guid}` }, modern).selection).toEqual({ kind: 'lsids', lsids: [guid] });
@@ -54,8 +82,20 @@ describe('parseReportQuery', () => {
     [{ generate_report: 'SupportSession', start_date: '2026-01-01', duration: '36501' }, 'validation:OutOfRange'],
     [{ generate_report: 'SupportSession', start_time: '1', duration: String(36_500 * 86_400 + 1) }, 'validation:OutOfRange'],
     [{ generate_report: 'SupportSession', lsid: 'c69a8e10bea9428f816cfababe9815fe', duration: '1' }, 'validation:InvalidSelection'],
-    [{ generate_report: 'SupportSessionListing', lsid: 'c69a8e10bea9428f816cfababe9815fe' }, 'validation:InvalidSelection'],
+    [{ generate_report: 'SupportSessionListing', lsid: 'c69a8e10bea9428f816cfababe9815fe' }, 'validation:InvalidParameter'],
     [{ generate_report: 'SupportSessionListing', start_lseq: '-1' }, 'validation:InvalidNumber'],
+    [{ generate_report: 'LicenseUsage', start_date: '2026-01-01', duration: '1', group_by: 'day' }, 'validation:UnknownReportType'],
+    [{ generate_report: 'SupportSessionSummary', start_date: '2026-01-01', duration: '1' }, 'validation:MissingParameter'],
+    [{ generate_report: 'SupportSessionSummary', start_date: '2026-01-01', duration: '1', report_type: 'queue' }, 'validation:InvalidParameter'],
+    [{ generate_report: 'SupportSessionSummary', lsid: 'c69a8e10bea9428f816cfababe9815fe', report_type: 'rep' }, 'validation:InvalidParameter'],
+    [{ generate_report: 'SupportSession', start_date: '2026-01-01', duration: '1', report_type: 'rep' }, 'validation:InvalidParameter'],
+    [{ generate_report: 'SupportSession', start_date: '2026-01-01', duration: '1', limit: 'chat' }, 'validation:UnsupportedParameter'],
+    [{ generate_report: 'SupportCustExitSurvey', start_date: '2026-01-01', duration: '1', report_type: 'rep' }, 'validation:MissingParameter'],
+    [{ generate_report: 'SupportCustExitSurvey', start_date: '2026-01-01', duration: '1', report_type: 'rep', id: '0' }, 'validation:OutOfRange'],
+    [{ generate_report: 'SupportCustExitSurvey', start_date: '2026-01-01', duration: '1', report_type: 'site', id: 'all' }, 'validation:InvalidParameter'],
+    [{ generate_report: 'SupportRepExitSurvey', lsid: 'c69a8e10bea9428f816cfababe9815fe', report_type: 'rep', id: '3' }, 'validation:InvalidParameter'],
+    [{ generate_report: 'SupportTeam', start_date: '2026-01-01', duration: '1', team_id: 'x' }, 'validation:InvalidNumber'],
+    [{ generate_report: 'SupportTeam', start_lseq: '1' }, 'validation:InvalidParameter'],
   ])('refuses %j with %s', (params, code) => {
     expect(codeOf(() => parseReportQuery(params as Record<string, string>, modern))).toBe(code);
   });
@@ -72,7 +112,7 @@ describe('XML text building', () => {
   it('any external key or host name keeps the session XML valid (property, real XSD validator)', async () => {
     const xsd = reportingXsd(modern);
     const samples = fc.sample(fc.tuple(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme-composite', maxLength: 20 })), 40);
-    const body = samples.map(([a, b], i) => sessionXml(sampleSession('x', i.toString(16).padStart(32, '0'), { externalKey: a, hostName: b, lseq: i }), modern)).join('');
+    const body = samples.map(([a, b], i) => sessionXml(sampleSession('x', i.toString(16).padStart(32, '0'), { externalKey: a, hostName: b, lseq: i }), { flavor: modern, hostname: b })).join('');
     await expectValid(`<session_list xmlns="${modern.namespace}">${body}</session_list>`, xsd);
   });
 

@@ -17,14 +17,14 @@ const params = { bodyLimit: BODY_LIMITS.form, urlLimit: URL_LIMITS.siteApi } as 
 
 /** Routes of the sessions area: the appliance's public APIs (XML, OAuth2, backup) and IC exports. */
 export const sessionsRoutes: Route[] = [
-  { method: 'GET', path: '/api/reporting', handler: reportingHandler, ...params, auth: 'api-account', summary: 'Reporting API (SupportSession, SupportSessionListing), streamed XML', streaming: true, ...xml, ...ns('/api/reporting') },
+  { method: 'GET', path: '/api/reporting', handler: reportingHandler, ...params, auth: 'api-account', summary: 'Reporting API (SupportSession, SupportSessionListing, SupportSessionSummary, exit surveys, SupportTeam, LicenseUsage), streamed XML', streaming: true, ...xml, ...ns('/api/reporting') },
   { method: 'POST', path: '/api/reporting', handler: reportingHandler, ...params, auth: 'api-account', summary: 'Reporting API with url-encoded form parameters', streaming: true, ...xml, ...ns('/api/reporting') },
   { method: 'GET', path: '/api/command', handler: commandHandler, ...params, auth: 'api-account', summary: 'Command API (get_api_info, check_health, terminate_session)', ...xml, ...ns('/api/command') },
   { method: 'POST', path: '/api/command', handler: commandHandler, ...params, auth: 'api-account', summary: 'Command API with url-encoded form parameters', ...xml, ...ns('/api/command') },
   { method: 'GET', path: '/api/reporting.xsd', handler: reportingXsdHandler, auth: 'public', summary: 'Reporting API schema for the appliance version', ...xml },
   { method: 'GET', path: '/api/command.xsd', handler: commandXsdHandler, auth: 'public', summary: 'Command API schema for the appliance version', ...xml },
-  { method: 'GET', path: '/api/backup', handler: backupHandler, ...params, auth: 'api-account', summary: 'Download the latest settings backup', ...xml, ...ns('/api/backup') },
-  { method: 'POST', path: '/api/backup', handler: backupHandler, ...params, auth: 'api-account', summary: 'Download the latest settings backup', ...xml, ...ns('/api/backup') },
+  { method: 'GET', path: '/api/backup', handler: backupHandler, ...params, auth: 'api-account', summary: 'Backup API: the site configuration as a fresh .nsb download', ...xml, ...ns('/api/backup') },
+  { method: 'POST', path: '/api/backup', handler: backupHandler, ...params, auth: 'api-account', summary: 'Backup API: the site configuration as a fresh .nsb download', ...xml, ...ns('/api/backup') },
   { method: 'POST', path: '/oauth2/token', handler: tokenHandler, bodyLimit: BODY_LIMITS.small, group: 'sessions', auth: 'public', site: true, summary: 'OAuth2 client credentials: bearer token for the APIs', formatError: oauthError },
   { method: 'POST', path: '/v1/appliances/:applianceId/api-accounts', handler: createApiAccountHandler, bodyLimit: BODY_LIMITS.small, group: 'sessions', auth: 'operator', summary: 'Create an API account (client id/secret, permissions)' },
   { method: 'POST', path: '/v1/appliances/:applianceId/api-accounts/:clientId/secret', handler: regenerateSecretHandler, bodyLimit: BODY_LIMITS.small, group: 'sessions', auth: 'operator', summary: 'Regenerate an API account secret (revokes its tokens)' },

@@ -1,35 +1,45 @@
 import { requirePermission } from '../../core/api-access.js';
-import { notFound } from '../../core/errors.js';
-import { listBackups } from '../../app/backups.js';
+import { DomainError, validationError } from '../../core/errors.js';
+import { backupDownload } from '../../app/backup-api.js';
 import type { RouteHandler } from '../http.js';
-import { apiCaller } from './api-request.js';
+import { apiCaller, MAX_PARAMS_BYTES, readParams } from './api-request.js';
 
-/** GET/POST /appliances/:applianceId/api/backup: streams the newest settings backup (backups bucket). */
+/**
+ * GET/POST /appliances/:applianceId/api/backup: a backup of the site's configuration as it is now, as an
+ * `.nsb` download. The optional backup password comes as the vendor documents it, a JSON body
+ * `{"password": "..."}` (a `password` query or form parameter is the user-account credential, not this).
+ */
 export const backupHandler: RouteHandler = async (c) => {
   const { appliance, account } = await apiCaller(c);
+  const isJson = c.req.method === 'POST' && (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+  if (isJson && Number(c.req.header('content-length') ?? 0) > MAX_PARAMS_BYTES) throw tooLarge();
+  const password = isJson ? jsonPassword(await c.req.text()) : (await readParams(c), undefined);
   requirePermission(account.permissions, 'backup');
-  const ctx = c.get('services');
-  const [latest] = await listBackups(ctx, appliance.applianceId);
-  if (!latest) throw notFound('NoBackup', 'this appliance has no settings backup yet');
-  const object = await ctx.blobs.backups.get(latest.objectKey, latest.objectVersionId ? { versionId: latest.objectVersionId } : undefined);
-  if (!object) throw notFound('NoBackup', 'the latest backup object is missing from storage');
-  const chunks = object.body[Symbol.asyncIterator]();
-  // Pulled as the client reads, so a large backup never sits in memory.
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await chunks.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    async cancel() {
-      await chunks.return?.();
-    },
-  });
-  const filename = latest.objectKey.split('/').pop() ?? 'backup';
-  return c.body(stream, 200, {
-    'content-type': object.info.contentType ?? 'application/octet-stream',
-    'content-disposition': `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
-    'x-backup-sha256': latest.sha256,
+  const file = backupDownload(c.get('services'), appliance, password);
+  return c.body(new Uint8Array(file.bytes), 200, {
+    'content-type': 'application/octet-stream',
+    'content-disposition': `attachment; filename="${file.filename}"`,
+    'content-length': String(file.bytes.length),
+    'x-backup-sha256': file.sha256,
     'cache-control': 'no-store',
   });
 };
+
+function jsonPassword(text: string): string | undefined {
+  if (Buffer.byteLength(text) > MAX_PARAMS_BYTES) throw tooLarge();
+  if (text.trim() === '') return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw validationError('InvalidBody', 'the body must be a JSON object such as {"password": "..."}');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw validationError('InvalidBody', 'the body must be a JSON object such as {"password": "..."}');
+  const extra = Object.keys(body).filter((k) => k !== 'password');
+  if (extra.length > 0) throw validationError('InvalidBody', `unknown field ${extra[0]!.slice(0, 64)} (the backup API takes only password)`);
+  const { password } = body as { password?: unknown };
+  if (password !== undefined && typeof password !== 'string') throw validationError('InvalidBody', 'password must be a string');
+  return password;
+}
+
+const tooLarge = () => new DomainError('too-large', 'RequestTooLarge', `the request body exceeds ${MAX_PARAMS_BYTES} bytes`);

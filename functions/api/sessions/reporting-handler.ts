@@ -13,7 +13,7 @@ export const reportingHandler: RouteHandler = async (c) => {
   requirePermission(account.permissions, 'reporting');
   const flavor = apiFlavor(appliance.productVersion);
   const query = parseReportQuery(params, flavor);
-  return c.body(streamOf(reportXmlChunks(c.get('services'), appliance.applianceId, flavor, query)), 200, {
+  return c.body(streamOf(reportXmlChunks(c.get('services'), appliance, flavor, query)), 200, {
     'content-type': XML_CONTENT_TYPE,
     'cache-control': 'no-store',
   });

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { apiFlavor } from '../../core/api-flavor.js';
-import { errorXml } from '../../core/report-xml.js';
+import { errorXml, reportErrorXml } from '../../core/report-xml.js';
 import { API_NAMESPACE } from '../../core/versions.js';
 import type { AppEnv, ErrorFormatter } from '../http.js';
 
@@ -24,6 +24,11 @@ export function errorHeaders(error: Parameters<ErrorFormatter>[0]): Record<strin
 /** The appliance's XML `<error>` (namespaced like the rest of its API; the newest flavor when the appliance is unknown). */
 export const xmlError: ErrorFormatter = (error, status, c) => {
   const namespace = namespaceByRequest.has(c.req.raw) ? namespaceByRequest.get(c.req.raw) : API_NAMESPACE;
+  // The reporting API's own refusals (report type and parameters) are answers, as on the appliance: HTTP 200.
+  if (error.details?.reportAnswer === true) {
+    const root = typeof error.details.reportRoot === 'string' ? error.details.reportRoot : undefined;
+    return c.body(reportErrorXml(error.message, namespace, root), 200, { 'content-type': XML_CONTENT_TYPE, 'cache-control': 'no-store', ...errorHeaders(error) });
+  }
   return c.body(errorXml(error.message, error.code, namespace), status, { 'content-type': XML_CONTENT_TYPE, ...errorHeaders(error) });
 };
 
