@@ -55,7 +55,8 @@ export function limitRequestBody(c: Context<AppEnv>, limit: number): void {
     if (!Number.isSafeInteger(length) || length < 0) throw new DomainError('validation', 'InvalidContentLength', 'Content-Length must be a non-negative integer');
     if (length > limit) throw new BodyTooLargeError(limit);
     if (length === 0 && !chunked) return;
-  } else if (!chunked) {
+  } else if (!chunked && (onNodeServer(c) || !c.req.raw.body)) {
+    // HTTP/1.1 frames every body with one of the two headers; a web Request (Lambda) may carry a stream without either.
     return;
   }
   // GET and HEAD requests cannot carry a body in the Fetch API; nothing reads one, so any body is refused.
@@ -98,6 +99,8 @@ export function requestBodyStream(c: Context<AppEnv>): AsyncIterable<Uint8Array>
  * backpressure (Node 20's Readable.toWeb counts chunks, not bytes), and `destroyOnReturn: false` leaves the socket
  * open when the counter stops early, so the 413 can still be written. Elsewhere (Lambda), the web stream.
  */
+const onNodeServer = (c: Context<AppEnv>) => (c.env as { incoming?: unknown } | undefined)?.incoming instanceof Readable;
+
 function sourceOf(c: Context<AppEnv>): () => AsyncIterable<Uint8Array> {
   const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
   if (incoming instanceof Readable) return () => incoming.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>;
