@@ -16,9 +16,11 @@
  * A data dir made before markers existed is adopted once (its stores get a marker). The way back is a backup
  * taken with `npm run data -- backup <file>` (functions/cli/data.ts).
  */
+import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import * as z from 'zod';
 import { newCursorSecret } from '../adapters/cursor.js';
@@ -183,7 +185,8 @@ export const markerStoresFor = (env: Record<string, string | undefined>): Marker
  * DynamoDB copy of the marker (dynalite keeps items under `item-<table>~`).
  * LevelDB rewrites files when it opens (it replays the log into a new table file), so it reads a scratch
  * view instead: table files hard-linked (LevelDB never changes one), the small mutable files copied. A refusal
- * thus leaves the data dir exactly as it was.
+ * thus leaves the data dir exactly as it was. The read runs in a child process: on some corrupt files LevelDB
+ * aborts (a failed assertion while compacting) instead of returning an error, which must not take the runtime down.
  */
 export async function scanDynamo(dir: string, markerTable: string): Promise<{ problem?: string; mark?: StoreMark }> {
   const source = join(dir, DYNAMODB_DIR);
@@ -195,27 +198,57 @@ export async function scanDynamo(dir: string, markerTable: string): Promise<{ pr
       if (file.endsWith('.ldb') || file.endsWith('.sst')) await link(join(source, file), join(scratch, file)).catch(() => copyFile(join(source, file), join(scratch, file)));
       else await copyFile(join(source, file), join(scratch, file));
     }
-    const { ClassicLevel } = await import('classic-level');
-    const db = new ClassicLevel<string, string>(scratch, { createIfMissing: false });
-    const markerPrefix = `item-${markerTable}~`;
-    let mark: StoreMark | undefined;
+    const { code, signal, stdout, stderr } = await runScan(scratch, `item-${markerTable}~`);
+    let answer: { problem?: string; mark?: StoreMark } | undefined;
     try {
-      await db.open();
-      for await (const [key, value] of db.iterator({ fillCache: false })) {
-        if (!key.startsWith(markerPrefix)) continue;
-        const item = JSON.parse(value) as { id?: { S?: string }; generation?: { N?: string } };
-        if (item.id?.S && item.generation?.N) mark = { id: item.id.S, generation: Number(item.generation.N) };
-      }
-      return { mark };
-    } catch (e) {
-      const cause = (e as { cause?: Error }).cause;
-      return { problem: `DynamoDB data is corrupt (${(cause ?? (e as Error)).message.split('\n')[0]})` };
-    } finally {
-      await db.close().catch(() => undefined);
+      answer = code === 0 ? (JSON.parse(stdout) as { problem?: string; mark?: StoreMark }) : undefined;
+    } catch {
+      answer = undefined;
     }
+    if (!answer) {
+      const why = stderr.split('\n').find((l) => /Assertion|Corruption|error/i.test(l))?.trim().slice(0, 200) ?? `exit ${signal ?? code}`;
+      return { problem: `DynamoDB data is corrupt (LevelDB gave up reading it: ${why})` };
+    }
+    return answer.problem ? { problem: `DynamoDB data is corrupt (${answer.problem})` } : { mark: answer.mark };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** The scan itself, in a plain `node -e` child (no TypeScript loader: it starts in ~50 ms). */
+const SCAN_SCRIPT = `
+const { ClassicLevel } = require(process.argv[1]);
+const [, , path, prefix] = process.argv;
+(async () => {
+  const db = new ClassicLevel(path, { createIfMissing: false });
+  let mark;
+  try {
+    await db.open();
+    for await (const [key, value] of db.iterator({ fillCache: false })) {
+      if (!key.startsWith(prefix)) continue;
+      const item = JSON.parse(value);
+      if (item.id && item.id.S && item.generation && item.generation.N) mark = { id: item.id.S, generation: Number(item.generation.N) };
+    }
+    process.stdout.write(JSON.stringify({ mark }));
+  } catch (e) {
+    process.stdout.write(JSON.stringify({ problem: String((e.cause || e).message || e).split('\\n')[0] }));
+  } finally {
+    await db.close().catch(() => {});
+  }
+})();
+`;
+
+function runScan(path: string, prefix: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const binding = createRequire(import.meta.url).resolve('classic-level');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', SCAN_SCRIPT, binding, path, prefix], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
 }
 
 /** The S3 copy of the marker, read from s3rver's files (`<bucket>/<key>._S3rver_object`) before s3rver runs. */

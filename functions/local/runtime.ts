@@ -16,7 +16,7 @@ import { tasks } from '../tasks/index.js';
 import { closeServer, listen, startEmulators, StartupError, type Emulators } from './emulators.js';
 import { createApiServer } from './http-server.js';
 import { markerStoresFor, openDataDir, reconcileStoreMarks, sealDataDir } from './data-dir.js';
-import { guardDynamo } from './store-guard.js';
+import { guardDynamo, type StoreGuard } from './store-guard.js';
 import { storeMarks } from './store-marks.js';
 import type { FaultInjector } from './faults.js';
 import { LocalStepFunctions } from './local-step-functions.js';
@@ -197,18 +197,23 @@ async function openLocalData(dataDir: string, cleanup: (() => Promise<void>)[], 
   const names = markerStoresFor({ ...process.env, ...options.env });
   const opened = await openDataDir(dataDir, names);
   let marker = opened.marker;
-  cleanup.push(() => sealDataDir(dataDir, marker));
-  const emulators: Emulators = await startEmulators(dataDir, { dynamodb: options.dynamodbPort, s3: options.s3Port });
-  const guard = guardDynamo(emulators.dynamoServer);
+  let guard: StoreGuard | undefined;
+  // A store that failed while running is not sealed: the next start reads it through and refuses it.
   cleanup.push(async () => {
-    guard.stopping();
+    if (!guard?.problem()) await sealDataDir(dataDir, marker);
+  });
+  const emulators: Emulators = await startEmulators(dataDir, { dynamodb: options.dynamodbPort, s3: options.s3Port });
+  guard = guardDynamo(emulators.dynamoServer);
+  const watching = guard;
+  cleanup.push(async () => {
+    watching.stopping();
     await emulators.close();
-    guard.dispose();
+    watching.dispose();
   });
   return {
     opened,
     emulators,
-    guard,
+    guard: watching,
     async reconcile(clients: AwsClients) {
       marker = await reconcileStoreMarks(opened, storeMarks(clients, names.table, names.bucket));
     },

@@ -320,6 +320,9 @@ describe('the npm start process', () => {
     } finally {
       await rt.stop();
     }
+    // Not sealed as good on the way out: the next start reads the store through and refuses it.
+    expect((await readMarker(dir))?.state).toBe('open');
+    await expectRefusal(dir, /DynamoDB data is corrupt .*\(the last run did not stop cleanly\)/);
   });
 
   it('killed mid-run (SIGKILL), restarted: LevelDB is read through and the data is there', async () => {
