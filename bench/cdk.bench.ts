@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { median, round, type Benchmark, type BenchResult } from './bench.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -111,6 +112,52 @@ const bench: Benchmark = async () => {
         baseline: { name: 'importing an empty module', value: emptyMs },
         ratio: round(sdkMs / Math.max(emptyMs, 0.1), 1),
         target: 'informational',
+        pass: true,
+      });
+    }
+
+    // Powertools Tracer (issue 16): what the same functions would weigh and cost at cold start with the
+    // Tracer module-level, as Powertools documents it (it loads aws-xray-sdk-core). Informational: the
+    // deployed functions rely on Lambda's active X-Ray tracing instead when this misses the budget.
+    for (const [name, entry] of [
+      ['api-control', 'functions/api/entries/control.ts'],
+      ['task-begin-install', 'functions/tasks/lambda-handler.ts'],
+    ] as const) {
+      const file = join(OUT, `tracer-${name}.mjs`);
+      await writeFile(join(OUT, `tracer-${name}-entry.mjs`), `import { Tracer } from '@aws-lambda-powertools/tracer';\nexport const tracer = new Tracer();\nexport * from ${JSON.stringify(join(ROOT, entry))};\n`);
+      await build({
+        entryPoints: [join(OUT, `tracer-${name}-entry.mjs`)],
+        outfile: file,
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        target: 'node22',
+        minify: true,
+        mainFields: ['module', 'main'],
+        external: ['@aws-sdk/*', '@smithy/*'],
+        banner: { js: "import{createRequire as __cjsRequire}from'node:module';const require=__cjsRequire(import.meta.url);" },
+        logLevel: 'error',
+      });
+      const deployedKb = results.find((r) => r.name.startsWith(`${name}: bundle size`))?.value ?? 0;
+      const deployedMs = results.find((r) => r.name.startsWith(`${name}: cold import, fresh`))?.value ?? 0;
+      const kb = round((await stat(file)).size / 1024, 1);
+      results.push({
+        name: `${name} with Powertools Tracer (module-level \`new Tracer()\`, aws-xray-sdk-core bundled): bundle size (alternative, not deployed)`,
+        value: kb,
+        unit: 'KB',
+        baseline: { name: 'the deployed function (active X-Ray tracing only)', value: deployedKb },
+        ratio: round(kb / Math.max(deployedKb, 0.1), 2),
+        target: '< 300 KB (informational: decides whether the Tracer is used)',
+        pass: true,
+      });
+      const ms = round(await coldImportMs(file), 1);
+      results.push({
+        name: `${name} with Powertools Tracer: cold import (alternative, not deployed)`,
+        value: ms,
+        unit: 'ms',
+        baseline: { name: 'the deployed function', value: deployedMs },
+        ratio: round(ms / Math.max(deployedMs, 0.1), 2),
+        target: '< 100 ms (informational)',
         pass: true,
       });
     }

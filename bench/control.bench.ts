@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAppliance } from '../functions/app/appliance-store.js';
 import { startLocalRuntime, type LocalRuntime } from '../functions/local/runtime.js';
-import { issueTestTokens, pairAppliances, seedFleet, TOKENS, controlClient } from '../test/helpers/control.js';
+import { createPair, issueTestTokens, pairAppliances, seedFleet, TOKENS, controlClient } from '../test/helpers/control.js';
 import { installStandInTask, registerStandInWorkflows } from '../test/helpers/stand-in-workflows.js';
 import { round, type Benchmark } from './bench.js';
 
@@ -49,7 +49,7 @@ const bench: Benchmark = async () => {
     const now = new Date().toISOString();
     const pairIds = Array.from({ length: PAIRS }, (_, i) => `fleet-${String(i).padStart(3, '0')}`);
     for (let i = 0; i < pairIds.length; i += 20) {
-      await Promise.all(pairIds.slice(i, i + 20).flatMap((p) => pairAppliances(p, now).map((a) => createAppliance(runtime.services, a))));
+      await Promise.all(pairIds.slice(i, i + 20).map((p) => createPair(runtime.services, p, now)));
     }
     // A second staging appliance so both campaigns have a canary that is not yet upgraded.
     await createAppliance(runtime.services, { ...pairAppliances('staging', now)[0]!, applianceId: 'staging-2', staging: true, failover: { role: 'none' } });

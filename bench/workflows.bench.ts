@@ -5,6 +5,11 @@ import { modelledDowntime } from '../functions/app/downtime.js';
 import { approveInterim } from '../functions/app/runs.js';
 import type { UpgradeOption } from '../functions/core/run.js';
 import { startLocalRuntime } from '../functions/local/runtime.js';
+import { createAppliance } from '../functions/app/appliance-store.js';
+import { planFor } from '../functions/app/fleet.js';
+import { generateSessions } from '../functions/app/session-generator.js';
+import { TRAFFIC_MAX_SESSIONS } from '../functions/app/busy-hours.js';
+import { newAppliance } from '../functions/core/appliance.js';
 import { newRun, pairFixture, runWindow, waitForExecution } from '../test/helpers/workflow-fixture.js';
 import { median, round, type Benchmark } from './bench.js';
 
@@ -43,7 +48,36 @@ const bench: Benchmark = async () => {
     const option1 = await fullRun('option1', 'wf1');
     const wall = round(median(option2), 0);
     const base = round(median(baseline), 1);
+
+    // Busy hours from 100,000 sessions (all in the 28-day lookback: the worst case for the bounded read).
+    const traffic = await createAppliance(ctx, newAppliance('traffic-100k', ctx.clock.now().toISOString(), { productVersion: '10.6.0', baseVersion: '3.2.6', ipAddress: '10.7.0.1' }));
+    await generateSessions(ctx, traffic, { count: 100_000, days: 28, seed: 7 });
+    const spec = { applianceId: 'traffic-100k', packageId: 'bomgar-11.1.1', windows: [{ start: new Date(Date.now() + 86_400_000).toISOString(), durationMinutes: 240, timeZone: 'Asia/Tokyo' }] };
+    const withTraffic: number[] = [];
+    const without: number[] = [];
+    let read = 0;
+    for (let i = 0; i < RUNS; i++) {
+      let t = performance.now();
+      await planFor(ctx, { ...spec, traffic: false });
+      without.push(performance.now() - t);
+      t = performance.now();
+      const { plan } = await planFor(ctx, spec);
+      withTraffic.push(performance.now() - t);
+      read = plan.traffic?.sessions ?? 0;
+    }
+    const planMs = round(median(withTraffic), 0);
+    const planBase = round(median(without), 0);
     return [
+      {
+        name: `plan with busy hours, appliance with 100,000 sessions in the last 28 days (reads capped at ${TRAFFIC_MAX_SESSIONS}, startTime only; median of 3)`,
+        value: planMs,
+        unit: 'ms',
+        baseline: { name: 'the same plan without the session history', value: planBase },
+        ratio: round(planMs / Math.max(1, planBase), 1),
+        target: '< 3000 ms',
+        pass: planMs < 3000 && read === TRAFFIC_MAX_SESSIONS,
+        notes: `${read} sessions read`,
+      },
       {
         name: 'full option-2 run (window 1, approval, window 2; real ASL, 1 ms per modelled minute; median of 3)',
         value: wall,

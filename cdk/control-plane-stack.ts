@@ -10,6 +10,7 @@ import { ControlPlaneFunction } from './constructs/control-plane-function.js';
 import { CursorKey } from './constructs/cursor-key.js';
 import { HttpApi } from './constructs/http-api.js';
 import { MaintenanceWindows } from './constructs/maintenance-windows.js';
+import { OperatorSignIn } from './constructs/operator-sign-in.js';
 import { Storage } from './constructs/storage.js';
 import { stateMachineArnPrefix, workflowRefs, Workflows } from './constructs/workflows.js';
 import { applyPermissions, type GrantTargets } from './grants.js';
@@ -56,6 +57,7 @@ export class ControlPlaneStack extends Stack {
   readonly http: HttpApi;
   readonly workflows: Workflows;
   readonly windows: MaintenanceWindows;
+  readonly signIn: OperatorSignIn;
   readonly functions: DeployedFunction[] = [];
   /** Function URLs (response streaming) by route group. */
   readonly streamUrls: Map<string, lambda.FunctionUrl>;
@@ -133,7 +135,7 @@ export class ControlPlaneStack extends Stack {
             name: `api-${kebab(group)}`,
             entry: apiEntry(group),
             description: `HTTP routes of group ${group} (functions/api)`,
-            environment: { ...environmentFor(p), ROUTE_GROUP: group },
+            environment: environmentFor(p),
             copyIntoBundle: [{ from: 'functions/api/console/assets', to: 'assets' }],
             // API Gateway gives up after 30 s; fail first so the client sees our error.
             timeout: Duration.seconds(25),
@@ -152,7 +154,7 @@ export class ControlPlaneStack extends Stack {
           name: `api-${kebab(group)}-stream`,
           entry: apiEntry(group, 'stream'),
           description: `Streamed responses of route group ${group} (large reports) behind a Function URL`,
-          environment: { ...environmentFor(p), ROUTE_GROUP: group },
+          environment: environmentFor(p),
           // No API Gateway 30 s limit here; a 100,000-session report reads for seconds, not minutes.
           timeout: Duration.minutes(5),
         }),
@@ -175,6 +177,12 @@ export class ControlPlaneStack extends Stack {
     this.windows.useTarget(schedulerFn);
 
     this.http = new HttpApi(this, 'Http', { config, routes, functionOfGroup: (g) => groupFunctions.get(g)! });
+    // The console is served at the API's root; sign-in (Cognito or an external issuer) returns there.
+    const consoleUrl = `${this.http.url}/`;
+    this.signIn = new OperatorSignIn(this, 'SignIn', { config, consoleUrl });
+    for (const f of this.functions.filter((x) => x.kind === 'route group' || x.kind === 'route stream')) {
+      for (const [k, v] of Object.entries(this.signIn.environment)) f.construct.fn.addEnvironment(k, v);
+    }
     this.workflows = new Workflows(this, 'Workflows', { config, workflows, taskFunctions });
     new Alarms(this, 'Alarms', {
       config,
@@ -184,6 +192,7 @@ export class ControlPlaneStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.http.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'ConsoleUrl', { value: consoleUrl, description: 'Operator console (sign in with an operator token, or single sign-on when configured)' });
     new CfnOutput(this, 'StateMachineArnPrefix', { value: arnPrefix });
     new CfnOutput(this, 'ScheduleGroupName', { value: this.windows.group.scheduleGroupName });
     for (const t of TABLES) new CfnOutput(this, `${pascal(t)}TableName`, { value: this.storage.tables[t].tableName });

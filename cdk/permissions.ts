@@ -63,12 +63,14 @@ export const ROUTE_GROUP_PERMISSIONS: Readonly<Record<string, Permissions>> = {
  * The scheduler function (functions/scheduler/lambda-handler.ts): EventBridge Scheduler invokes it at a
  * window's start and every few minutes to catch up; it checks the schedule record, starts the window's
  * execution and advances campaigns (which reconciles runs: the same writes as the control group).
+ * It creates and deletes no EventBridge schedules (one-time window schedules delete themselves after
+ * firing; only the control API creates, supersedes and cancels them), so it has no `scheduler` rights:
+ * running the synthesized stack showed it never used them (npm run assembly, docs/cdk.md).
  */
 export const SCHEDULER_PERMISSIONS: Permissions = {
   tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'readwrite' },
   buckets: { exports: 'readwrite' },
   workflows: 'all',
-  scheduler: true,
   route53: true,
 };
 

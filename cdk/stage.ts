@@ -27,6 +27,28 @@ const contextSchema = z.object({
   alarmTopicArn: z.string().trim().startsWith('arn:').optional(),
   hostedZoneId: z.string().trim().regex(/^Z[A-Z0-9]{1,32}$/, 'hostedZoneId must look like Z0123456789ABC').optional(),
   bundleAwsSdk: bool.optional(),
+  /** Operator sign-in: a Cognito user pool the stack creates ... */
+  cognito: bool.optional(),
+  cognitoDomainPrefix: z.string().trim().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'cognitoDomainPrefix: lowercase letters, digits and "-"').optional(),
+  /** ... or an external OIDC issuer (its audience: the API's client id). */
+  oidcIssuer: z.string().trim().url().startsWith('https://', 'oidcIssuer must be https').optional(),
+  oidcAudience: z.string().trim().min(1).optional(),
+  oidcClientId: z.string().trim().min(1).optional(),
+  oidcRolesClaim: z.string().trim().min(1).optional(),
+  oidcRoleMap: z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const parsed = JSON.parse(v) as unknown;
+        return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+      } catch {
+        return false;
+      }
+    }, 'oidcRoleMap must be a JSON object, e.g. {"ops":["operator"]}')
+    .optional(),
+  installOverrunAlarmMinutes: z.coerce.number().nonnegative().optional(),
+  api5xxRatePercent: z.coerce.number().positive().max(100).optional(),
   /**
    * Optional per-site custom domains of the HTTP API: `host=acmCertificateArn,host2=arn2` (a string, for
    * `-c`) or an object in cdk.json. None by default; the site routes answer by Host either way.
@@ -62,7 +84,12 @@ export interface StageConfig {
   backupVersionRetentionDays: number;
   exportRetentionDays: number;
   api: { rateLimit: number; burstLimit: number };
-  alarms: { lambdaErrors: number; api5xx: number; topicArn?: string };
+  alarms: { lambdaErrors: number; api5xx: number; topicArn?: string; installOverrunMinutes: number; api5xxRatePercent: number };
+  /** Create a Cognito user pool for operator sign-in. */
+  cognito: boolean;
+  cognitoDomainPrefix?: string;
+  /** An external OIDC issuer for operator sign-in (instead of Cognito). */
+  oidc?: { issuer: string; audience: string; clientId?: string; rolesClaim?: string; roleMap?: string };
   /** Route 53 zone the failover role swap may change; without it no function gets Route 53 rights. */
   hostedZoneId?: string;
   /** Bundle the pinned SDK into each function instead of using the one in the Lambda runtime. */
@@ -81,6 +108,8 @@ export function stageConfig(node: Node): StageConfig {
   }
   const c = parsed.data;
   const production = c.stage === 'prod';
+  if (c.cognito && c.oidcIssuer) throw new Error('invalid CDK context: give either cognito=true or oidcIssuer, not both');
+  if (Boolean(c.oidcIssuer) !== Boolean(c.oidcAudience)) throw new Error('invalid CDK context: oidcIssuer and oidcAudience go together');
   return {
     stage: c.stage,
     prefix: `upgrade-cp-${c.stage}`,
@@ -90,7 +119,16 @@ export function stageConfig(node: Node): StageConfig {
     backupVersionRetentionDays: c.backupVersionRetentionDays ?? (production ? 90 : 30),
     exportRetentionDays: c.exportRetentionDays ?? 30,
     api: { rateLimit: c.apiRateLimit ?? 50, burstLimit: c.apiBurstLimit ?? 100 },
-    alarms: { lambdaErrors: c.lambdaErrorThreshold ?? 1, api5xx: c.api5xxThreshold ?? 5, topicArn: c.alarmTopicArn },
+    alarms: {
+      lambdaErrors: c.lambdaErrorThreshold ?? 1,
+      api5xx: c.api5xxThreshold ?? 5,
+      topicArn: c.alarmTopicArn,
+      installOverrunMinutes: c.installOverrunAlarmMinutes ?? 0,
+      api5xxRatePercent: c.api5xxRatePercent ?? 5,
+    },
+    cognito: c.cognito ?? false,
+    cognitoDomainPrefix: c.cognitoDomainPrefix,
+    oidc: c.oidcIssuer && c.oidcAudience ? { issuer: c.oidcIssuer, audience: c.oidcAudience, clientId: c.oidcClientId, rolesClaim: c.oidcRolesClaim, roleMap: c.oidcRoleMap } : undefined,
     hostedZoneId: c.hostedZoneId,
     bundleAwsSdk: c.bundleAwsSdk ?? false,
     siteDomains: c.siteDomains ?? [],

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../functions/observability/metrics.js';
 import { REPO_ROOT } from '../sources.js';
 import type { StageConfig } from '../stage.js';
 
@@ -66,6 +67,9 @@ export class ControlPlaneFunction extends Construct {
         ...props.environment,
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: `${config.prefix}-${props.name}`,
+        // EMF metrics: one namespace, dimension service = the stage (what the alarms select on).
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        METRICS_SERVICE_NAME: config.prefix,
       },
       bundling: {
         format: OutputFormat.ESM,

@@ -1,3 +1,4 @@
+import { oidcSettings, type OidcSettings } from '../app/oidc-settings.js';
 import type { RemoteScheduler } from '../app/scheduler.js';
 import type { DnsPublisher } from '../core/failover.js';
 import type { BlobStore, Clock, RecordStore, WorkflowEngine } from '../core/ports.js';
@@ -22,6 +23,10 @@ export interface Services {
   windowScheduler?: RemoteScheduler;
   /** Locally: a store failure seen while running (a corrupt DynamoDB read); `/health` reports it. */
   integrity?: () => string | undefined;
+  /** Operator sign-in with an OIDC issuer's JWTs, when `OIDC_ISSUER` and `OIDC_AUDIENCE` are set. */
+  oidc?: OidcSettings;
+  /** Local runtime only: the Prometheus exposition behind `GET /metrics` (on AWS the metrics are EMF in CloudWatch). */
+  metricsExposition?: { render(): Promise<string>; contentType: string };
   /** SDK clients, for health checks and emulator bootstrap only; created on first call. */
   awsClients(): Promise<AwsClients>;
   /** Releases SDK clients (sockets) if they were created. */
@@ -83,6 +88,7 @@ export function buildServices(config: Config = loadConfig(), clock: Clock = syst
     workflows,
     dns,
     windowScheduler,
+    oidc: oidcSettings(env),
     awsClients,
     destroy: () => created?.destroy(),
   };

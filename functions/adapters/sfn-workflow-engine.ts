@@ -2,6 +2,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { conflict } from '../core/errors.js';
 import type { ExecutionDetail, ExecutionStatus, ExecutionSummary, WorkflowEngine } from '../core/ports.js';
 import { once } from './lazy.js';
+import { currentRequestId } from '../observability/log-context.js';
 
 /** Command classes, imported on first use (see clients.ts). */
 const sdk = once(() => import('@aws-sdk/client-sfn'));
@@ -17,23 +18,41 @@ export class SfnWorkflowEngine implements WorkflowEngine {
     return `${this.arnPrefix}${workflow}`;
   }
 
+  /**
+   * Starts an execution; the request that started it is carried in its input as `requestId` (the tasks'
+   * Parameters pick only the fields they need, so it changes nothing they see). A retry of the same name
+   * from another request differs only in `requestId`: that is still the same execution, as Step Functions
+   * itself treats a retry with equal input.
+   */
   async start(workflow: string, input: unknown, name?: string) {
     const { StartExecutionCommand } = await sdk();
+    const requestId = currentRequestId();
+    const body = requestId && input && typeof input === 'object' && !Array.isArray(input) ? { ...input, requestId } : (input ?? {});
     try {
       const out = await this.client.send(
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn(workflow),
-          input: JSON.stringify(input ?? {}),
+          input: JSON.stringify(body),
           name,
         }),
       );
       return { executionArn: out.executionArn!, startDate: out.startDate ?? new Date() };
     } catch (e) {
       if ((e as Error).name === 'ExecutionAlreadyExists') {
+        const same = name ? await this.sameExecution(workflow, name, input) : undefined;
+        if (same) return same;
         throw conflict('ExecutionAlreadyExists', `an execution named ${name} already exists with other input`);
       }
       throw e;
     }
+  }
+
+  private async sameExecution(workflow: string, name: string, input: unknown) {
+    const executionArn = `${this.stateMachineArn(workflow).replace(':stateMachine:', ':execution:')}:${name}`;
+    const existing = await this.describe(executionArn).catch(() => undefined);
+    if (existing?.status !== 'RUNNING' || !existing.input || typeof existing.input !== 'object') return undefined;
+    const { requestId: _ignored, ...rest } = existing.input as Record<string, unknown>;
+    return JSON.stringify(rest) === JSON.stringify(input ?? {}) ? { executionArn, startDate: existing.startDate } : undefined;
   }
 
   async describe(executionArn: string): Promise<ExecutionDetail> {

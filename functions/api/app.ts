@@ -9,6 +9,10 @@ import { bodyLimitErrorOf, bodyLimitOf, limitRequestBody } from './body-limit.js
 import { problemJson, STATUS_BY_KIND, type AppEnv, type ErrorFormatter, type Route } from './http.js';
 import { authorizeRoute } from './auth/operator-auth.js';
 import { assertPathParams, assertRequestHead, headersTooLarge, isHeaderOverflow, urlLimitOf } from './request-limits.js';
+import { observeRequests } from './observe.js';
+import { errorFields, log } from '../observability/logger.js';
+import { appendLogContext } from '../observability/log-context.js';
+import { recordMetric } from '../observability/metrics.js';
 import { unknownSite } from '../app/site-hosts.js';
 import { addressSite, requestHost } from './site/site-address.js';
 import { mountRoutes } from './site/site-mounts.js';
@@ -22,6 +26,7 @@ export interface AppOptions {
 /** Builds the HTTP application from the route table; the same app runs on the local server and in Lambda. */
 export function createApp(services: Services, routes: readonly Route[], options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use('*', observeRequests);
   app.use('*', async (c, next) => {
     c.set('services', services);
     await next();
@@ -38,6 +43,8 @@ export function createApp(services: Services, routes: readonly Route[], options:
     const fallsThrough = shared.has(`${route.method} ${route.path}`);
     const limits = requestLimits(route);
     app.on(route.method, route.path, async (c, next) => {
+      c.set('route', route.path);
+      appendLogContext({ route: route.path });
       try {
         // A path the control plane shares (`GET /`) is refused in the format of whoever serves it, so the site is looked up first.
         if (!fallsThrough) limits(c);
@@ -59,6 +66,8 @@ export function createApp(services: Services, routes: readonly Route[], options:
     const format = route.formatError ?? problemJson;
     const limits = requestLimits(route);
     app.on(route.method, route.path, async (c) => {
+      c.set('route', route.path);
+      appendLogContext({ route: route.path });
       try {
         limits(c);
         await authorizeRoute(c, route);
@@ -71,6 +80,7 @@ export function createApp(services: Services, routes: readonly Route[], options:
   const methodsOf = pathMethods([...siteRoot, ...others]);
   app.notFound((c) => {
     const [matches] = methodsOf.match('ALL', c.req.path);
+    c.set('errorCode', isHeaderOverflow(c.req.raw) ? 'RequestHeaderFieldsTooLarge' : matches.length === 0 ? 'RouteNotFound' : 'MethodNotAllowed');
     if (isHeaderOverflow(c.req.raw)) return renderError(headersTooLarge(), matches[0]?.[0].format ?? problemJson, c);
     if (matches.length === 0) {
       return options.sitesOnly ? siteNotFound(c) : problemJson(new DomainError('not-found', 'RouteNotFound', `no route for ${c.req.method} ${c.req.path}`), 404, c);
@@ -118,10 +128,11 @@ function pathMethods(routes: readonly Route[]) {
 
 function renderError(e: unknown, format: ErrorFormatter, c: Parameters<ErrorFormatter>[2]): Response {
   const error = toDomainError(e);
-  // Domain refusals are expected answers; only unexpected failures are logged.
-  if (!isDomainError(e) && !bodyLimitErrorOf(e)) {
-    console.error(JSON.stringify({ level: 'error', message: 'unhandled error', path: c.req.path.slice(0, 256), error: String(e) }));
-  }
+  c.set('errorCode', error.code);
+  // Refusals (domain errors, malformed JSON, bad cursors, lost races) are answers: the access line says so.
+  // Only what we could not map is a failure of ours, logged with its stack.
+  if (!isDomainError(e) && error.code === 'InternalError') log.error('unhandled error', errorFields(e, true));
+  if (error.code === 'InterimGateClosed') recordMetric('InterimGateRefusals', 1, {}, { source: 'api' });
   // The rest of an oversized body never reaches the app: the Node server discards what is still in flight
   // (@hono/node-server stops after 64 MB or 500 ms and closes), so the client reads the answer instead of a reset.
   return format(error, STATUS_BY_KIND[error.kind], c);

@@ -1,14 +1,23 @@
 import { handle, streamHandle } from 'hono/aws-lambda';
 import { servicesFromEnvironment } from '../adapters/services.js';
+import { log } from '../observability/logger.js';
 import { createApp } from './app.js';
 import type { Route } from './http.js';
+
+type LambdaContext = Parameters<typeof log.addContext>[0];
 
 /**
  * API Gateway (HTTP API v2) handler for one route group: the same Hono app as the local server, built
  * from that group's part of the route table. Each group has its own entry (functions/api/entries/), so a
- * function bundles only its own handlers.
+ * function bundles only its own handlers. Log lines carry the Lambda context (request id, cold start).
  */
-export const apiHandler = (routes: readonly Route[]) => handle(createApp(servicesFromEnvironment(), routes));
+export const apiHandler = (routes: readonly Route[]) => {
+  const app = handle(createApp(servicesFromEnvironment(), routes));
+  return (event: Parameters<typeof app>[0], context: LambdaContext) => {
+    if (context) log.addContext(context);
+    return app(event, context as Parameters<typeof app>[1]);
+  };
+};
 
 /**
  * Lambda Function URL handler with response streaming (InvokeMode RESPONSE_STREAM) for a group's routes

@@ -1,6 +1,9 @@
 import type { Appliance } from '../core/appliance.js';
 import { conflict, notFound } from '../core/errors.js';
-import { settle, type Settlement } from '../core/install.js';
+import { SETTINGS_FIELDS } from '../core/backup-rules.js';
+import { estimateInstallMinutes, settle, type Settlement } from '../core/install.js';
+import { log } from '../observability/logger.js';
+import { recordMetric } from '../observability/metrics.js';
 import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import type { AppContext } from './context.js';
 import { installRecordFrom, recordInstallOutcome } from './install-records.js';
@@ -38,12 +41,26 @@ export async function getAppliance(ctx: AppContext, applianceId: string): Promis
     const next = { ...settlement.appliance, version: stored.version + 1, updatedAt: now.toISOString() };
     try {
       await ctx.records.appliances.put(toItem(next), { expectVersion: stored.version });
+      if (settlement.finished) noteInstallSettled(ctx, stored, settlement);
       return next;
     } catch (e) {
       // Another reader settled it (or a writer changed it) first: read again.
       if (!(e instanceof ConditionFailedError) || attempt >= 5) throw e;
     }
   }
+}
+
+/** Install minutes beside the estimate, once per install (only the reader whose write settled it gets here). */
+function noteInstallSettled(ctx: AppContext, before: Appliance, s: Settlement): void {
+  const install = before.install!;
+  const finished = s.finished!;
+  const minutes = Math.round(((Date.parse(install.onlineAt) - Date.parse(install.startedAt)) / ctx.config.msPerModelledMinute) * 10) / 10;
+  const estimate = estimateInstallMinutes(before);
+  const meta = { applianceId: before.applianceId, installId: finished.installId, packageId: finished.packageId, outcome: finished.outcome };
+  recordMetric('InstallMinutes', minutes, {}, meta);
+  recordMetric('InstallEstimateMinutes', estimate, {}, meta);
+  recordMetric('InstallOverEstimateMinutes', Math.max(0, minutes - estimate), {}, meta);
+  log.info('install finished', { ...meta, minutes, estimateMinutes: estimate });
 }
 
 async function applySettlementEffects(ctx: AppContext, before: Appliance, s: Settlement): Promise<void> {
@@ -76,7 +93,8 @@ export async function createAppliance(ctx: AppContext, appliance: Omit<Appliance
 
 /**
  * Read-modify-write with optimistic concurrency: `change` gets the current appliance and returns the
- * next one (or throws a DomainError to refuse, leaving the record untouched). Retries on races.
+ * next one (or throws a DomainError to refuse, leaving the record untouched; or returns it unchanged to
+ * write nothing). Retries on races.
  */
 export async function updateAppliance(
   ctx: AppContext,
@@ -85,7 +103,13 @@ export async function updateAppliance(
 ): Promise<Appliance> {
   for (let attempt = 0; ; attempt++) {
     const current = await requireAppliance(ctx, applianceId);
-    const next = { ...(await change(current)), applianceId, version: current.version + 1, updatedAt: ctx.clock.now().toISOString() };
+    const changed = await change(current);
+    // Nothing changed (an idempotent repeat): no write, so concurrent repeats do not contend.
+    if (changed === current) return current;
+    const now = ctx.clock.now().toISOString();
+    // A change to what a settings backup holds makes every earlier backup stale (core/backup-rules.ts).
+    const settingsChanged = SETTINGS_FIELDS.some((f) => JSON.stringify(changed[f]) !== JSON.stringify(current[f]));
+    const next = { ...changed, ...(settingsChanged ? { settingsChangedAt: now } : {}), applianceId, version: current.version + 1, updatedAt: now };
     try {
       await ctx.records.appliances.put(toItem(next), { expectVersion: current.version });
       return next;

@@ -1,6 +1,7 @@
 import { queryAll } from '../core/ports.js';
 import { createHash, randomUUID } from 'node:crypto';
-import { assertRestorable } from '../core/backup-rules.js';
+import type { Appliance } from '../core/appliance.js';
+import { assertRestorable, backupCounts } from '../core/backup-rules.js';
 import { conflict, notFound, validationError } from '../core/errors.js';
 import { siteUnavailable } from '../core/install.js';
 import type { StoredItem } from '../core/ports.js';
@@ -166,3 +167,16 @@ export async function restoreBackup(services: AppContext, applianceId: string, b
   });
 }
 
+
+/** Where an operator downloads a backup (the appliance's /login > Management > Software Management). */
+export const backupDownloadPath = (b: Pick<BackupRecord, 'applianceId' | 'backupId'>) => `/appliances/${b.applianceId}/login/software-management/backups/${b.backupId}`;
+
+/**
+ * The newest backup of `appliance` if it still counts before an upgrade (taken at the current version,
+ * after the last settings change, within `maxAgeHours`), with the reason when it does not.
+ */
+export async function backupThatCounts(services: AppContext, appliance: Appliance, maxAgeHours: number): Promise<{ backup?: BackupRecord; newest?: BackupRecord; reason?: string }> {
+  const newest = (await listBackups(services, appliance.applianceId))[0];
+  const verdict = backupCounts(newest, appliance, services.clock.now(), maxAgeHours);
+  return verdict.counts ? { backup: newest, newest } : { newest, reason: verdict.reason };
+}

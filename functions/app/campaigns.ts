@@ -16,15 +16,13 @@ import { planUpgrade } from '../core/plan.js';
 import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import { cancelledBy, type Run, type UpgradeOption } from '../core/run.js';
 import { listAppliances } from './appliance-store.js';
-import { listBackups } from './backups.js';
 import type { AppContext } from './context.js';
-import { controlSettings } from './control-settings.js';
-import { pairsOf, requirePackage } from './fleet.js';
-import { estimateInstallMinutes } from '../core/install.js';
+import { pairsOf, planInputFor, requirePackage } from './fleet.js';
 import { campaignKey } from './keys.js';
 import { reconcileRun } from './run-progress.js';
 import { appendAudit, requireRun } from './run-store.js';
 import { approveInterim, cancelRun, createUpgradeRun, startRunWindow } from './runs.js';
+import { log } from '../observability/logger.js';
 
 export type TargetStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
 export type CampaignStatus = 'created' | 'canary' | 'rolling' | 'succeeded' | 'halted' | 'cancelled';
@@ -148,22 +146,23 @@ export async function createCampaign(ctx: AppContext, input: NewCampaign, actor:
   if (!canary.staging) throw preconditionFailed('CanaryNotStaging', `${canary.applianceId} is not a staging appliance; the canary must not be production`);
   if (inTargets.has(canary.applianceId)) throw validationError('CanaryInTargets', `${canary.applianceId} is the canary and cannot also be a target`);
 
-  const settings = controlSettings().plan;
   const now = ctx.clock.now().toISOString();
-  const lastBackup = async (a: Appliance) => (await listBackups(ctx, a.applianceId))[0]?.createdAt;
-  const facts = async (a: Appliance) => ({ appliance: a, lastBackupAt: await lastBackup(a), integrations: a.integrationClients ?? [] });
   const blocked: string[] = [];
-  const all = [{ targetId: canary.applianceId, primaryId: canary.applianceId, backupId: undefined as string | undefined, option: 'single' as UpgradeOption }, ...targets];
+  const all = [{ targetId: canary.applianceId, primaryId: canary.applianceId, backupId: undefined as string | undefined, pairId: undefined as string | undefined, option: 'single' as UpgradeOption }, ...targets];
+  // Campaign windows are booked back to back with no operator in between: what a run would refuse to
+  // start (a window too short for the modelled install, Integration Clients older than 10.6, API users
+  // not acknowledged) blocks the target here, before anything is stored.
+  const campaignBlockers = new Set(['WindowTooShort', 'IntegrationClientTooOld', 'ApiUsersMustPrepare']);
   for (const t of all) {
-    const plan = planUpgrade({
-      package: pkg,
-      primary: await facts(byId.get(t.primaryId)!),
-      backup: t.backupId ? await facts(byId.get(t.backupId)!) : undefined,
-      now,
-      estimateInstallMinutes,
-      settings,
-    });
-    const blockers = plan.risks.filter((r) => r.severity === 'blocker' && r.options.includes(t.option));
+    const facts = await planInputFor(
+      ctx,
+      { primary: byId.get(t.primaryId)!, backup: t.backupId ? byId.get(t.backupId) : undefined, pairId: t.pairId },
+      pkg,
+      { windowMinutes: t.option === 'single' ? [input.windowMinutes] : [input.windowMinutes, input.windowMinutes], traffic: false, fleet },
+    );
+    const plan = planUpgrade(facts);
+    const mine = plan.options.find((o) => o.option === t.option)?.risks ?? [];
+    const blockers = mine.filter((r) => r.severity === 'blocker' || campaignBlockers.has(r.code));
     if (blockers.length > 0) blocked.push(`${t.targetId}: ${blockers.map((r) => r.message).join('; ')}`);
   }
   if (blocked.length > 0) throw preconditionFailed('CampaignTargetsBlocked', `${blocked.length} target(s) cannot be upgraded: ${blocked.slice(0, 5).join(' | ')}`, { blocked });
@@ -353,6 +352,7 @@ async function advanceLeased(ctx: AppContext, campaignId: string): Promise<Campa
     if (changed.size > 0) {
       c = await updateCampaign(ctx, campaignId, (cur) => halted(applyUpdates(cur, changed)));
       for (const [targetId, o] of changed) {
+        log[o.status === 'failed' ? 'warn' : 'info']('campaign target ' + o.status, { campaignId, targetId, runId: c.targets.find((t) => t.targetId === targetId)?.runId, error: o.error });
         await appendAudit(ctx, { runId: campaignId, step: `campaign.target.${o.status}`, actor: 'campaign', outcome: o.status === 'failed' ? 'failed' : 'succeeded', inputs: { targetId }, detail: o.error ?? targetId });
       }
     }
@@ -371,6 +371,7 @@ async function advanceLeased(ctx: AppContext, campaignId: string): Promise<Campa
     if (open.length === 0) {
       c = await updateCampaign(ctx, campaignId, (cur) => ({ ...cur, status: 'succeeded', endedAt: ctx.clock.now().toISOString() }));
       await appendAudit(ctx, { runId: campaignId, step: 'campaign.end', actor: 'campaign', outcome: 'succeeded', detail: `${c.targets.length} run(s) succeeded` });
+      log.info('campaign succeeded', { campaignId, targets: c.targets.length });
       return c;
     }
     const wave = Math.min(...open.map((t) => t.wave));
@@ -385,9 +386,12 @@ async function advanceLeased(ctx: AppContext, campaignId: string): Promise<Campa
     for (const id of claim.keys()) if (cur.targets.find((t) => t.targetId === id)?.status !== 'pending') claim.delete(id);
     return applyUpdates(cur, claim);
   });
+  const wave = toStart[0]!.wave;
+  log.info(wave === 0 ? 'campaign canary starting' : 'campaign wave starting', { campaignId, wave, targets: [...claim.keys()] });
   const started = await Promise.all(c.targets.filter((t) => claim.has(t.targetId)).map(async (t) => [t.targetId, await startTarget(ctx, c, t)] as const));
   const failures = new Map(started.filter(([, o]) => o.status === 'failed'));
   if (failures.size > 0) c = await updateCampaign(ctx, campaignId, (cur) => halted(applyUpdates(cur, failures)));
+  if (c.status === 'halted') log.warn('campaign halted', { campaignId, reason: c.statusReason });
   return c;
 }
 

@@ -14,6 +14,10 @@ const schema = z.object({
   CONTROL_IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
   CONTROL_STALE_BACKUP_HOURS: z.coerce.number().positive().default(DEFAULT_PLAN_SETTINGS.staleBackupHours),
   CONTROL_DNS_CUTOVER_MINUTES: z.coerce.number().nonnegative().default(DEFAULT_PLAN_SETTINGS.dnsCutoverMinutes),
+  /** The interim between the windows above this is a plan risk and a run warning (guide: keep it short). */
+  CONTROL_MAX_INTERIM_HOURS: z.coerce.number().positive().default(DEFAULT_PLAN_SETTINGS.maxInterimHours),
+  /** API calls within this many days count as "in use" (API users to prepare before crossing 10.6). */
+  CONTROL_API_USAGE_DAYS: z.coerce.number().positive().default(90),
   /** Local scheduler loop period; 0 disables the loop. */
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().nonnegative().default(1000),
 });
@@ -23,6 +27,7 @@ export interface ControlSettings {
   idempotencyTtlSeconds: number;
   plan: PlanSettings;
   schedulerIntervalMs: number;
+  apiUsageDays: number;
 }
 
 /**
@@ -39,7 +44,8 @@ export function controlSettings(env: Record<string, string | undefined> = proces
   return {
     forbidSelfApproval: e.CONTROL_FORBID_SELF_APPROVAL,
     idempotencyTtlSeconds: Math.round(e.CONTROL_IDEMPOTENCY_TTL_HOURS * 3600),
-    plan: { ...DEFAULT_PLAN_SETTINGS, staleBackupHours: e.CONTROL_STALE_BACKUP_HOURS, dnsCutoverMinutes: e.CONTROL_DNS_CUTOVER_MINUTES },
+    plan: { ...DEFAULT_PLAN_SETTINGS, staleBackupHours: e.CONTROL_STALE_BACKUP_HOURS, dnsCutoverMinutes: e.CONTROL_DNS_CUTOVER_MINUTES, maxInterimHours: e.CONTROL_MAX_INTERIM_HOURS },
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
+    apiUsageDays: e.CONTROL_API_USAGE_DAYS,
   };
 }

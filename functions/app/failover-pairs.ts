@@ -22,6 +22,7 @@ import {
 import { assertApplianceId } from './backups.js';
 import { requireAppliance } from './appliance-store.js';
 import type { AppContext } from './context.js';
+import { assertNoForeignHold } from './maintenance-holds.js';
 import { getPair, pairIdOf, requirePair, requirePairOf, savePair, syncMemberFields } from './failover-pair-store.js';
 import { countBehind, fullResync, incrementalSync } from './failover-sync.js';
 import { primaryHostnameOf, resolveHostname } from './primary-hostname.js';
@@ -55,10 +56,11 @@ export interface EstablishResult {
  */
 export async function establishPair(
   ctx: AppContext,
-  input: { primaryId: string; backupId: string; force?: boolean },
+  input: { primaryId: string; backupId: string; force?: boolean; holdToken?: string },
 ): Promise<EstablishResult> {
   assertApplianceId(input.primaryId);
   assertApplianceId(input.backupId);
+  await assertNoForeignHold(ctx, [input.primaryId, input.backupId], 'establishing failover', input.holdToken);
   const [primary, backup] = await Promise.all([requireAppliance(ctx, input.primaryId), requireAppliance(ctx, input.backupId)]);
   const pairId = pairIdOf(primary.applianceId, backup.applianceId);
   const existing = await getPair(ctx, pairId);
@@ -123,10 +125,11 @@ export async function establishPair(
   return { pair, changed: true, mode: decision.mode, overwritten: result.overwritten.length, merged: result.merged };
 }
 
-/** Breaks the pair `applianceId` belongs to. Idempotent; refused while a sync runs. */
-export async function breakPair(ctx: AppContext, applianceId: string): Promise<{ pair: FailoverPair; changed: boolean }> {
+/** Breaks the pair `applianceId` belongs to. Idempotent; refused while a sync runs or a member is held by someone else. */
+export async function breakPair(ctx: AppContext, applianceId: string, options: { holdToken?: string } = {}): Promise<{ pair: FailoverPair; changed: boolean }> {
   assertApplianceId(applianceId);
   const { pair } = await requirePairOf(ctx, applianceId);
+  await assertNoForeignHold(ctx, [pair.primaryId, pair.backupId], 'breaking failover', options.holdToken);
   if (decideBreak(pair).alreadyBroken) {
     await syncMemberFields(ctx, pair);
     return { pair, changed: false };
@@ -211,11 +214,12 @@ export async function setFailoverRole(
   ctx: AppContext,
   applianceId: string,
   role: 'primary' | 'backup',
-  options: { dataSyncFirst?: boolean; force?: boolean } = {},
+  options: { dataSyncFirst?: boolean; force?: boolean; holdToken?: string } = {},
 ): Promise<RoleChangeResult> {
   assertApplianceId(applianceId);
   if (role !== 'primary' && role !== 'backup') throw validationError('InvalidRole', 'role must be "primary" or "backup"');
   let { pair } = await requirePairOf(ctx, applianceId);
+  await assertNoForeignHold(ctx, [pair.primaryId, pair.backupId], 'changing failover roles', options.holdToken);
   const peer = await requireAppliance(ctx, peerOf(pair, applianceId));
   const backupWatermark = pair.watermarks[pair.backupId];
   const behind = pair.status === 'established' && backupWatermark ? await countBehind(ctx, pair.primaryId, pair.backupId, backupWatermark) : 0;

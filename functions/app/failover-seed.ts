@@ -3,6 +3,7 @@ import { getAppliance } from './appliance-store.js';
 import type { AppContext } from './context.js';
 import { establishPair } from './failover-pairs.js';
 import { getPrimaryHostname, switchPrimaryHostname } from './primary-hostname.js';
+import { log } from '../observability/logger.js';
 
 export const DEMO_PRIMARY = 'appliance-a';
 export const DEMO_BACKUP = 'appliance-b';
@@ -22,6 +23,6 @@ export async function seedDemoFailoverPair(ctx: AppContext): Promise<void> {
   } catch (e) {
     // A demo fleet that cannot be paired (versions differ, installing) must not stop the runtime.
     if (!isDomainError(e)) throw e;
-    console.warn(JSON.stringify({ level: 'warn', message: 'demo failover pair not seeded', code: e.code, detail: e.message }));
+    log.warn('demo failover pair not seeded', { errorCode: e.code, detail: e.message });
   }
 }

@@ -5,9 +5,16 @@
  */
 import type { Appliance } from '../core/appliance.js';
 import { notFound, validationError } from '../core/errors.js';
-import { planUpgrade, type PackagePrerequisites, type PlanPackage, type UpgradePlan } from '../core/plan.js';
+import { evaluateIntegration } from '../core/failover.js';
+import { installedVersion, type Requirements } from '../core/packages.js';
+import { planUpgrade, type ApplianceFacts, type PlanInput, type PlanIntegrationClient, type PlanPackage, type PlanWindow, type UpgradePlan } from '../core/plan.js';
 import { estimateInstallMinutes as installModel } from '../core/install.js';
-import { listBackups } from './backups.js';
+import { compareVersions } from '../core/versions.js';
+import { listApiUsage } from './api-usage.js';
+import { backupDownloadPath, listBackups } from './backups.js';
+import { listInstallRecords } from './install-records.js';
+import { listIntegrationClients, resolveHostname } from './primary-hostname.js';
+import { trafficProfile } from './busy-hours.js';
 import { getPackage, listPackages as listStoredPackages, type PackageRecord } from './packages.js';
 import type { AppContext } from './context.js';
 import { controlSettings } from './control-settings.js';
@@ -18,6 +25,9 @@ export interface CatalogPackage extends PlanPackage {
   releasedAt?: string;
   /** SHA-256 of the package file in the packages bucket. */
   sha256?: string;
+  /** The signed manifest's rules (plans and preflight both check these). */
+  requires: Requirements;
+  source: 'catalog' | 'upload';
 }
 
 /** The control API's view of a stored package (the appliance area's package registry is the one source). */
@@ -28,6 +38,8 @@ function toCatalogPackage(p: PackageRecord): CatalogPackage {
     kind: p.kind,
     version: p.version,
     prerequisites: { minBaseVersion: p.manifest.requires.minBaseVersion, minProductVersion: p.manifest.requires.minProductVersion },
+    requires: p.manifest.requires,
+    source: p.source,
     releasedAt: p.manifest.releasedAt,
     sha256: p.sha256,
   };
@@ -122,27 +134,89 @@ export async function resolveTarget(ctx: AppContext, spec: TargetSpec): Promise<
   return { primary, backup, pairId: backup ? primary.failover.pairId : undefined };
 }
 
-async function factsOf(ctx: AppContext, appliance: Appliance) {
-  const backups = await listBackups(ctx, appliance.applianceId);
-  return { appliance, lastBackupAt: backups[0]?.createdAt, integrations: appliance.integrationClients ?? [] };
+/** What a plan reads beside the target and the package. */
+export interface PlanFactOptions {
+  windowMinutes?: number[];
+  windows?: PlanWindow[];
+  /** Read the session history for busy hours (default true; campaigns skip it). */
+  traffic?: boolean;
+  /** The fleet, when the caller has it already (campaigns): avoids listing it per target. */
+  fleet?: Appliance[];
+}
+
+async function factsOf(ctx: AppContext, appliance: Appliance, apiUsageSince: string): Promise<ApplianceFacts> {
+  const [backups, usage] = await Promise.all([listBackups(ctx, appliance.applianceId), listApiUsage(ctx, appliance.applianceId, apiUsageSince)]);
+  const newest = backups[0];
+  return {
+    appliance,
+    lastBackupAt: newest?.createdAt,
+    ...(newest ? { latestBackup: { backupId: newest.backupId, productVersion: newest.productVersion, createdAt: newest.createdAt, downloadPath: backupDownloadPath(newest) } } : {}),
+    apiUsers: usage,
+  };
+}
+
+/**
+ * The Integration Clients registered on the pair, each judged as the interim check judges it: would it
+ * still reach the serving appliance after the option-2 DNS change to the backup? (One registry, one rule.)
+ */
+export async function pairIntegrations(ctx: AppContext, pairId: string, backup: Appliance, fleet?: Appliance[]): Promise<PlanIntegrationClient[]> {
+  const clients = await listIntegrationClients(ctx, pairId);
+  if (clients.length === 0) return [];
+  const appliances = fleet ?? (await listAppliances(ctx));
+  const records = new Map<string, string | undefined>();
+  for (const c of clients) if (c.target.kind === 'hostname' && !records.has(c.target.hostname)) records.set(c.target.hostname, await resolveHostname(ctx, c.target.hostname));
+  return clients.map((c) => {
+    const r = evaluateIntegration(c, backup, (h) => records.get(h), (ip) => appliances.find((a) => a.ipAddress === ip)?.applianceId);
+    return { integrationId: c.integrationId, name: c.name, target: r.target ?? '', ...(c.version !== undefined ? { version: c.version } : {}), reachesBackupAfterSwap: r.ready, ...(r.reason ? { reason: r.reason } : {}) };
+  });
+}
+
+/** Has `version` of this package kind been installed successfully on a staging appliance (the guide's pre-test)? */
+export async function stagingEvidence(ctx: AppContext, pkg: CatalogPackage, exclude: string[], fleet?: Appliance[]) {
+  const staging = (fleet ?? (await listAppliances(ctx))).filter((a) => a.staging && !exclude.includes(a.applianceId));
+  for (const a of staging) {
+    const done = (await listInstallRecords(ctx, a.applianceId)).find((r) => r.targetVersion === pkg.version && (r.packageKind ?? 'product') === pkg.kind && r.outcome === 'online');
+    if (done) return { pretested: true, detail: `installed on ${a.applianceId} at ${done.finishedAt ?? done.startedAt}` };
+  }
+  const candidate = staging.find((a) => compareVersions(installedVersion(a, pkg.kind), pkg.version) < 0);
+  return { pretested: false, detail: staging.length ? `no successful install of ${pkg.version} on ${staging.map((a) => a.applianceId).join(', ')}` : 'there is no staging appliance', ...(candidate ? { candidateId: candidate.applianceId } : {}) };
+}
+
+/** Every fact a plan needs for `target` and `pkg` (reads only). */
+export async function planInputFor(ctx: AppContext, target: ResolvedTarget, pkg: CatalogPackage, options: PlanFactOptions = {}): Promise<PlanInput> {
+  const settings = controlSettings();
+  const now = ctx.clock.now();
+  const since = new Date(now.getTime() - settings.apiUsageDays * 86_400_000).toISOString();
+  const [primary, backup] = await Promise.all([factsOf(ctx, target.primary, since), target.backup ? factsOf(ctx, target.backup, since) : undefined]);
+  const pair = target.backup && target.pairId ? { pairId: target.pairId, backup: target.backup } : undefined;
+  const hostname = target.primary.license.primaryHostname;
+  const [resolvesTo, integrations, staging, traffic] = await Promise.all([
+    pair ? resolveHostname(ctx, hostname) : undefined,
+    pair ? pairIntegrations(ctx, pair.pairId, pair.backup, options.fleet) : undefined,
+    pair ? stagingEvidence(ctx, pkg, [target.primary.applianceId, pair.backup.applianceId], options.fleet) : undefined,
+    options.traffic === false ? undefined : trafficProfile(ctx, target.primary.applianceId, options.windows?.[0]?.timeZone ?? 'UTC'),
+  ]);
+  return {
+    package: pkg,
+    primary,
+    backup,
+    now: now.toISOString(),
+    estimateInstallMinutes: installModel,
+    settings: settings.plan,
+    windowMinutes: options.windowMinutes,
+    windows: options.windows,
+    ...(pair ? { primaryHostname: { hostname, resolvesTo }, integrations, staging } : {}),
+    ...(traffic ? { traffic } : {}),
+  };
 }
 
 /** Dry run for a target and package; reads only. */
 export async function planFor(
   ctx: AppContext,
-  spec: TargetSpec & { packageId: string; windowMinutes?: number[] },
+  spec: TargetSpec & { packageId: string } & PlanFactOptions,
   estimateInstallMinutes: (a: Appliance) => number = installModel,
-): Promise<{ plan: UpgradePlan; target: ResolvedTarget; package: CatalogPackage }> {
+): Promise<{ plan: UpgradePlan; target: ResolvedTarget; package: CatalogPackage; input: PlanInput }> {
   const [target, pkg] = await Promise.all([resolveTarget(ctx, spec), requirePackage(ctx, spec.packageId)]);
-  const [primary, backup] = await Promise.all([factsOf(ctx, target.primary), target.backup ? factsOf(ctx, target.backup) : undefined]);
-  const plan = planUpgrade({
-    package: pkg,
-    primary,
-    backup,
-    now: ctx.clock.now().toISOString(),
-    estimateInstallMinutes,
-    settings: controlSettings().plan,
-    windowMinutes: spec.windowMinutes,
-  });
-  return { plan, target, package: pkg };
+  const input = { ...(await planInputFor(ctx, target, pkg, spec)), estimateInstallMinutes };
+  return { plan: planUpgrade(input), target, package: pkg, input };
 }

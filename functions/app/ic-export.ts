@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { validationError } from '../core/errors.js';
+import { preconditionFailed, validationError } from '../core/errors.js';
 import {
   IC_CSV_HEADER,
   IC_MIGRATION_HEAD,
@@ -47,6 +47,10 @@ export interface IcExportOptions {
  */
 export async function exportIntegrationClient(ctx: AppContext, applianceId: string, options: IcExportOptions = {}): Promise<IcExport> {
   const appliance = await requireAppliance(ctx, applianceId);
+  // The upgrade guide, footnote 1: the Integration Client requires an enterprise licence.
+  if (appliance.license.edition === 'standard') {
+    throw preconditionFailed('EnterpriseLicenseRequired', `the Integration Client requires an enterprise licence; appliance ${applianceId} has a standard licence`, { edition: 'standard' });
+  }
   const modern = usesGuidLsid(appliance.productVersion);
   if (options.incremental !== undefined && typeof options.incremental !== 'boolean') throw validationError('InvalidIncremental', 'incremental must be a boolean');
   if (options.fromLseq !== undefined && (typeof options.fromLseq !== 'number' || !Number.isSafeInteger(options.fromLseq) || options.fromLseq < 0)) {

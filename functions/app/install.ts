@@ -3,11 +3,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Appliance } from '../core/appliance.js';
 import { conflict, DomainError, validationError } from '../core/errors.js';
 import { planInstall, secondsUntilOnline, startedInstalling, type InstallPolicy } from '../core/install.js';
+import { assertNotHeld } from '../core/maintenance-hold.js';
 import { evaluatePackage, INSTALL_OTHER_HINT, type PackageEvaluation, type PackageManifest } from '../core/packages.js';
 import { requireAppliance, updateAppliance } from './appliance-store.js';
 import { assertApplianceId, listBackups } from './backups.js';
 import type { AppContext } from './context.js';
 import { getInstallRecord, installRecordFrom, installView, listInstallRecords, putInstallRecord, type InstallRecord } from './install-records.js';
+import { holdTokenSha256 } from './maintenance-holds.js';
 import { listPackages, requirePackage, storePackage } from './packages.js';
 import { endActiveSessions } from './session-store.js';
 import { logOutAllStaff } from './staff-console-store.js';
@@ -48,10 +50,12 @@ export async function checkForUpdates(ctx: AppContext, applianceId: string) {
   };
 }
 
-export interface InstallOptions extends InstallPolicy {
+export interface InstallOptions extends Omit<InstallPolicy, 'holdTokenSha256'> {
   /** Idempotency key (workflows: run id + step). A repeated request with the same key returns the same install. */
   requestKey?: string;
   simulateFailure?: boolean;
+  /** The maintenance-hold token: a held appliance installs only for its holder. */
+  holdToken?: string;
 }
 
 const REQUEST_KEY = /^[A-Za-z0-9][A-Za-z0-9:._#/-]{0,199}$/;
@@ -96,7 +100,7 @@ export async function startInstall(
       const install = planInstall(
         current,
         pkg.manifest,
-        { installId, requestKey: options.requestKey, force: options.force, requireBrokenFailover: options.requireBrokenFailover, requireBackupWithinHours: options.requireBackupWithinHours, simulateFailure: options.simulateFailure ?? current.failNextInstall },
+        { installId, requestKey: options.requestKey, force: options.force, requireBrokenFailover: options.requireBrokenFailover, requireBackupWithinHours: options.requireBackupWithinHours, simulateFailure: options.simulateFailure ?? current.failNextInstall, holdTokenSha256: holdTokenSha256(options.holdToken) },
         { now: now(), msPerModelledMinute: ctx.config.msPerModelledMinute, latestBackupAt },
       );
       // The emulator's fault hook is consumed by the install it fails.
@@ -161,11 +165,13 @@ export async function manualUpdate(
   const latestBackupAt = options.requireBackupWithinHours !== undefined ? (await listBackups(ctx, applianceId))[0]?.createdAt : undefined;
   const dryRun = async (manifest: PackageManifest) => {
     const current = await requireAppliance(ctx, applianceId);
-    planInstall(current, manifest, { ...options, installId: 'dry-run' }, { now: ctx.clock.now(), msPerModelledMinute: ctx.config.msPerModelledMinute, latestBackupAt });
+    planInstall(current, manifest, { ...options, installId: 'dry-run', holdTokenSha256: hold }, { now: ctx.clock.now(), msPerModelledMinute: ctx.config.msPerModelledMinute, latestBackupAt });
   };
-  // Fail fast (404, 409 busy) before reading the upload at all.
+  // Fail fast (404, 409 held or busy) before reading the upload at all.
+  const hold = holdTokenSha256(options.holdToken);
   const appliance = await requireAppliance(ctx, applianceId);
-  if (appliance.install) planInstall(appliance, { packageId: '-', kind: 'product', version: appliance.productVersion, requires: {} }, { installId: 'dry-run' }, { now: ctx.clock.now(), msPerModelledMinute: 1 });
+  assertNotHeld(appliance, 'a manual update', hold, ctx.clock.now());
+  if (appliance.install) planInstall(appliance, { packageId: '-', kind: 'product', version: appliance.productVersion, requires: {} }, { installId: 'dry-run', holdTokenSha256: hold }, { now: ctx.clock.now(), msPerModelledMinute: 1 });
   const { record } = await storePackage(ctx, body, { source: 'upload', contentLength: options.contentLength, precheck: dryRun });
   return startInstall(ctx, applianceId, record.packageId, options);
 }

@@ -4,6 +4,7 @@
  * readiness check telling whether each would follow a DNS swap (clients configured by IP do not).
  */
 import { siteAvailable } from '../core/appliance.js';
+import { isVersionString } from '../core/versions.js';
 import { conflict, preconditionFailed, validationError } from '../core/errors.js';
 import {
   evaluateIntegration,
@@ -104,14 +105,17 @@ export async function putIntegrationClient(ctx: AppContext, pairId: string, inpu
         : (() => {
             throw validationError('InvalidIpAddress', `"${input.target.kind === 'ip' ? input.target.ipAddress : ''}" is not an IPv4 address`);
           })();
-  const client: IntegrationClient = { integrationId: input.integrationId, name: input.name, pairId, target };
-  await ctx.records.appliances.put({ ...integrationClientKey(pairId, input.integrationId), type: 'integration-client', ...client });
+  if (input.version !== undefined && !isVersionString(input.version)) throw validationError('InvalidVersion', `"${input.version}" is not a version such as 10.6.0`);
+  const client: IntegrationClient = { integrationId: input.integrationId, name: input.name, pairId, target, ...(input.version !== undefined ? { version: input.version } : {}) };
+  // `version` is the stores' optimistic counter, so the IC's software version is stored as `icVersion`.
+  const { version: icVersion, ...stored } = client;
+  await ctx.records.appliances.put({ ...integrationClientKey(pairId, input.integrationId), type: 'integration-client', ...stored, ...(icVersion !== undefined ? { icVersion } : {}) });
   return client;
 }
 
 export async function listIntegrationClients(ctx: AppContext, pairId: string): Promise<IntegrationClient[]> {
   const items = await queryAll(ctx.records.appliances, { pk: failoverPairKey(pairId).pk, sk: { beginsWith: INTEGRATION_SK_PREFIX } });
-  return items.map(({ pk: _p, sk: _s, type: _t, ...rest }) => rest as unknown as IntegrationClient);
+  return items.map(({ pk: _p, sk: _s, type: _t, icVersion, version: _v, ...rest }) => ({ ...rest, ...(icVersion !== undefined ? { version: String(icVersion) } : {}) }) as unknown as IntegrationClient);
 }
 
 /** The appliance `hostname` resolves to today (undefined without a record). */

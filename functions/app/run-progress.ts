@@ -4,7 +4,9 @@
  * runtime, failed task without a failure handler) does not stay "running" forever.
  */
 import { queryAll } from '../core/ports.js';
-import type { MaintenanceWindow, Run, WindowIndex } from '../core/run.js';
+import type { MaintenanceWindow, Run, RunWarning, WindowIndex } from '../core/run.js';
+import { controlSettings } from './control-settings.js';
+import { releaseIfClosed } from './run-holds.js';
 import type { AppContext } from './context.js';
 import { appendAudit, listAudit, requireRun, updateRun } from './run-store.js';
 import { recordWindowOutcome, resolveInDoubtStart, startInDoubt } from './runs.js';
@@ -65,7 +67,24 @@ export async function reconcileRun(ctx: AppContext, run: Run): Promise<Run> {
     }
     await settleDead(w, `execution ${detail.status}${detail.error ? `: ${detail.error}` : ''}${detail.cause ? ` (${detail.cause})` : ''}`);
   }
-  return current;
+  // Safety net: a closed run whose holds were not released (it crashed while closing) releases them now.
+  return releaseIfClosed(ctx, current);
+}
+
+/**
+ * The run's warnings: the plan's, kept from creation, and live ones: an interim longer than the limit
+ * (the guide: keep the time without failover as short as possible).
+ */
+export function runWarnings(run: Run, nowMs: number, maxInterimHours: number): RunWarning[] {
+  const out = [...(run.warnings ?? [])];
+  const w1 = run.windows[0];
+  if (run.status === 'interim' && w1?.endedAt) {
+    const hours = (nowMs - Date.parse(w1.endedAt)) / 3_600_000;
+    if (hours > maxInterimHours) {
+      out.push({ code: 'InterimTooLong', message: `the pair has run without failover for ${Math.floor(hours)} h since window 1 ended (limit ${maxInterimHours} h): approve and start window 2, or cancel` });
+    }
+  }
+  return out;
 }
 
 async function markInterrupted(ctx: AppContext, runId: string, index: WindowIndex, executionArn: string | undefined, ended: string): Promise<Run> {
@@ -89,5 +108,5 @@ export async function listSteps(ctx: AppContext, runId: string): Promise<StepPro
 export async function runProgress(ctx: AppContext, runId: string) {
   const run = await reconcileRun(ctx, await requireRun(ctx, runId));
   const [steps, schedules, audit] = await Promise.all([listSteps(ctx, runId), schedulesOfRun(ctx, run), listAudit(ctx, runId)]);
-  return { run, steps, schedules, audit };
+  return { run, steps, schedules, audit, warnings: runWarnings(run, ctx.clock.now().getTime(), controlSettings().plan.maxInterimHours) };
 }

@@ -3,6 +3,7 @@ import { conflict, notFound } from '../core/errors.js';
 import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import type { AuditEvent, Run } from '../core/run.js';
 import type { AppContext } from './context.js';
+import { noteRunChange } from './run-telemetry.js';
 
 /**
  * Runs table layout:
@@ -40,13 +41,19 @@ export async function requireRun(ctx: AppContext, runId: string): Promise<Run> {
   return run;
 }
 
-/** Optimistic read-modify-write; `change` may throw a DomainError to refuse without writing. */
+/**
+ * Optimistic read-modify-write; `change` may throw a DomainError to refuse without writing, or return the
+ * run it was given to change nothing (no write, so repeated idempotent requests do not contend).
+ */
 export async function updateRun(ctx: AppContext, runId: string, change: (run: Run) => Run | Promise<Run>): Promise<Run> {
   for (let attempt = 0; ; attempt++) {
     const current = await requireRun(ctx, runId);
-    const next = { ...(await change(current)), runId, version: current.version + 1, updatedAt: ctx.clock.now().toISOString() };
+    const changed = await change(current);
+    if (changed === current) return current;
+    const next = { ...changed, runId, version: current.version + 1, updatedAt: ctx.clock.now().toISOString() };
     try {
       await ctx.records.runs.put(toItem(next), { expectVersion: current.version });
+      noteRunChange(current, next);
       return next;
     } catch (e) {
       if (!(e instanceof ConditionFailedError) || attempt >= 5) throw e;

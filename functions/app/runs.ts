@@ -1,20 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { conflict, DomainError, preconditionFailed, validationError } from '../core/errors.js';
+import { conflict, DomainError, isDomainError, preconditionFailed, validationError } from '../core/errors.js';
 import type { PackageKind } from '../core/packages.js';
 import { ConditionFailedError } from '../core/ports.js';
+import { crosses106, integrationClientReady } from '../core/plan.js';
+import { GUID_LSID_SINCE } from '../core/versions.js';
 import {
   cancelledBy,
+  decideApproval,
+  decideCancel,
   finishWindow,
+  installTargets,
   isClosed,
   startWindow,
   windowCount,
   type MaintenanceWindow,
   type Run,
+  type RunWarning,
   type RunStatus,
   type UpgradeOption,
   type WindowIndex,
 } from '../core/run.js';
+import { listApiUsage, type ApiUsage } from './api-usage.js';
+import { requireAppliance } from './appliance-store.js';
 import type { AppContext } from './context.js';
+import { controlSettings } from './control-settings.js';
+import { listIntegrationClients } from './primary-hostname.js';
+import { holdRunAppliances, releaseHoldsOf, releaseIfClosed, releaseRunHolds } from './run-holds.js';
 import { appendAudit, createRun, getRun, listAudit, requireRun, updateRun } from './run-store.js';
 
 /** How long a start may wait for StartExecution before another caller may retry it (same execution name). */
@@ -63,6 +74,8 @@ export interface NewRun {
   pairId?: string;
   windows: { start: string; durationMinutes: number; timeZone: string }[];
   runId?: string;
+  /** Plan warnings the operator creates the run with (long interim, busy hours, not pre-tested...). */
+  warnings?: RunWarning[];
 }
 
 /** A claim without its run is a creation in progress for this long (the run is written right after its claims). */
@@ -73,8 +86,11 @@ const CLAIM_GRACE_MS = 5 * 60_000;
  * so two runs can never drive the same appliance or pair. A claim whose run is closed, or whose run was
  * never created (past the grace period), is stale and taken over; claims are superseded, never released.
  */
-async function claimAppliances(ctx: AppContext, runId: string, applianceIds: string[]): Promise<void> {
+async function claimAppliances(ctx: AppContext, runId: string, applianceIds: string[]): Promise<() => Promise<void>> {
   const taken: { key: { pk: string; sk: string }; version: number }[] = [];
+  const giveBack = async () => {
+    for (const { key, version } of taken) await ctx.records.runs.delete(key, { expectVersion: version }).catch(() => undefined);
+  };
   try {
     for (const applianceId of applianceIds) {
       const key = { pk: `CLAIM#${applianceId}`, sk: 'RUN' };
@@ -87,6 +103,8 @@ async function claimAppliances(ctx: AppContext, runId: string, applianceIds: str
           if ((holder && !isClosed(holder.status)) || beingCreated) {
             throw conflict('ApplianceBusy', `appliance ${applianceId} is already in run ${String(current.runId)} (${holder?.status ?? 'being created'}); let it finish or cancel it first`, { applianceId, runId: String(current.runId) });
           }
+          // A closed run whose holds were never released (it crashed closing): release them on its behalf.
+          if (holder) await releaseRunHolds(ctx, holder);
         }
         const version = Number(current?.version ?? 0) + 1;
         try {
@@ -101,9 +119,10 @@ async function claimAppliances(ctx: AppContext, runId: string, applianceIds: str
   } catch (e) {
     // The pair's other appliance is busy: give back what this run took, so its first appliance is not held
     // "being created" for the grace period (a claim someone else took over meanwhile is left alone).
-    for (const { key, version } of taken) await ctx.records.runs.delete(key, { expectVersion: version }).catch(() => undefined);
+    await giveBack();
     throw e;
   }
+  return giveBack;
 }
 
 /** Creates a run in `scheduled` state; windows must match the option and be in order. */
@@ -123,23 +142,44 @@ export async function createUpgradeRun(ctx: AppContext, input: NewRun, actor: st
   const now = ctx.clock.now().toISOString();
   const windows: MaintenanceWindow[] = input.windows.map((w, i) => ({ ...w, index: (i + 1) as WindowIndex, status: 'scheduled' }));
   const runId = input.runId ?? `run-${randomUUID()}`;
-  await claimAppliances(ctx, runId, [input.primaryId, ...(input.backupId ? [input.backupId] : [])]);
-  const run = await createRun(ctx, {
-    runId,
-    option: input.option,
-    packageId: input.packageId,
-    targetVersion: input.targetVersion,
-    ...(input.packageKind === 'base' ? { packageKind: 'base' as const } : {}),
-    primaryId: input.primaryId,
-    backupId: input.backupId,
-    pairId: input.pairId,
-    windows,
-    interim: {},
-    status: 'scheduled',
-    createdBy: actor,
-    createdAt: now,
-    updatedAt: now,
-  });
+  const members = [input.primaryId, ...(input.backupId ? [input.backupId] : [])];
+  for (const id of members) await requireAppliance(ctx, id);
+  const giveBack = await claimAppliances(ctx, runId, members);
+  // The appliances keep the hold themselves: their own install and failover paths refuse anyone else.
+  try {
+    await holdRunAppliances(ctx, { runId, windows }, members);
+  } catch (e) {
+    await giveBack();
+    throw e;
+  }
+  let run: Run;
+  try {
+    run = await createRun(ctx, {
+      runId,
+      option: input.option,
+      packageId: input.packageId,
+      targetVersion: input.targetVersion,
+      ...(input.packageKind === 'base' ? { packageKind: 'base' as const } : {}),
+      primaryId: input.primaryId,
+      backupId: input.backupId,
+      pairId: input.pairId,
+      windows,
+      interim: {},
+      status: 'scheduled',
+      createdBy: actor,
+      createdAt: now,
+      updatedAt: now,
+      holds: { applianceIds: members },
+      ...(input.warnings?.length ? { warnings: input.warnings } : {}),
+    });
+  } catch (e) {
+    // A replayed creation (same run id) keeps what it holds; any other failure gives the appliances back.
+    if (!(isDomainError(e) && e.code === 'RunExists')) {
+      await releaseHoldsOf(ctx, runId, members);
+      await giveBack();
+    }
+    throw e;
+  }
   await appendAudit(ctx, { runId: run.runId, step: 'run.create', actor, outcome: 'succeeded', inputs: input });
   return run;
 }
@@ -154,6 +194,11 @@ export async function startRunWindow(ctx: AppContext, runId: string, index: Wind
   // A window marked running whose execution died (process stopped, execution failed without reporting)
   // is resumed: a new attempt replays the finished steps and continues from the first unfinished one.
   let before = await requireRun(ctx, runId);
+  if (before.windows[index - 1]?.status === 'scheduled' && !isClosed(before.status) && !before.cancelRequested) {
+    // A fresh start: the guide's order before crossing 10.6, then the appliances' holds are renewed.
+    await assertStartGates(ctx, before, index);
+    if (before.holds) await holdRunAppliances(ctx, before, before.holds.applianceIds);
+  }
   // A start whose answer was lost: if its execution exists, adopt it and go on as for any running window.
   const doubt = startInDoubt(before.windows[index - 1], ctx.clock.now().getTime()) ? await resolveInDoubtStart(ctx, before, index) : undefined;
   if (doubt === 'adopted') before = await requireRun(ctx, runId);
@@ -217,12 +262,12 @@ export async function recordWindowOutcome(
   ctx: AppContext,
   runId: string,
   index: WindowIndex,
-  outcome: { ok: boolean; error?: string },
+  outcome: { ok: boolean; error?: string; cancelled?: boolean },
   actor = 'workflow',
 ): Promise<Run> {
   const run = await updateRun(ctx, runId, (r) => {
     const w = r.windows[index - 1];
-    const finalStatus = outcome.ok ? 'succeeded' : 'failed';
+    const finalStatus = outcome.ok ? 'succeeded' : outcome.cancelled ? 'cancelled' : 'failed';
     if (w?.status === finalStatus) return r;
     const next = finishWindow(r, index, outcome.ok);
     // A closed run stays closed; a cancel that arrived during the window's last step stops at the interim.
@@ -235,24 +280,27 @@ export async function recordWindowOutcome(
     };
   });
   await appendAudit(ctx, { runId, step: `window${index}.end`, actor, outcome: outcome.ok ? 'succeeded' : 'failed', inputs: outcome, detail: outcome.error });
-  return run;
+  return releaseIfClosed(ctx, run);
 }
 
-/** Records the approver's sign-off (optionally refusing self-approval). */
+/**
+ * Records the approver's sign-off, accepted only once the automated interim checks finished and passed
+ * (otherwise only an override with a reason opens the gate). Idempotent: the same approver again gets
+ * the same answer without a write; a different approver gets 409 `AlreadyApproved` naming the first.
+ */
 export async function approveInterim(
   ctx: AppContext,
   runId: string,
   approver: string,
   options: { comment?: string; forbidSelfApproval?: boolean } = {},
 ): Promise<Run> {
+  let repeat = false;
   const run = await updateRun(ctx, runId, (r) => {
-    if (r.status !== 'interim') throw preconditionFailed('NotInInterim', `run ${runId} is ${r.status}, not waiting in the interim`);
-    if (options.forbidSelfApproval && r.createdBy === approver) {
-      throw new DomainError('forbidden', 'SelfApprovalForbidden', 'the operator who started the run cannot approve its interim');
-    }
-    return { ...r, interim: { ...r.interim, approval: { by: approver, at: ctx.clock.now().toISOString(), comment: options.comment } } };
+    repeat = decideApproval(r, approver, options) === 'repeat';
+    if (repeat) return r;
+    return { ...r, interim: { ...r.interim, approval: { by: approver, at: ctx.clock.now().toISOString(), ...(options.comment?.trim() ? { comment: options.comment.trim() } : {}) } } };
   });
-  await appendAudit(ctx, { runId, step: 'interim.approve', actor: approver, outcome: 'succeeded', inputs: options });
+  if (!repeat) await appendAudit(ctx, { runId, step: 'interim.approve', actor: approver, outcome: 'succeeded', inputs: options, detail: run.interim.approval?.comment ? `comment: ${run.interim.approval.comment}` : undefined });
   return run;
 }
 
@@ -273,24 +321,121 @@ export async function overrideInterim(ctx: AppContext, runId: string, actor: str
 
 /**
  * Cancels a run between steps: the flag is checked by every workflow step before it acts, so a running
- * window stops at the next step boundary (never in the middle of an install).
+ * window stops at the next step boundary. An install cannot be stopped on a real appliance: a cancel that
+ * arrives during one is recorded with `duringInstall`, the install completes, and the run stops right
+ * after it in the safe state its result allows. Idempotent per operator (the same answer again); another
+ * operator gets 409 `AlreadyCancelled` naming the first.
  */
 export async function cancelRun(ctx: AppContext, runId: string, actor: string, reason: string): Promise<Run> {
-  const run = await updateRun(ctx, runId, (r) => {
-    if (isClosed(r.status)) {
-      throw preconditionFailed('RunClosed', `run ${runId} is already ${r.status}`);
-    }
-    const running = r.windows.some((w) => w.status === 'running');
+  const before = await requireRun(ctx, runId);
+  const running = before.windows.find((w) => w.status === 'running');
+  const duringInstall = running ? await installRunning(ctx, before, running.index) : undefined;
+  let repeat = false;
+  const updated = await updateRun(ctx, runId, (r) => {
+    repeat = decideCancel(r, actor) === 'repeat';
+    if (repeat) return r;
+    const stillRunning = r.windows.some((w) => w.status === 'running');
     return {
       ...r,
-      cancelRequested: { by: actor, at: ctx.clock.now().toISOString(), reason },
+      cancelRequested: { by: actor, at: ctx.clock.now().toISOString(), reason, ...(duringInstall && stillRunning ? { duringInstall } : {}) },
       // A running window finishes its current step and then records the cancellation itself.
-      status: running ? r.status : 'cancelled',
-      statusReason: running ? r.statusReason : cancelledBy({ by: actor, reason }),
+      status: stillRunning ? r.status : 'cancelled',
+      statusReason: stillRunning ? r.statusReason : cancelledBy({ by: actor, reason }),
       windows: r.windows.map((w) => (w.status === 'scheduled' ? { ...w, status: 'cancelled' } : w)),
     };
   });
-  await appendAudit(ctx, { runId, step: 'run.cancel', actor, outcome: 'succeeded', inputs: { reason } });
+  if (repeat) return updated;
+  await appendAudit(ctx, {
+    runId,
+    step: 'run.cancel',
+    actor,
+    outcome: 'succeeded',
+    inputs: { reason },
+    detail: updated.cancelRequested?.duringInstall ? cancelNotice(updated) : undefined,
+  });
+  return releaseIfClosed(ctx, updated);
+}
+
+/** The install of this run's window `index` still running on an appliance, if any. */
+async function installRunning(ctx: AppContext, run: Run, index: WindowIndex) {
+  for (const id of installTargets(run, index)) {
+    const a = await requireAppliance(ctx, id).catch(() => undefined);
+    if (a?.install?.requestKey === `${run.runId}:w${index}:install:${id}`) return { window: index, applianceId: id, onlineAt: a.install.onlineAt };
+  }
+  return undefined;
+}
+
+/** What the API, console and CLI tell the operator about a cancel that met an install. */
+export function cancelNotice(run: Run): string | undefined {
+  const d = run.cancelRequested?.duringInstall;
+  if (!d || isClosed(run.status)) return undefined; // once closed, the run's reason says what happened
+  return `cancel recorded during the install on ${d.applianceId}: an install cannot be stopped on the appliance, so it completes (about ${d.onlineAt}) and the run then stops in the safe state that follows from the new version; nothing after the install runs`;
+}
+
+/**
+ * The start gates of a window that crosses 10.6 (guide, 補足): API users must have prepared (LSID
+ * integer → string, LSEQ, namespaces), acknowledged by an operator; every Integration Client registered on
+ * the pair must already run 10.6 or later (upgrade the Integration Client, then the appliance), unless an
+ * operator overrode that with a reason.
+ */
+async function assertStartGates(ctx: AppContext, run: Run, index: WindowIndex): Promise<void> {
+  if ((run.packageKind ?? 'product') !== 'product') return;
+  const targets = await Promise.all(installTargets(run, index).map((id) => requireAppliance(ctx, id)));
+  if (!targets.some((a) => crosses106(a.productVersion, run.targetVersion))) return;
+  const gates = await startGateFacts(ctx, run);
+  if (gates.unacknowledgedApiUsers.length > 0) {
+    throw preconditionFailed(
+      'ApiUsersNotAcknowledged',
+      `window ${index} crosses ${GUID_LSID_SINCE} and these use the appliance's API: ${gates.unacknowledgedApiUsers.map((u) => `${u.name} (${u.applianceId}, ${u.kind} ${u.principalId}, last call ${u.lastCallAt})`).join(', ')}; check their LSID type (integer → string), LSEQ and namespace-aware parsing, then acknowledge on the run (POST /v1/runs/${run.runId}/acknowledge {"subject":"api-users","reason":...})`,
+      { apiUsers: gates.unacknowledgedApiUsers },
+    );
+  }
+  if (gates.uncoveredIntegrationClients.length > 0) {
+    throw preconditionFailed(
+      'IntegrationClientTooOld',
+      `window ${index} crosses ${GUID_LSID_SINCE} but Integration Client(s) ${gates.uncoveredIntegrationClients.map((c) => `${c.name} (${c.version ?? 'version unknown'})`).join(', ')} are older: upgrade the Integration Client before the appliance (newer ones work with the older appliance), or override with a reason (POST /v1/runs/${run.runId}/acknowledge {"subject":"integration-clients","reason":...})`,
+      { integrationClients: gates.uncoveredIntegrationClients },
+    );
+  }
+}
+
+const usageKey = (u: ApiUsage) => `${u.applianceId}:${u.kind}:${u.principalId}`;
+
+/** API users and too-old Integration Clients of the run's appliances, and which of them are not yet acknowledged. */
+async function startGateFacts(ctx: AppContext, run: Run) {
+  const since = new Date(ctx.clock.now().getTime() - controlSettings().apiUsageDays * 86_400_000).toISOString();
+  const members = [run.primaryId, ...(run.backupId ? [run.backupId] : [])];
+  const apiUsers = (await Promise.all(members.map((id) => listApiUsage(ctx, id, since)))).flat();
+  const tooOld = run.pairId ? (await listIntegrationClients(ctx, run.pairId)).filter((c) => !integrationClientReady(c.version)) : [];
+  const ackedUsers = new Set(run.acknowledgements?.apiUsers?.items ?? []);
+  const ackedClients = new Set(run.acknowledgements?.integrationClients?.items ?? []);
+  return {
+    apiUsers,
+    tooOld,
+    unacknowledgedApiUsers: apiUsers.filter((u) => !ackedUsers.has(usageKey(u))),
+    uncoveredIntegrationClients: tooOld.map((c) => ({ integrationId: c.integrationId, name: c.name, version: c.version })).filter((c) => !ackedClients.has(c.integrationId)),
+  };
+}
+
+export type AcknowledgeSubject = 'api-users' | 'integration-clients';
+
+/**
+ * An operator acknowledges, with a reason, that the API users were prepared for 10.6 (`api-users`) or
+ * overrides the Integration Client order (`integration-clients`). It covers exactly what is listed now; a
+ * principal or client that appears later needs a new acknowledgement. Audited.
+ */
+export async function acknowledgeRun(ctx: AppContext, runId: string, actor: string, subject: AcknowledgeSubject, reason: string): Promise<Run> {
+  if (!reason.trim()) throw validationError('ReasonRequired', 'an acknowledgement needs a reason');
+  const before = await requireRun(ctx, runId);
+  if (isClosed(before.status)) throw preconditionFailed('RunClosed', `run ${runId} is already ${before.status}`);
+  const facts = await startGateFacts(ctx, before);
+  const items = subject === 'api-users' ? facts.apiUsers.map(usageKey) : facts.tooOld.map((c) => c.integrationId);
+  if (items.length === 0) {
+    throw preconditionFailed('NothingToAcknowledge', subject === 'api-users' ? `no API users of run ${runId}'s appliances were seen in the last ${controlSettings().apiUsageDays} days` : `every Integration Client of run ${runId}'s pair already runs ${GUID_LSID_SINCE} or later`);
+  }
+  const ack = { by: actor, at: ctx.clock.now().toISOString(), reason: reason.trim(), items };
+  const run = await updateRun(ctx, runId, (r) => ({ ...r, acknowledgements: { ...r.acknowledgements, [subject === 'api-users' ? 'apiUsers' : 'integrationClients']: ack } }));
+  await appendAudit(ctx, { runId, step: subject === 'api-users' ? 'run.acknowledge-api-users' : 'run.override-integration-client-order', actor, outcome: 'succeeded', inputs: { subject, reason }, detail: `${ack.reason} (covers ${items.join(', ')})` });
   return run;
 }
 

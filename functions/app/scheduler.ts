@@ -15,6 +15,8 @@ import type { AppContext } from './context.js';
 import { windowScheduleKey } from './keys.js';
 import { appendAudit, updateRun } from './run-store.js';
 import { startRunWindow } from './runs.js';
+import { errorFields, log } from '../observability/logger.js';
+import { recordMetric } from '../observability/metrics.js';
 
 export type ScheduleStatus = 'pending' | 'fired' | 'started' | 'refused' | 'missed' | 'cancelled';
 
@@ -134,23 +136,28 @@ export async function fireSchedule(ctx: AppContext, scheduleId: string, actor = 
       if (!isDomainError(e)) throw e;
     });
     await appendAudit(ctx, { runId: s.runId, step: `window${s.window}.missed`, actor, outcome: 'skipped', inputs: { scheduleId }, detail: decision.reason });
+    log.warn('schedule fired: window missed', { scheduleId, runId: s.runId, window: s.window, actor, reason: decision.reason });
     return missed;
   }
   const claimed = await transition(ctx, s, { status: 'fired', firedAt: now.toISOString() });
   if (!claimed) return getSchedule(ctx, scheduleId);
   try {
     const run = await startRunWindow(ctx, s.runId, s.window, actor);
+    log.info('schedule fired: window started', { scheduleId, runId: s.runId, window: s.window, actor, executionArn: run.windows[s.window - 1]?.executionArn });
     return (await transition(ctx, claimed, { status: 'started', outcome: run.windows[s.window - 1]?.executionArn })) ?? claimed;
   } catch (e) {
     if (!isDomainError(e)) {
       // Transient (throttling, a store error): the window was put back as it was; the next tick tries again.
       const why = `${(e as Error).name}: ${(e as Error).message}`;
       await appendAudit(ctx, { runId: s.runId, step: `window${s.window}.schedule`, actor, outcome: 'failed', inputs: { scheduleId }, detail: `${why}; will retry` });
+      log.error('schedule fired: window did not start, will retry', { scheduleId, runId: s.runId, window: s.window, actor, ...errorFields(e, true) });
       return (await transition(ctx, claimed, { status: 'pending', outcome: why, firedAt: undefined })) ?? claimed;
     }
     // A refusal (run cancelled, window already started by hand, interim gate closed) is an answer, not a loop crash.
     const why = `${e.code}: ${e.message}`;
     await appendAudit(ctx, { runId: s.runId, step: `window${s.window}.schedule`, actor, outcome: 'refused', inputs: { scheduleId }, detail: why });
+    log.warn('schedule fired: window refused', { scheduleId, runId: s.runId, window: s.window, actor, errorCode: e.code, reason: e.message });
+    if (e.code === 'InterimGateClosed') recordMetric('InterimGateRefusals', 1, {}, { source: 'scheduler', runId: s.runId });
     return (await transition(ctx, claimed, { status: 'refused', outcome: why })) ?? claimed;
   }
 }

@@ -16,6 +16,8 @@ export const registerConsoleSchema = z
     username: z.string().trim().min(1).max(128),
     version: z.string().refine(isVersionString, 'version must be a version such as 10.5.2').optional(),
     deployment: z.enum(['auto-update', 'msi']),
+    /** The machine is locked down; for MSI consoles the default is true (an MSI console there must be redeployed after an upgrade). */
+    lockedDown: z.boolean().optional(),
     loggedIn: z.boolean().default(false),
   })
   .strict();
@@ -34,6 +36,7 @@ export async function registerConsole(ctx: AppContext, applianceId: string, inpu
     username: input.username,
     version,
     deployment: input.deployment,
+    ...(input.lockedDown !== undefined ? { lockedDown: input.lockedDown } : {}),
     registeredAt: at,
     loggedIn: input.loggedIn,
     ...(input.loggedIn ? { loggedInAt: at } : {}),
@@ -86,5 +89,10 @@ export async function consolesReport(ctx: AppContext, applianceId?: string) {
   const appliances = applianceId ? [await requireAppliance(ctx, applianceId)] : await listAppliances(ctx);
   const reports = [];
   for (const a of appliances) reports.push(consoleReport(a.applianceId, a.productVersion, await listConsoles(ctx, a.applianceId)));
-  return { generatedAt: ctx.clock.now().toISOString(), laggards: reports.reduce((n, r) => n + r.laggards.length, 0), appliances: reports };
+  return {
+    generatedAt: ctx.clock.now().toISOString(),
+    laggards: reports.reduce((n, r) => n + r.laggards.length, 0),
+    needAction: reports.reduce((n, r) => n + r.needAction, 0),
+    appliances: reports,
+  };
 }

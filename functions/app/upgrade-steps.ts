@@ -6,17 +6,19 @@
 import type { Appliance } from '../core/appliance.js';
 import { preconditionFailed } from '../core/errors.js';
 import { estimateInstallMinutes } from '../core/install.js';
-import { cancelledBy, minutesUsed, runVersionOf, type Run, type WindowIndex } from '../core/run.js';
+import { evaluatePackage } from '../core/packages.js';
+import { cancelledBy, installTargets, minutesUsed, runVersionOf, servingAfterWindow1, type InstallBackup, type Run, type WindowIndex } from '../core/run.js';
 import { apiVersionFor } from '../core/versions.js';
 import { requireAppliance } from './appliance-store.js';
-import { createBackup, listBackups } from './backups.js';
+import { backupDownloadPath, backupThatCounts, createBackup, type BackupRecord } from './backups.js';
 import type { AppContext } from './context.js';
 import { getPair } from './failover-pair-store.js';
 import { breakPair, establishPair, forceSync, pairStatus, reimportPreservedSessions } from './failover-pairs.js';
-import { checkForUpdates, installStatus, startInstall } from './install.js';
+import { installStatus, startInstall } from './install.js';
 import { requirePackage } from './packages.js';
 import { primaryHostnameOf, resolveHostname, switchPrimaryHostname } from './primary-hostname.js';
-import { appendAudit, getStep, requireRun, runStepOnce } from './run-store.js';
+import { holdTokenOf } from './run-holds.js';
+import { appendAudit, getStep, requireRun, runStepOnce, updateRun } from './run-store.js';
 import { exportSessionsAtRisk } from './session-preservation.js';
 import { getSession, iterateSessions } from './session-store.js';
 import { sessionsAbove } from './failover-sync.js';
@@ -53,18 +55,7 @@ export async function workflowStep<T>(ctx: AppContext, input: StepInput, work: (
 
 const summarize = (output: unknown) => (output === undefined ? undefined : JSON.stringify(output).slice(0, 500));
 
-/** The appliances a window installs, in order. */
-export function installTargets(run: Run, window: WindowIndex): string[] {
-  if (run.option === 'single') return [run.primaryId];
-  const [a, b] = [run.primaryId, run.backupId!];
-  if (run.option === 'option1') return window === 1 ? [a] : [b];
-  return window === 1 ? [b] : [a];
-}
-
-/** Which appliance serves production (the primary hostname's target) once window 1 is done: B after a role swap. */
-export function servingAfterWindow1(run: Run): string {
-  return run.option === 'option2' ? run.backupId! : run.primaryId;
-}
+export { installTargets, servingAfterWindow1 } from '../core/run.js';
 
 /** Facts the rest of the execution needs, in the execution's state. */
 export async function loadRun(ctx: AppContext, input: StepInput) {
@@ -86,24 +77,27 @@ export function preflight(ctx: AppContext, input: StepInput) {
     if (object.size !== pkg.size) throw preconditionFailed('PackageDigestMismatch', `package ${pkg.packageId}: stored size ${object.size} does not match its manifest (${pkg.size})`);
     if (pkg.version !== run.targetVersion) throw preconditionFailed('PackageVersionMismatch', `package ${pkg.packageId} installs ${pkg.version}, the run targets ${run.targetVersion}`);
 
+    // The package's own rules decide, as the appliance's install does: failover pairs cannot use automatic
+    // update (the guide sends them to a package from support, installed by "Update Software"), so whether
+    // Check for Updates offers the package does not matter; the plan checks the same rules.
     for (const id of installTargets(run, input.window)) {
       const appliance = appliances.find((a) => a.applianceId === id)!;
       if (runVersionOf(run, appliance) === run.targetVersion) continue; // a resumed run already installed it
-      const update = (await checkForUpdates(ctx, id)).updates.find((u) => u.packageId === pkg.packageId);
-      if (!update || update.status !== 'installable') {
-        const reasons = update?.reasons?.map((r) => r.message) ?? [`${pkg.name} is not offered to ${id} (${runVersionOf(run, appliance)})`];
+      const evaluation = evaluatePackage(pkg.manifest, appliance, ctx.clock.now());
+      if (evaluation.status !== 'installable') {
+        const reasons = evaluation.reasons.length ? evaluation.reasons.map((r) => r.message) : [`${pkg.name} is ${evaluation.status} on ${id} (${runVersionOf(run, appliance)})`];
         throw preconditionFailed('PrerequisitesNotMet', reasons.join('; '), { applianceId: id, reasons });
       }
     }
 
-    const backups: Record<string, string> = {};
-    for (const a of appliances) {
-      const newest = (await listBackups(ctx, a.applianceId))[0];
-      const ageHours = newest ? (ctx.clock.now().getTime() - Date.parse(newest.createdAt)) / 3_600_000 : Infinity;
-      backups[a.applianceId] = ageHours <= MAX_BACKUP_AGE_HOURS ? newest!.backupId : (await createBackup(ctx, a.applianceId, `${run.runId}:w${input.window}:backup:${a.applianceId}`)).backupId;
-    }
-
+    // Roles, sync state and (window 1) the primary hostname first: nothing is backed up or broken for a pair
+    // that is not as planned.
     if (run.option !== 'single') await assertPairAsPlanned(ctx, run, input.window, appliances);
+
+    // A backup counts only if taken at the version the appliance runs now and after its last settings change.
+    const backups: Record<string, string> = {};
+    for (const a of appliances) backups[a.applianceId] = (await backupForUpgrade(ctx, run, input.window, a, 'backup')).backupId;
+
     const sessionsOnPrimary = run.option === 'single' ? undefined : (await pairStatus(ctx, run.primaryId, { byAppliance: true })).members;
     return { backups, package: { packageId: pkg.packageId, sha256: pkg.sha256 }, members: sessionsOnPrimary?.map((m) => ({ applianceId: m.applianceId, role: m.role, productVersion: m.productVersion })) };
   });
@@ -121,6 +115,16 @@ async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowInde
     if (pair.status !== 'established') throw preconditionFailed('PairNotEstablished', `pair ${pairId} is ${pair.status}; window 1 starts from an established pair`);
     if (pair.primaryId !== run.primaryId || pair.backupId !== run.backupId) {
       throw preconditionFailed('RolesNotAsPlanned', `pair ${pairId} has primary ${pair.primaryId} and backup ${pair.backupId}; the run expects ${run.primaryId} primary and ${run.backupId} backup`);
+    }
+    // Guide, プロセスの注記 2: A must be the primary appliance, the one the primary hostname resolves to.
+    const hostname = await primaryHostnameOf(ctx, pair);
+    const resolvesTo = hostname ? await resolveHostname(ctx, hostname) : undefined;
+    if (resolvesTo !== run.primaryId) {
+      throw preconditionFailed(
+        'PrimaryHostnameNotOnPrimary',
+        `${hostname ?? 'the primary hostname'} ${resolvesTo ? `resolves to ${resolvesTo}` : 'has no DNS record'}, not to the primary ${run.primaryId}: window 1 stops before anything is synced, broken or installed`,
+        { hostname, resolvesTo: resolvesTo ?? null, expected: run.primaryId },
+      );
     }
     return;
   }
@@ -165,7 +169,7 @@ export function syncBeforeBreak(ctx: AppContext, input: StepInput) {
 
 export function breakFailover(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
-    const { pair, changed } = await breakPair(ctx, run.primaryId);
+    const { pair, changed } = await breakPair(ctx, run.primaryId, { holdToken: await holdTokenOf(ctx, run.runId) });
     return { pairId: pair.pairId, changed };
   });
 }
@@ -182,11 +186,15 @@ export function beginInstall(ctx: AppContext, input: StepInput) {
     if (!appliance.install && estimate > left) {
       throw preconditionFailed('WindowTooShort', `installing ${applianceId} takes about ${estimate} min but only ${Math.max(0, Math.floor(left))} min are left in window ${input.window}; stopping before the install`, { estimateMinutes: estimate, minutesLeft: Math.max(0, Math.floor(left)) });
     }
+    // The backup this install relies on (taken now if the one preflight saw no longer counts), on the run.
+    const backup = appliance.install ? undefined : await backupForUpgrade(ctx, run, input.window, appliance, 'install-backup');
+    if (backup) await recordInstallBackup(ctx, run.runId, input.window, backup);
     const { install, replayed } = await startInstall(ctx, applianceId, run.packageId, {
       requestKey: `${run.runId}:w${input.window}:install:${applianceId}`,
       requireBrokenFailover: run.option !== 'single',
+      holdToken: await holdTokenOf(ctx, run.runId),
     });
-    return { applianceId, installId: install.installId, replayed, estimateMinutes: estimate };
+    return { applianceId, installId: install.installId, replayed, estimateMinutes: estimate, ...(backup ? { backupId: backup.backupId } : {}) };
   });
 }
 
@@ -234,7 +242,7 @@ export function reestablishFailover(ctx: AppContext, input: StepInput) {
     const { pair } = await pairHostname(ctx, run);
     if (!pair) throw preconditionFailed('NotAPair', `${run.primaryId} is no longer in a failover pair`);
     const exported = await exportSessionsAtRisk(ctx, pair.pairId, { primaryId });
-    const established = await establishPair(ctx, { primaryId, backupId });
+    const established = await establishPair(ctx, { primaryId, backupId, holdToken: await holdTokenOf(ctx, run.runId) });
     // Always: a retry after the pair was re-established exports nothing new, but an earlier attempt's
     // export may still be pending (the re-import is idempotent).
     const reimported = await reimportPreservedSessions(ctx, pair.pairId);
@@ -259,6 +267,28 @@ export function staffConsoleReport(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const members = [run.primaryId, ...(run.backupId ? [run.backupId] : [])];
     const reports = await Promise.all(members.map((id) => consolesReport(ctx, id)));
-    return { laggards: reports.reduce((n, r) => n + r.laggards, 0) };
+    // Which consoles need someone to act (MSI on locked-down machines: redeploy); the rest update themselves.
+    const needAction = reports.flatMap((r) => r.appliances.flatMap((a) => a.laggards.filter((l) => l.needsAction).map((l) => ({ applianceId: a.applianceId, consoleId: l.consoleId, username: l.username, action: l.action }))));
+    return { laggards: reports.reduce((n, r) => n + r.laggards, 0), needAction: needAction.length, redeploy: needAction.slice(0, 50) };
+  });
+}
+
+/**
+ * The backup an upgrade of `appliance` relies on: the newest one if it still counts (taken at the current
+ * version, after the last settings change, under a day old), otherwise a fresh one (keyed per run, window
+ * and purpose, so a retried step finds the same).
+ */
+async function backupForUpgrade(ctx: AppContext, run: Run, window: WindowIndex, appliance: Appliance, purpose: 'backup' | 'install-backup'): Promise<BackupRecord> {
+  const { backup } = await backupThatCounts(ctx, appliance, MAX_BACKUP_AGE_HOURS);
+  return backup ?? createBackup(ctx, appliance.applianceId, `${run.runId}:w${window}:${purpose}:${appliance.applianceId}`);
+}
+
+/** Records on the run which backup the install of (window, appliance) relied on (idempotent). */
+async function recordInstallBackup(ctx: AppContext, runId: string, window: WindowIndex, b: BackupRecord): Promise<void> {
+  const entry: InstallBackup = { window, applianceId: b.applianceId, backupId: b.backupId, productVersion: b.productVersion ?? '', createdAt: b.createdAt, downloadPath: backupDownloadPath(b) };
+  await updateRun(ctx, runId, (r) => {
+    const others = (r.installBackups ?? []).filter((x) => !(x.window === window && x.applianceId === b.applianceId));
+    const same = r.installBackups?.find((x) => x.window === window && x.applianceId === b.applianceId);
+    return same?.backupId === b.backupId ? r : { ...r, installBackups: [...others, entry] };
   });
 }

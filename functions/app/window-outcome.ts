@@ -3,8 +3,8 @@
  * checks); failure first puts the system in a safe state, then records the failure with a clear reason.
  */
 import { isDomainError } from '../core/errors.js';
-import { runVersionOf, type InterimCheck, type Run, type WindowIndex } from '../core/run.js';
-import { siteAvailable } from '../core/appliance.js';
+import { installTargets, runVersionOf, servingAfterWindow1, type InterimCheck, type Run, type WindowIndex } from '../core/run.js';
+import { siteAvailable, type Appliance } from '../core/appliance.js';
 import { getAppliance, requireAppliance } from './appliance-store.js';
 import type { AppContext } from './context.js';
 import { getPair } from './failover-pair-store.js';
@@ -15,7 +15,8 @@ import { appendAudit, getStep, requireRun, updateRun } from './run-store.js';
 import { recordWindowOutcome } from './runs.js';
 import { iterateSessions } from './session-store.js';
 import { exportSessionsAtRisk } from './session-preservation.js';
-import { installTargets, servingAfterWindow1 } from './upgrade-steps.js';
+import { recordMetric } from '../observability/metrics.js';
+import { holdTokenOf } from './run-holds.js';
 
 export async function completeWindow(ctx: AppContext, runId: string, window: WindowIndex) {
   const run = await recordWindowOutcome(ctx, runId, window, { ok: true });
@@ -50,6 +51,8 @@ export async function runInterimChecks(ctx: AppContext, runId: string): Promise<
   let completed = 0;
   for await (const s of iterateSessions(ctx, servingId)) if (s.status === 'completed') completed++;
   const expected = baseline?.primaryCompleted;
+  // Sessions lost must stay 0: recorded on every check, so the alarm sees the zeros too.
+  recordMetric('SessionsLost', Math.max(0, (expected ?? completed) - completed), {}, { runId, servingId });
   checks.push({
     name: 'session-records',
     passed: expected === undefined || completed >= expected,
@@ -91,16 +94,46 @@ export async function failWindow(ctx: AppContext, runId: string, window: WindowI
     }
   }
   const cancelled = failure.Error === 'RunCancelled';
-  await recordWindowOutcome(ctx, runId, window, { ok: false, error: cancelled ? `cancelled: ${reason}` : reason });
+  // A cancel that met an install: the install could not be stopped, so say what it left, plainly.
+  const afterInstall = cancelled && installStarted ? await stateAfterCancelledInstall(ctx, run, window) : undefined;
+  const error = afterInstall ?? (cancelled ? `cancelled: ${reason}` : reason);
+  await recordWindowOutcome(ctx, runId, window, { ok: false, error, cancelled });
   await appendAudit(ctx, {
     runId,
     step: `window${window}.alert`,
     actor: 'workflow',
     outcome: 'failed',
     inputs: failure,
-    detail: `${cancelled ? 'CANCELLED' : 'ALERT'}: window ${window} stopped: ${reason}. Safe state: ${actions.join('; ') || 'nothing to undo'}`,
+    detail: `${cancelled ? 'CANCELLED' : 'ALERT'}: window ${window} stopped: ${afterInstall ?? reason}. Safe state: ${actions.join('; ') || 'nothing to undo'}`,
   });
   return { runId, window, installStarted, actions, reason };
+}
+
+/**
+ * After a cancel that arrived while an install ran: the install completed (it cannot be stopped), and the
+ * run stops in the safe state that follows from the new version. Describes it for the run's reason.
+ */
+async function stateAfterCancelledInstall(ctx: AppContext, run: Run, window: WindowIndex): Promise<string> {
+  const members = await Promise.all([run.primaryId, ...(run.backupId ? [run.backupId] : [])].map((id) => getAppliance(ctx, id)));
+  const version = (a: Appliance | undefined) => (a ? `${a.applianceId} ${a.state === 'online' ? `runs ${runVersionOf(run, a)}` : `is ${a.state}`}` : '');
+  const installed = installTargets(run, window).map((id) => members.find((m) => m?.applianceId === id)).filter((a): a is Appliance => a !== undefined);
+  const pair = members[0]?.failover.pairId ? await getPair(ctx, members[0].failover.pairId) : undefined;
+  const hostname = pair ? await primaryHostnameOf(ctx, pair) : undefined;
+  const serving = hostname ? await resolveHostname(ctx, hostname) : undefined;
+  const c = run.cancelRequested;
+  const who = c ? `cancelled by ${c.by} (${c.reason})` : 'cancelled';
+  const done = installed.map((a) => `${a.applianceId} finished the install (${a.state === 'online' ? `now ${runVersionOf(run, a)}` : a.state})`).join(', ');
+  const parts = [
+    `${who} during the install: an install cannot be stopped, so ${done}; the run stopped after it`,
+    `now: ${members.map(version).filter(Boolean).join(', ')}`,
+    ...(hostname ? [`${hostname} → ${serving ?? 'nothing'}`] : []),
+    ...(pair ? [`failover ${pair.status}`] : []),
+  ];
+  if (run.option !== 'single' && pair?.status === 'broken') {
+    const behind = members.filter((m): m is Appliance => m !== undefined && runVersionOf(run, m) !== run.targetVersion);
+    if (behind.length) parts.push(`to finish: upgrade ${behind.map((b) => b.applianceId).join(', ')} to ${run.targetVersion} alone (a single-appliance run), then re-establish failover`);
+  }
+  return parts.join('; ');
 }
 
 function describeFailure(failure: WindowFailure): string {
@@ -145,7 +178,7 @@ async function restorePair(ctx: AppContext, run: Run, window: WindowIndex): Prom
   }
   if (pair.status === 'broken') {
     const exported = await exportSessionsAtRisk(ctx, pair.pairId, { primaryId: run.primaryId });
-    await establishPair(ctx, { primaryId: run.primaryId, backupId: run.backupId! });
+    await establishPair(ctx, { primaryId: run.primaryId, backupId: run.backupId!, holdToken: await holdTokenOf(ctx, run.runId) });
     actions.push(`pair re-established with ${run.primaryId} primary${exported.count ? ` (${exported.count} session(s) exported first)` : ''}`);
   }
   return actions;

@@ -16,10 +16,13 @@ export interface CliIo {
 const USAGE = `usage: upgrade-cp <command> [options]   (env: UPGRADE_CP_URL, UPGRADE_CP_TOKEN)
 
   plan    --pair <id> | --appliance <id>  --package <id> [--window-minutes 180,180]
+          [--tz <IANA zone> --window1 <YYYY-MM-DDTHH:mm> [--window2 <...>] [--duration <min>]]
   run     --pair <id> | --appliance <id>  --package <id> --option single|option1|option2
           --tz <IANA zone> --window1 <YYYY-MM-DDTHH:mm> [--window2 <...>] [--duration <min>] [--no-schedule]
   start   <runId> --window 1|2 [--wait]
-  approve <runId> [--comment <text>]
+  approve <runId> [--comment <text>]   (accepted once the interim checks passed)
+  acknowledge <runId> --subject api-users|integration-clients --reason <text>
+          (API users prepared for 10.6, or start although an Integration Client is older; audited)
   override <runId> --reason <text>   (opens the interim gate despite failing checks; approver, audited)
   cancel  <runId> --reason <text>
   status  <runId> [--watch]
@@ -34,6 +37,7 @@ class ApiError extends Error {
 }
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const hours = (minutes: number) => (minutes >= 120 ? `${Math.round(minutes / 6) / 10} h` : `${minutes} min`);
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let parsed;
@@ -60,6 +64,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         watch: { type: 'boolean', default: false },
         comment: { type: 'string' },
         reason: { type: 'string' },
+        subject: { type: 'string' },
         'idempotency-key': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -127,20 +132,32 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case 'plan': {
         const windowMinutes = o['window-minutes']?.split(',').map(Number);
-        const plan = (await call('POST', '/v1/plans', { ...target(), packageId: o.package, windowMinutes })) as {
+        const windows = o.window1 && o.tz ? [o.window1, o.window2].filter((w): w is string => Boolean(w)).map((localStart) => ({ localStart, durationMinutes: Number(o.duration), timeZone: o.tz })) : undefined;
+        const plan = (await call('POST', '/v1/plans', { ...target(), packageId: o.package, windowMinutes, windows })) as {
           targetVersion: string;
-          options: { option: string; title: string; productionDowntimeMinutes: number; windowMinutes: number[]; blocked: boolean; steps: { window: number; description: string; estimatedMinutes: number }[] }[];
+          options: { option: string; title: string; productionDowntimeMinutes: number; windowMinutes: number[]; withoutFailoverMinutes?: number; blocked: boolean; steps: { window: number; description: string; estimatedMinutes: number }[] }[];
           risks: { severity: string; message: string }[];
           recommendation: { option: string | null; reason: string };
+          backups: { applianceId: string; backupId?: string; downloadPath: string; reason?: string }[];
+          apiUsers?: { users: { name: string; applianceId: string; lastCallAt: string }[]; checks: string[] };
+          suggestedWindows?: { localStart: string; durationMinutes: number; expectedSessions: number }[];
+          stagingRun?: { reason: string };
+          proceed?: { reason: string };
         };
         print(plan, () => [
           `plan for ${plan.targetVersion}:`,
           ...plan.options.flatMap((p) => [
             `  ${p.title}${p.blocked ? '  [BLOCKED]' : ''}`,
-            `    production downtime ${p.productionDowntimeMinutes} min; window work ${p.windowMinutes.map((m, i) => `W${i + 1} ${m} min`).join(', ')}`,
+            `    production downtime ${p.productionDowntimeMinutes} min; window work ${p.windowMinutes.map((m, i) => `W${i + 1} ${m} min`).join(', ')}${p.withoutFailoverMinutes !== undefined ? `; without failover ${hours(p.withoutFailoverMinutes)}` : ''}`,
             ...p.steps.map((s) => `    W${s.window} ${s.description} (${s.estimatedMinutes} min)`),
           ]),
           ...(plan.risks.length ? ['risks:', ...plan.risks.map((r) => `  [${r.severity}] ${r.message}`)] : ['risks: none']),
+          'download these backups before the install:',
+          ...plan.backups.map((b) => (b.backupId ? `  ${b.applianceId}: ${b.downloadPath}` : `  ${b.applianceId}: none counts yet (${b.reason}); the run takes one: ${b.downloadPath}`)),
+          ...(plan.apiUsers?.users.length ? ['API users to prepare for 10.6:', ...plan.apiUsers.users.map((u) => `  ${u.name} on ${u.applianceId} (last call ${u.lastCallAt})`), ...plan.apiUsers.checks.map((c) => `  check: ${c}`)] : []),
+          ...(plan.suggestedWindows?.length ? ['quietest windows (next 14 days):', ...plan.suggestedWindows.map((w) => `  ${w.localStart} for ${w.durationMinutes} min (~${w.expectedSessions} sessions)`)] : []),
+          ...(plan.stagingRun ? [`first: ${plan.stagingRun.reason}`] : []),
+          ...(plan.proceed ? [`proceed: ${plan.proceed.reason}`] : []),
           `recommendation: ${plan.recommendation.option ?? 'none'} — ${plan.recommendation.reason}`,
         ]);
         return plan.recommendation.option ? 0 : 3;
@@ -170,8 +187,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return d.run.status === 'failed' || d.run.status === 'cancelled' ? 1 : 0;
       }
       case 'approve': {
-        const r = (await call('POST', `/v1/runs/${needRun()}/approve`, { comment: o.comment })) as { run: { interim: { approval?: { by: string } } } };
-        print(r, () => [`approved by ${r.run.interim.approval?.by}`]);
+        const r = (await call('POST', `/v1/runs/${needRun()}/approve`, { comment: o.comment })) as { run: { interim: { approval?: { by: string; comment?: string } } } };
+        const approval = r.run.interim.approval;
+        print(r, () => [`approved by ${approval?.by}${approval?.comment ? `: "${approval.comment}"` : ''}`]);
+        return 0;
+      }
+      case 'acknowledge': {
+        if (o.subject !== 'api-users' && o.subject !== 'integration-clients') throw new UsageError('acknowledge needs --subject api-users or integration-clients');
+        if (!o.reason) throw new UsageError('acknowledge needs --reason');
+        const r = (await call('POST', `/v1/runs/${needRun()}/acknowledge`, { subject: o.subject, reason: o.reason })) as { run: { acknowledgements?: Record<string, { by: string; items: string[] }> } };
+        const ack = r.run.acknowledgements?.[o.subject === 'api-users' ? 'apiUsers' : 'integrationClients'];
+        print(r, () => [`${o.subject} acknowledged by ${ack?.by}: ${o.reason} (covers ${ack?.items.join(', ')})`]);
         return 0;
       }
       case 'override': {
@@ -182,8 +208,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       case 'cancel': {
         if (!o.reason) throw new UsageError('cancel needs --reason');
-        const r = (await call('POST', `/v1/runs/${needRun()}/cancel`, { reason: o.reason })) as { run: { status: string } };
-        print(r, () => [`cancel requested: ${r.run.status}`]);
+        const r = (await call('POST', `/v1/runs/${needRun()}/cancel`, { reason: o.reason })) as { run: { status: string; statusReason?: string }; notice?: string };
+        print(r, () => [`cancel requested: ${r.run.status}${r.run.statusReason ? ` (${r.run.statusReason})` : ''}`, ...(r.notice ? [`note: ${r.notice}`] : [])]);
         return 0;
       }
       case 'status': {
@@ -192,8 +218,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const d = await follow(id, (s) => TERMINAL.has(s));
           return d.run.status === 'succeeded' ? 0 : 1;
         }
-        const d = (await call('GET', `/v1/runs/${id}`)) as { run: { runId: string; status: string; option: string; targetVersion: string; windows: { index: number; status: string; start: string }[] } };
-        print(d, () => [`${d.run.runId}: ${d.run.status} (${d.run.option} → ${d.run.targetVersion})`, ...d.run.windows.map((w) => `  window ${w.index}: ${w.status} (starts ${w.start})`)]);
+        const d = (await call('GET', `/v1/runs/${id}`)) as {
+          run: {
+            runId: string;
+            status: string;
+            statusReason?: string;
+            option: string;
+            targetVersion: string;
+            windows: { index: number; status: string; start: string }[];
+            interim: { approval?: { by: string; at: string; comment?: string }; override?: { by: string; reason: string } };
+            installBackups?: { window: number; applianceId: string; backupId: string; downloadPath: string }[];
+          };
+          warnings: { code: string; message: string }[];
+          notice?: string;
+        };
+        const r = d.run;
+        print(d, () => [
+          `${r.runId}: ${r.status} (${r.option} → ${r.targetVersion})${r.statusReason ? `: ${r.statusReason}` : ''}`,
+          ...r.windows.map((w) => `  window ${w.index}: ${w.status} (starts ${w.start})`),
+          ...(r.interim.approval ? [`  approved by ${r.interim.approval.by} at ${r.interim.approval.at}${r.interim.approval.comment ? `: "${r.interim.approval.comment}"` : ''}`] : []),
+          ...(r.interim.override ? [`  interim overridden by ${r.interim.override.by}: ${r.interim.override.reason}`] : []),
+          ...(r.installBackups ?? []).map((b) => `  window ${b.window} install on ${b.applianceId} relied on backup ${b.backupId}: ${b.downloadPath}`),
+          ...d.warnings.map((w) => `  warning ${w.code}: ${w.message}`),
+          ...(d.notice ? [`  note: ${d.notice}`] : []),
+        ]);
         return 0;
       }
       default:

@@ -8,6 +8,27 @@ export interface License {
   licenseCount: number;
   /** ISO date, or null for "Never". */
   expires: string | null;
+  /**
+   * Licence edition. The Integration Client needs an enterprise licence (upgrade guide, footnote 1 of
+   * "LSID and LSEQ: for Integration Client users"). Absent on records written before editions were
+   * modelled: those count as enterprise, the emulator's default (docs/appliance.md).
+   */
+  edition?: 'standard' | 'enterprise';
+}
+
+/**
+ * A maintenance hold: the appliance refuses installs and failover changes that do not carry the hold's
+ * token, naming its owner. The control plane places one on every appliance of an open run through the
+ * appliance's admin API, so nothing else touches an appliance a run drives. The appliance keeps only the
+ * token's SHA-256.
+ */
+export interface MaintenanceHold {
+  /** Who holds it, shown in refusals (the control plane uses the run id). */
+  owner: string;
+  tokenSha256: string;
+  since: string;
+  /** After this instant the hold lapses by itself (a control plane that never came back cannot lock it forever). */
+  expiresAt: string;
 }
 
 export interface InstallInProgress {
@@ -77,10 +98,12 @@ export interface Appliance {
     lastSyncStatus?: string;
   };
   /**
-   * Integration Clients that extract session data from this appliance (control area: plan risks).
-   * `target` is the hostname or IP they are configured with; by-IP ones break on a role swap (option 2).
+   * When the settings a backup restores last changed (hostname, IP address, licence): a backup taken
+   * before it no longer holds this appliance's settings. Maintained by the appliance store.
    */
-  integrationClients?: { name: string; target: string }[];
+  settingsChangedAt?: string;
+  /** The maintenance hold of the run driving this appliance, if any. */
+  hold?: MaintenanceHold;
   createdAt: string;
   updatedAt: string;
   /** Emulator fault hook (tests, drills): the next install on this appliance ends `failed`. */

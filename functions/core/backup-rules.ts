@@ -19,3 +19,36 @@ export function assertRestorable(backupVersion: string | undefined, applianceVer
   }
 }
 
+
+/** The settings a backup holds and a restore puts back: a change to any of them makes older backups stale. */
+export const SETTINGS_FIELDS = ['hostname', 'ipAddress', 'license'] as const;
+
+export interface BackupFacts {
+  backupId: string;
+  productVersion?: string;
+  createdAt: string;
+}
+
+/**
+ * Whether a settings backup still counts before an upgrade of this appliance: taken at the version the
+ * appliance runs now (a backup of an earlier version does not restore onto the result) and after its last
+ * settings change, and not older than `maxAgeHours`. The guide: "always download a backup before
+ * upgrading" (プロセスの注記 1) and create one of the settings and configuration first (アップグレードの準備).
+ */
+export function backupCounts(
+  backup: BackupFacts | undefined,
+  appliance: { productVersion: string; settingsChangedAt?: string },
+  now: Date,
+  maxAgeHours: number,
+): { counts: boolean; reason?: string } {
+  if (!backup) return { counts: false, reason: 'no settings backup exists' };
+  if (backup.productVersion !== appliance.productVersion) {
+    return { counts: false, reason: `the newest backup (${backup.backupId}) was taken at ${backup.productVersion ?? 'an unknown version'}, the appliance runs ${appliance.productVersion}` };
+  }
+  if (appliance.settingsChangedAt && Date.parse(backup.createdAt) < Date.parse(appliance.settingsChangedAt)) {
+    return { counts: false, reason: `the newest backup (${backup.backupId}, ${backup.createdAt}) predates the last settings change (${appliance.settingsChangedAt})` };
+  }
+  const ageHours = (now.getTime() - Date.parse(backup.createdAt)) / 3_600_000;
+  if (ageHours > maxAgeHours) return { counts: false, reason: `the newest backup (${backup.backupId}) is ${Math.floor(ageHours)} h old (more than ${maxAgeHours} h)` };
+  return { counts: true };
+}

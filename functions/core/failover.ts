@@ -298,11 +298,17 @@ export interface IntegrationClient {
   name: string;
   pairId: string;
   target: { kind: 'hostname'; hostname: string } | { kind: 'ip'; ipAddress: string };
+  /** The Integration Client software version (it must be upgraded before the appliance crosses 10.6). */
+  version?: string;
 }
 
 export interface IntegrationReadiness {
   integrationId: string;
   name: string;
+  /** The hostname or IP it is configured with. */
+  target?: string;
+  /** Its software version, when registered. */
+  version?: string;
   ready: boolean;
   /** Appliance the integration reaches today and after the swap to `targetPrimaryId`. */
   reachesNow?: string;
@@ -320,7 +326,12 @@ export function evaluateIntegration(
   resolveHostname: (hostname: string) => string | undefined,
   applianceByIp: (ip: string) => string | undefined,
 ): IntegrationReadiness {
-  const base = { integrationId: integration.integrationId, name: integration.name };
+  const base = {
+    integrationId: integration.integrationId,
+    name: integration.name,
+    target: integration.target.kind === 'hostname' ? integration.target.hostname : integration.target.ipAddress,
+    ...(integration.version !== undefined ? { version: integration.version } : {}),
+  };
   if (integration.target.kind === 'hostname') {
     const now = resolveHostname(integration.target.hostname);
     if (now === undefined) {

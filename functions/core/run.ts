@@ -3,7 +3,7 @@
  * maintenance windows; each window is its own Step Functions execution, linked by `runId`. Between the
  * windows the run waits in the interim until automated checks pass and an approver signs off.
  */
-import { preconditionFailed } from './errors.js';
+import { conflict, DomainError, preconditionFailed } from './errors.js';
 import { installedVersion, type PackageKind } from './packages.js';
 
 export type UpgradeOption = 'single' | 'option1' | 'option2';
@@ -50,8 +50,34 @@ export interface InterimCheck {
 
 export interface Interim {
   checks?: { passed: boolean; results: InterimCheck[]; checkedAt: string };
+  /** The approver's sign-off, given only once the checks passed; the comment is kept and shown. */
   approval?: { by: string; at: string; comment?: string };
   override?: { by: string; at: string; reason: string };
+}
+
+/** A risk the plan raised that the run was created with (shown on the run). */
+export interface RunWarning {
+  code: string;
+  message: string;
+}
+
+/** An operator's acknowledgement (API users) or override (Integration Client order) of a start gate, audited. */
+export interface Acknowledgement {
+  by: string;
+  at: string;
+  reason: string;
+  /** What was acknowledged: principals (`<appliance>:<kind>:<id>`) or Integration Clients (`<id>`). */
+  items: string[];
+}
+
+/** The settings backup an install relied on (the guide: always download a backup before upgrading). */
+export interface InstallBackup {
+  window: WindowIndex;
+  applianceId: string;
+  backupId: string;
+  productVersion: string;
+  createdAt: string;
+  downloadPath: string;
 }
 
 export interface Run {
@@ -73,7 +99,18 @@ export interface Run {
   createdBy: string;
   createdAt: string;
   updatedAt: string;
-  cancelRequested?: { by: string; at: string; reason: string };
+  /**
+   * The cancel. `duringInstall` is set when an install was running then: an install cannot be stopped on a
+   * real appliance, so it completes and the run stops right after it, in the safe state its result allows.
+   */
+  cancelRequested?: { by: string; at: string; reason: string; duringInstall?: { window: WindowIndex; applianceId: string; onlineAt: string } };
+  /** Plan warnings the run was created with. */
+  warnings?: RunWarning[];
+  acknowledgements?: { apiUsers?: Acknowledgement; integrationClients?: Acknowledgement };
+  /** Which backup each install relied on. */
+  installBackups?: InstallBackup[];
+  /** The maintenance holds this run placed on its appliances (released when it closes). */
+  holds?: { applianceIds: string[]; releasedAt?: string };
   version: number;
 }
 
@@ -143,3 +180,48 @@ export function finishWindow(run: Run, index: WindowIndex, ok: boolean): RunStat
 /** What an appliance runs of the kind this run installs (base software or product version). */
 export const runVersionOf = (run: Pick<Run, 'packageKind'>, a: { productVersion: string; baseVersion: string }) =>
   installedVersion(a, run.packageKind ?? 'product');
+
+/**
+ * An interim approval: only once the automated checks finished and passed (otherwise only an override
+ * with a reason), not by the run's creator when four eyes are required, and idempotent: the same approver
+ * again gets the same answer (`repeat`), a different approver a 409 naming the first.
+ */
+export function decideApproval(run: Run, approver: string, options: { forbidSelfApproval?: boolean } = {}): 'approve' | 'repeat' {
+  const existing = run.interim.approval;
+  if (existing?.by === approver) return 'repeat';
+  if (existing) throw conflict('AlreadyApproved', `run ${run.runId} was already approved by ${existing.by} at ${existing.at}`, { approvedBy: existing.by, approvedAt: existing.at });
+  if (run.status !== 'interim') throw preconditionFailed('NotInInterim', `run ${run.runId} is ${run.status}, not waiting in the interim`);
+  if (options.forbidSelfApproval && run.createdBy === approver) {
+    throw new DomainError('forbidden', 'SelfApprovalForbidden', 'the operator who started the run cannot approve its interim');
+  }
+  const checks = run.interim.checks;
+  if (!checks) throw preconditionFailed('InterimChecksPending', `the automated interim checks of run ${run.runId} have not finished; approve once they passed, or override with a reason`);
+  if (!checks.passed) {
+    throw preconditionFailed('InterimChecksFailed', `the automated interim checks failed (${checks.results.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`).join('; ')}); only an override with a reason opens the gate`, {
+      failed: checks.results.filter((c) => !c.passed).map((c) => c.name),
+    });
+  }
+  return 'approve';
+}
+
+/** A cancel: idempotent for the same operator (`repeat`); another operator gets a 409 naming the first. */
+export function decideCancel(run: Run, actor: string): 'cancel' | 'repeat' {
+  const existing = run.cancelRequested;
+  if (existing?.by === actor) return 'repeat';
+  if (existing) throw conflict('AlreadyCancelled', `run ${run.runId} was already cancelled by ${existing.by} at ${existing.at}: ${existing.reason}`, { cancelledBy: existing.by, cancelledAt: existing.at });
+  if (isClosed(run.status)) throw preconditionFailed('RunClosed', `run ${run.runId} is already ${run.status}`);
+  return 'cancel';
+}
+
+/** The appliances a window installs, in order. */
+export function installTargets(run: Pick<Run, 'option' | 'primaryId' | 'backupId'>, window: WindowIndex): string[] {
+  if (run.option === 'single') return [run.primaryId];
+  const [a, b] = [run.primaryId, run.backupId!];
+  if (run.option === 'option1') return window === 1 ? [a] : [b];
+  return window === 1 ? [b] : [a];
+}
+
+/** Which appliance serves production (the primary hostname's target) once window 1 is done: B after a role swap. */
+export function servingAfterWindow1(run: Pick<Run, 'option' | 'primaryId' | 'backupId'>): string {
+  return run.option === 'option2' ? run.backupId! : run.primaryId;
+}

@@ -56,6 +56,16 @@ function wallClock(instantMs: number, timeZone: string) {
   return { year: n('year'), month: n('month'), day: n('day'), hour: n('hour'), minute: n('minute'), second: n('second') };
 }
 
+/**
+ * The hour of the week at `instantMs` as a clock in `timeZone` reads it: 0 = Monday 00:00-00:59 ...
+ * 167 = Sunday 23:00-23:59 (ISO weekdays). DST-correct, since the zone's own wall clock is read.
+ */
+export function localHourOfWeek(instantMs: number, timeZone: string): number {
+  const w = wallClock(instantMs, timeZone);
+  const weekday = (new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay() + 6) % 7;
+  return weekday * 24 + w.hour;
+}
+
 /** UTC offset of `timeZone` at `instantMs`, in minutes (Asia/Tokyo: +540). */
 export function offsetMinutes(instantMs: number, timeZone: string): number {
   const whole = Math.floor(instantMs / 1000) * 1000;

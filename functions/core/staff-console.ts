@@ -1,7 +1,10 @@
 /**
- * Staff (representative) consoles installed on technicians' computers. They upgrade after the site:
- * auto-update consoles on their next start, MSI-deployed consoles (locked-down machines) only when
- * redeployed. Pure rules; storage is functions/app/staff-consoles.ts.
+ * Staff (representative) consoles installed on technicians' computers. They upgrade after the site. The
+ * guide (アップグレードの準備, last point): installed consoles are upgraded after the site upgrade, usually
+ * automatically the next time the representative runs them; consoles previously deployed with an MSI on
+ * locked-down computers may need to be deployed again. So what decides is MSI *and* locked down: the
+ * console cannot replace its own files there. An MSI console on an open machine updates itself like any
+ * other. Pure rules; storage is functions/app/staff-consoles.ts.
  */
 import { preconditionFailed } from './errors.js';
 import { compareVersions } from './versions.js';
@@ -17,6 +20,11 @@ export interface StaffConsole {
   /** Console version: the site version it was built for. */
   version: string;
   deployment: ConsoleDeployment;
+  /**
+   * The machine is locked down (users cannot install software): an MSI console there cannot update
+   * itself. Unset on an MSI console means locked down (the reason MSI deployment is used at all).
+   */
+  lockedDown?: boolean;
   registeredAt: string;
   /** True while the representative is logged in to the site with this console. */
   loggedIn: boolean;
@@ -27,10 +35,13 @@ export interface StaffConsole {
   flag?: { status: Exclude<ConsoleStatus, 'current'>; siteVersion: string; since: string };
 }
 
+/** Only an MSI deployment on a locked-down machine stops a console from updating itself. */
+export const mustRedeploy = (c: Pick<StaffConsole, 'deployment' | 'lockedDown'>) => c.deployment === 'msi' && c.lockedDown !== false;
+
 /** Where a console stands against the site version. */
-export function consoleStatus(c: Pick<StaffConsole, 'version' | 'deployment'>, siteVersion: string): ConsoleStatus {
+export function consoleStatus(c: Pick<StaffConsole, 'version' | 'deployment' | 'lockedDown'>, siteVersion: string): ConsoleStatus {
   if (compareVersions(c.version, siteVersion) >= 0) return 'current';
-  return c.deployment === 'msi' ? 'needs-redeploy' : 'pending-auto-update';
+  return mustRedeploy(c) ? 'needs-redeploy' : 'pending-auto-update';
 }
 
 /** After a site upgrade: flags consoles left behind (idempotent: an already flagged console keeps its `since`). */
@@ -71,8 +82,23 @@ export interface ConsoleReport {
   siteVersion: string;
   total: number;
   current: number;
+  /** Laggards an administrator must redeploy (MSI on locked-down machines): the ones that need action. */
+  needAction: number;
+  /** Laggards that update themselves on their next start. */
+  updateThemselves: number;
   /** Consoles behind the site, with what brings them up to date. */
-  laggards: { consoleId: string; username: string; version: string; deployment: ConsoleDeployment; status: Exclude<ConsoleStatus, 'current'>; action: string; since?: string }[];
+  laggards: {
+    consoleId: string;
+    username: string;
+    version: string;
+    deployment: ConsoleDeployment;
+    lockedDown: boolean;
+    status: Exclude<ConsoleStatus, 'current'>;
+    /** True when someone must act (redeploy); false when the console updates itself. */
+    needsAction: boolean;
+    action: string;
+    since?: string;
+  }[];
 }
 
 export function consoleReport(applianceId: string, siteVersion: string, consoles: StaffConsole[]): ConsoleReport {
@@ -80,18 +106,22 @@ export function consoleReport(applianceId: string, siteVersion: string, consoles
   for (const c of consoles) {
     const status = consoleStatus(c, siteVersion);
     if (status === 'current') continue;
+    const redeploy = status === 'needs-redeploy';
     laggards.push({
       consoleId: c.consoleId,
       username: c.username,
       version: c.version,
       deployment: c.deployment,
+      lockedDown: c.deployment === 'msi' ? c.lockedDown !== false : c.lockedDown === true,
       status,
-      action: status === 'needs-redeploy' ? 'redeploy the MSI package' : 'upgrades automatically on next start',
+      needsAction: redeploy,
+      action: redeploy ? `redeploy the MSI package (${siteVersion}) on the locked-down machine` : 'none: it upgrades itself on its next start',
       since: c.flag?.since,
     });
   }
-  laggards.sort((a, b) => compareVersions(a.version, b.version) || a.consoleId.localeCompare(b.consoleId));
-  return { applianceId, siteVersion, total: consoles.length, current: consoles.length - laggards.length, laggards };
+  laggards.sort((a, b) => Number(b.needsAction) - Number(a.needsAction) || compareVersions(a.version, b.version) || a.consoleId.localeCompare(b.consoleId));
+  const needAction = laggards.filter((l) => l.needsAction).length;
+  return { applianceId, siteVersion, total: consoles.length, current: consoles.length - laggards.length, needAction, updateThemselves: laggards.length - needAction, laggards };
 }
 
 function withoutFlag(c: StaffConsole): StaffConsole {

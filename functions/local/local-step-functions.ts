@@ -2,6 +2,7 @@ import './polyfill.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { renderAsl } from '../tasks/task.js';
 import { ConditionFailedError, type RecordStore, type StoredItem, queryAll } from '../core/ports.js';
+import { errorFields, log } from '../observability/logger.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type AslState = { Type: string; Resource?: string; Seconds?: number; Retry?: { IntervalSeconds?: number }[]; [k: string]: unknown };
@@ -12,6 +13,11 @@ export interface MachineSource {
   name: string;
   /** ASL text with `${XxxFunctionArn}` placeholders. */
   text: string;
+  /**
+   * Task `Resource` → handler, for definitions whose resources are already real ARNs (the assembly runner
+   * feeds it the synthesized template's definitions); without it, placeholders map to the `tasks` registry.
+   */
+  taskFor?: (resource: string) => LocalTask | undefined;
 }
 
 /** A Step Functions API error, rendered by the endpoint as `{ "__type": name, "message" }`. */
@@ -82,7 +88,7 @@ export class LocalStepFunctions {
 
   register(source: MachineSource): void {
     const functionArn = (task: string) => `arn:aws:lambda:${this.options.region}:${ACCOUNT}:function:${task}`;
-    const text = renderAsl(source.text, functionArn);
+    const text = source.taskFor ? source.text : renderAsl(source.text, functionArn);
     const definition = JSON.parse(text) as AslDefinition;
     const machine: Machine = {
       name: source.name,
@@ -100,7 +106,7 @@ export class LocalStepFunctions {
     for (const [stateName, state] of allStates(definition)) {
       if (state.Type === 'Task') {
         const task = /:function:(\w+)$/.exec(state.Resource ?? '')?.[1];
-        const handler = task ? this.options.tasks[task] : undefined;
+        const handler = source.taskFor ? source.taskFor(state.Resource ?? '') : task ? this.options.tasks[task] : undefined;
         if (!handler) throw new Error(`${source.name}: state ${stateName} uses unknown task resource ${state.Resource}`);
         machine.taskHandlers[stateName] = (input) => this.track(handler(input as Record<string, unknown>)) as Promise<Json>;
       }
@@ -285,7 +291,7 @@ export class LocalStepFunctions {
       const current = await this.store.get<ExecutionItem>({ pk: item.pk, sk: 'EXEC' });
       if (current?.status === 'RUNNING') await this.finish(current, final);
     }).catch((e: unknown) => {
-      console.error(JSON.stringify({ level: 'error', message: 'failed to record execution outcome', executionArn: item.executionArn, error: String(e) }));
+      log.error('failed to record execution outcome', { executionArn: item.executionArn, ...errorFields(e, true) });
     }).finally(() => this.running.delete(item.executionArn));
     this.running.set(item.executionArn, { abort: execution.abort, done });
   }

@@ -1,4 +1,12 @@
 import { startLocalRuntime } from './runtime.js';
+import { checkLogLevel } from '../observability/logger.js';
+
+const badLevel = checkLogLevel(process.env.LOG_LEVEL);
+const format = process.env.LOG_FORMAT?.trim().toLowerCase();
+if (badLevel || (format && format !== 'json' && format !== 'pretty')) {
+  console.error(`error: ${badLevel ?? `LOG_FORMAT must be json or pretty, got "${process.env.LOG_FORMAT}"`}`);
+  process.exit(2);
+}
 
 const port = (name: string, fallback?: number) => {
   const raw = process.env[name];

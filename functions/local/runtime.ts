@@ -23,6 +23,8 @@ import { LocalStepFunctions } from './local-step-functions.js';
 import { createSfnServer } from './sfn-server.js';
 import { controlSettings } from '../app/control-settings.js';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.js';
+import { instrumentTask } from '../tasks/instrument.js';
+import { startPrometheusMetrics } from './prometheus.js';
 import { SiteListeners } from './site-listeners.js';
 import type { RecordStore, StoredItem } from '../core/ports.js';
 
@@ -99,9 +101,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       region: preliminary.region,
       msPerModelledMinute: preliminary.msPerModelledMinute,
       tasks: Object.fromEntries(
-        Object.entries(tasks).map(([name, task]) => [
+        Object.entries(tasks).map(([name, bare]) => [
           name,
           async (input: Record<string, unknown>) => {
+            const task = instrumentTask(name, bare);
             await options.faults?.apply(`task:${name}`, { runId: input.runId as string | undefined, step: input.step as string | undefined });
             // As if the process had died before the task began: shutdown never starts new work.
             if (stepFunctions.stopping) throw new Error('the local runtime is stopping');
@@ -129,12 +132,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       SFN_ENDPOINT: endpoints.sfn,
       STATE_MACHINE_ARN_PREFIX: stepFunctions.arnPrefix(),
     });
+    const prometheus = startPrometheusMetrics();
+    cleanup.push(async () => prometheus.stop());
     let siteListeners: SiteListeners | undefined;
     // Writes of appliance and DNS records may add or move a site hostname: the site listeners look.
-    const services = watchSiteWrites({ ...withFaults(buildServices(config), options.faults), integrity: data.guard.problem }, {
-      written: (items) => siteListeners?.noticeWrites(items),
-      deleted: () => siteListeners?.changed(),
-    });
+    const services: Services = {
+      ...watchSiteWrites(withFaults(buildServices(config, undefined, baseEnv), options.faults), {
+        written: (items) => siteListeners?.noticeWrites(items),
+        deleted: () => siteListeners?.changed(),
+      }),
+      metricsExposition: prometheus,
+      integrity: data.guard.problem,
+    };
     taskServices = services;
     // Executions (and the tasks they invoked) settle before their clients and the emulators go away.
     cleanup.push(async () => {

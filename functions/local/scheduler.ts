@@ -1,6 +1,8 @@
 import { advanceActiveCampaigns } from '../app/campaigns.js';
 import type { AppContext } from '../app/context.js';
 import { runDueSchedules } from '../app/scheduler.js';
+import { errorFields, log } from '../observability/logger.js';
+import { flushMetrics } from '../observability/metrics.js';
 
 export interface LocalScheduler {
   /** One pass: fire due windows (recording missed ones) and advance active campaigns. */
@@ -21,7 +23,9 @@ export function startLocalScheduler(ctx: AppContext, options: { intervalMs: numb
       await runDueSchedules(ctx);
       await advanceActiveCampaigns(ctx);
     } catch (e) {
-      if (!stopped) console.error(JSON.stringify({ level: 'error', message: 'scheduler pass failed', error: String(e) }));
+      if (!stopped) log.error('scheduler pass failed', errorFields(e, true));
+    } finally {
+      flushMetrics();
     }
   };
   const tick = async () => {

@@ -1,10 +1,13 @@
 import { servicesFromEnvironment } from '../adapters/services.js';
+import { log } from '../observability/logger.js';
 import { tasks } from './index.js';
+import { instrumentTask } from './instrument.js';
 
 /** One bundle for all tasks; each Lambda function selects its task with TASK_NAME. */
-export const handler = async (event: Record<string, unknown>) => {
+export const handler = async (event: Record<string, unknown>, context?: Parameters<typeof log.addContext>[0]) => {
   const name = process.env.TASK_NAME ?? '';
   const task = tasks[name];
   if (!task) throw new Error(`unknown TASK_NAME ${name}`);
-  return task(event, servicesFromEnvironment());
+  if (context) log.addContext(context);
+  return instrumentTask(name, task)(event, servicesFromEnvironment());
 };

@@ -100,7 +100,7 @@ describe('HTTP API from the route table', () => {
     const groups = [...new Set(routes.map((r) => r.group))].sort();
     expect([...groupFunctionIds.keys()].sort()).toEqual(groups);
     for (const [group, id] of groupFunctionIds) {
-      expect(json.Resources[id]!.Properties.Environment.Variables.ROUTE_GROUP).toBe(group);
+      expect(json.Resources[id]!.Properties.FunctionName).toMatch(new RegExp(`-api-${group}$`));
     }
   });
 
@@ -138,7 +138,7 @@ describe('response streaming for routes marked `streaming` (API Gateway buffers 
     const [, url] = urls.find(([, u]) => JSON.stringify(u.Properties!.TargetFunctionArn).includes(id))!;
     // Auth is the API's own (bearer tokens checked by the app), as behind API Gateway.
     expect(url.Properties).toMatchObject({ InvokeMode: 'RESPONSE_STREAM', AuthType: 'NONE' });
-    expect(json.Resources[id]!.Properties.Environment.Variables.ROUTE_GROUP).toBe(group);
+    expect(json.Resources[id]!.Properties.FunctionName).toMatch(new RegExp(`-api-${group}-stream$`));
     template.hasOutput(`${group[0]!.toUpperCase()}${group.slice(1)}StreamUrl`, { Value: { 'Fn::GetAtt': [Match.anyValue(), 'FunctionUrl'] } });
   });
 

@@ -82,6 +82,9 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     const option2 = page.getByRole('article', { name: /Option 2/ });
     expect(await option2.textContent()).toContain('Production downtime: 5 min');
     expect(await page.getByRole('article', { name: /Option 1/ }).textContent()).toContain(`Production downtime: ${estimateInstallMinutes({ storedDataGb: 20 })} min`);
+    // Before the windows: the backups to download (the guide: always download a backup first).
+    expect(await page.getByRole('table', { name: 'Settings backups to download before the install' }).textContent()).toContain(`/appliances/${a}/login/software-management/backups`);
+    expect(await option2.textContent()).toMatch(/without failover \d/);
 
     // Create the run (option 2 is preselected as recommended), keep the windows manual for the test
     expect(await page.getByRole('radio', { name: /Option 2/ }).isChecked()).toBe(true);
@@ -106,6 +109,8 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     await page.getByLabel('Approval comment').fill('B verified in production');
     await page.getByRole('button', { name: 'Approve interim' }).click();
     await expect.poll(() => page.locator('#run-interim').textContent()).toContain('amy');
+    // The approver's comment is kept and shown.
+    expect(await page.locator('#approval-comment').textContent()).toContain('B verified in production');
     expect(await page.getByRole('button', { name: 'Start window 2' }).isDisabled()).toBe(true); // approver lacks the operator role
 
     // Back to the operator for window 2

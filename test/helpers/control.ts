@@ -3,6 +3,7 @@ import type { AppContext } from '../../functions/app/context.js';
 import { seedPackageCatalog } from '../../functions/app/appliance-seed.js';
 import type { CatalogPackage } from '../../functions/app/fleet.js';
 import { issueOperatorToken, type Role } from '../../functions/app/operator-tokens.js';
+import { switchPrimaryHostname } from '../../functions/app/primary-hostname.js';
 import type { Appliance } from '../../functions/core/appliance.js';
 import { sampleAppliance } from './fixtures.js';
 import { rawFetch } from './runtime.js';
@@ -28,13 +29,18 @@ export async function issueTestTokens(ctx: AppContext): Promise<void> {
 }
 
 export const PACKAGES: CatalogPackage[] = [
-  { packageId: 'base-3.2.6', name: 'Base Software-3.2.6', kind: 'base', version: '3.2.6', prerequisites: {} },
-  { packageId: 'bomgar-11.1.1', name: 'Bomgar-11.1.1', kind: 'product', version: '11.1.1', prerequisites: { minBaseVersion: '3.2.6' } },
+  { packageId: 'base-3.2.6', name: 'Base Software-3.2.6', kind: 'base', version: '3.2.6', prerequisites: {}, requires: {}, source: 'catalog' },
+  { packageId: 'bomgar-11.1.1', name: 'Bomgar-11.1.1', kind: 'product', version: '11.1.1', prerequisites: { minBaseVersion: '3.2.6' }, requires: { minBaseVersion: '3.2.6' }, source: 'catalog' },
 ];
 
-/** A failover pair `<pairId>-a` (primary) / `<pairId>-b` (backup), in sync, ready for 11.1.1. */
+/**
+ * A failover pair `<pairId>-a` (primary) / `<pairId>-b` (backup), in sync, ready for 11.1.1. Its primary
+ * hostname is `<pairId>.example.com` (see {@link createPair}, which also points it at A).
+ */
 export function pairAppliances(pairId: string, now: string, overrides: Partial<Appliance> = {}): Omit<Appliance, 'version'>[] {
   const failover = { pairId, pairStatus: 'established' as const, lastSyncAt: now, lastSyncStatus: 'ok' };
+  const license = { primaryHostname: `${pairId}.example.com`, licenseCount: 15, expires: null };
+  overrides = { license, ...overrides };
   return [
     sampleAppliance(`${pairId}-a`, { productVersion: '11.1.0', baseVersion: '3.2.6', storedDataGb: 40, failover: { ...failover, role: 'primary' }, ...overrides }),
     sampleAppliance(`${pairId}-b`, { productVersion: '11.1.0', baseVersion: '3.2.6', storedDataGb: 40, failover: { ...failover, role: 'backup' }, ...overrides }),
@@ -44,8 +50,16 @@ export function pairAppliances(pairId: string, now: string, overrides: Partial<A
 export async function seedFleet(ctx: AppContext, options: { pairs?: string[]; staging?: boolean } = {}): Promise<void> {
   const now = ctx.clock.now().toISOString();
   await seedPackageCatalog(ctx);
-  for (const pairId of options.pairs ?? ['pair-1']) for (const a of pairAppliances(pairId, now)) await createAppliance(ctx, a);
+  for (const pairId of options.pairs ?? ['pair-1']) await createPair(ctx, pairId, now);
   if (options.staging ?? true) await createAppliance(ctx, sampleAppliance('staging-1', { productVersion: '11.1.0', baseVersion: '3.2.6', staging: true, storedDataGb: 2 }));
+}
+
+/** Creates the pair's appliances and points its primary hostname at A (the guide: A is where it resolves). */
+export async function createPair(ctx: AppContext, pairId: string, now: string, overrides: Partial<Appliance> = {}): Promise<void> {
+  const [a, b] = pairAppliances(pairId, now, overrides);
+  await createAppliance(ctx, a!);
+  await createAppliance(ctx, b!);
+  await switchPrimaryHostname(ctx, a!.license.primaryHostname, a!.applianceId);
 }
 
 /** A tiny client for the control API; it sends exactly the token given (none when undefined). */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { captureExternal } from './log-capture.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -18,11 +19,15 @@ export interface StartedProcess {
  * take free ports (SITE_BASE_PORT=0) unless the test says otherwise: parallel test files share the machine.
  */
 export function spawnRuntime(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, SITE_BASE_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Everything the child logs joins the suite's secret scan (test/helpers/log-capture.ts).
+  child.stdout!.on('data', (d) => captureExternal(String(d)));
+  child.stderr!.on('data', (d) => captureExternal(String(d)));
+  return child;
 }
 
 export function exitOf(child: ChildProcess): Promise<number | null> {

@@ -7,7 +7,7 @@ import { createAppliance } from '../../functions/app/appliance-store.js';
 import { controlApiRoutes } from '../../functions/api/routes/control-routes.js';
 import * as S from '../../functions/api/control/schemas.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
-import { controlClient, issueTestTokens, pairAppliances, seedFleet, TOKENS } from '../helpers/control.js';
+import { controlClient, createPair, issueTestTokens, pairAppliances, seedFleet, TOKENS } from '../helpers/control.js';
 import { installStandInTask, registerStandInWorkflows } from '../helpers/stand-in-workflows.js';
 
 let runtime: TestRuntime;
@@ -304,9 +304,8 @@ describe('a run from plan to finish through the API', () => {
     expect(listed.runs.map((r) => r.runId)).toContain(runId);
   });
 
-  it('cancel unschedules pending windows; a second cancel and unknown runs are refused', async () => {
-    await createAppliance(runtime.services, pairAppliances('pair-3', new Date().toISOString())[0]!);
-    await createAppliance(runtime.services, pairAppliances('pair-3', new Date().toISOString())[1]!);
+  it('cancel unschedules pending windows; a second cancel by another operator and unknown runs are refused', async () => {
+    await createPair(runtime.services, 'pair-3', new Date().toISOString());
     const runId: string = (await (await operator.post('/v1/runs', runBody({ pairId: 'pair-3' }))).json()).run.runId;
     const missingReason = await operator.post(`/v1/runs/${runId}/cancel`, {});
     expect((await problemOf(missingReason)).errors?.[0]?.path).toBe('reason');
@@ -315,8 +314,12 @@ describe('a run from plan to finish through the API', () => {
     expect(res.status).toBe(200);
     expect((await res.json()).run.status).toBe('cancelled');
     expect((await getSchedule(runtime.services, `${runId}-w1`))?.status).toBe('cancelled');
+    // Cancel is idempotent for its operator (same answer); another operator is told who cancelled first.
     const again = await operator.post(`/v1/runs/${runId}/cancel`, { reason: 'again' });
-    expect((await problemOf(again)).code).toBe('RunClosed');
+    expect(again.status).toBe(200);
+    expect((await again.json()).run.cancelRequested).toMatchObject({ by: 'olivia', reason: 'change freeze' });
+    const other = await carol.post(`/v1/runs/${runId}/cancel`, { reason: 'again' });
+    expect(await problemOf(other)).toMatchObject({ status: 409, code: 'AlreadyCancelled', cancelledBy: 'olivia' });
     expect((await listAudit(runtime.services, runId)).map((e) => `${e.step}:${e.outcome}`)).toContain('run.cancel:refused');
     expect((await viewer.get('/v1/runs/run-unknown')).status).toBe(404);
     expect((await problemOf(await viewer.get('/v1/runs/bad%20id'))).errors?.[0]?.path).toBe('runId');
@@ -327,7 +330,7 @@ describe('a run from plan to finish through the API', () => {
 
 describe('campaigns through the API', () => {
   it('creates, refuses self-start, starts with a second approver, runs canary then waves to success', async () => {
-    for (const p of ['fleet-1', 'fleet-2', 'fleet-3']) for (const a of pairAppliances(p, new Date().toISOString())) await createAppliance(runtime.services, a);
+    for (const p of ['fleet-1', 'fleet-2', 'fleet-3']) await createPair(runtime.services, p, new Date().toISOString());
     const bad = await operator.post('/v1/campaigns', { packageId: 'bomgar-11.1.1', pairIds: [], concurrency: 0, timeZone: 'Mars/Olympus' });
     expect((await problemOf(bad)).errors?.map((e) => `${e.path}:${e.code}`)).toEqual(expect.arrayContaining(['concurrency:too_small', 'pairIds:custom', 'timeZone:InvalidTimeZone']));
     const blocked = await operator.post('/v1/campaigns', { packageId: 'bomgar-11.1.1', pairIds: ['fleet-1', 'pair-old'] });

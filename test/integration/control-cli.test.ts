@@ -52,7 +52,7 @@ describe('upgrade-cp CLI', () => {
     const selfOverride = await cli(['override', runId, '--reason', 'trust me']);
     expect(selfOverride.code).toBe(1);
     expect(selfOverride.err).toContain('403 SelfApprovalForbidden');
-    expect((await cli(['approve', runId, '--comment', 'ok'], TOKENS.approver)).out).toBe('approved by amy');
+    expect((await cli(['approve', runId, '--comment', 'ok'], TOKENS.approver)).out).toBe('approved by amy: "ok"'); // the comment is kept and shown
 
     const w2 = await cli(['start', runId, '--window', '2', '--wait']);
     expect(w2.code).toBe(0);

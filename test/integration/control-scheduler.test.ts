@@ -7,6 +7,7 @@ import { getSchedule, scheduleRunWindows } from '../../functions/app/scheduler.j
 import { eventually, startTestRuntime, tempDir, type TestRuntime } from '../helpers/runtime.js';
 import { seedFleet } from '../helpers/control.js';
 import { installStandInTask, registerStandInWorkflows } from '../helpers/stand-in-workflows.js';
+import { mark, recordsSince } from '../helpers/log-capture.js';
 
 const started: TestRuntime[] = [];
 let dataDir: string;
@@ -41,7 +42,16 @@ describe('local scheduler across restarts (real runtime, DynamoDB records)', () 
 
     const second = await boot(0);
     registerStandInWorkflows(second.stepFunctions);
+    const from = mark();
     await second.scheduler.tick();
+    // Each firing is logged with its outcome (issue 16).
+    const firings = recordsSince(from).filter((r) => String(r.message).startsWith('schedule fired'));
+    expect(firings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ message: 'schedule fired: window started', runId: 'due-run', window: 1, scheduleId: 'due-run-w1', executionArn: expect.any(String) }),
+        expect.objectContaining({ message: 'schedule fired: window missed', level: 'WARN', runId: 'ended-run', scheduleId: 'ended-run-w1' }),
+      ]),
+    );
     expect((await getSchedule(second.services, 'due-run-w1'))?.status).toBe('started');
     expect((await getSchedule(second.services, 'ended-run-w1'))?.status).toBe('missed');
     const ended = await requireRun(second.services, 'ended-run');

@@ -3,7 +3,7 @@
  * credential, and state-changing operator routes reject a viewer. Secrets never reach the logs, and
  * path-traversal attempts in ids that become object keys are refused.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiAccount, issueToken } from '../../functions/app/api-accounts.js';
 import { createAppliance } from '../../functions/app/appliance-store.js';
 import { issueOperatorToken } from '../../functions/app/operator-tokens.js';
@@ -12,6 +12,7 @@ import { routes as declared } from '../../functions/api/routes.js';
 import { mountRoutes, type MountedRoute } from '../../functions/api/site/site-mounts.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { findSecrets, mark, noteSecret, recordsSince } from '../helpers/log-capture.js';
 import { siteRequest } from '../helpers/site-client.js';
 
 /** Every concrete route: site routes once under /appliances/:applianceId and once at the site root. */
@@ -25,6 +26,9 @@ const PUBLIC: Record<string, string> = {
   'GET /': 'console shell; every API call it makes carries the operator token',
   'GET /console/console.js': 'console asset',
   'GET /console/console.css': 'console asset',
+  'GET /console/sign-in.js': 'console asset (OIDC sign-in flow)',
+  'GET /v1/auth/config': 'tells the console which identity provider to sign in with: issuer, public client id, endpoints (no secret)',
+  'GET /metrics': 'Prometheus scrape of the local runtime (counts only, no ids or secrets); on AWS it answers 404 (metrics are in CloudWatch)',
   'GET /appliances/:applianceId/api/reporting.xsd': 'the vendor serves its schemas publicly',
   'GET /appliances/:applianceId/api/command.xsd': 'the vendor serves its schemas publicly',
   'POST /appliances/:applianceId/oauth2/token': 'authenticates with client id/secret (Basic) itself',
@@ -78,25 +82,41 @@ describe('route table security', () => {
 });
 
 describe('secrets and keys', () => {
-  it('never writes client secrets, bearer tokens or operator tokens to the logs', async () => {
-    const lines: string[] = [];
-    const capture = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
-    const spies = [vi.spyOn(console, 'log').mockImplementation(capture), vi.spyOn(console, 'error').mockImplementation(capture), vi.spyOn(console, 'warn').mockImplementation(capture), vi.spyOn(console, 'info').mockImplementation(capture)];
-    const writes = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
-    try {
-      const account = await createApiAccount(rt.services, 'sec-1', { name: 'log-check', permissions: { reporting: true, command: 'full', backup: true } });
-      const basic = `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`;
-      const { access_token } = await issueToken(rt.services, 'sec-1', basic, 'client_credentials');
-      await rawFetch(`${rt.url}/appliances/sec-1/api/command?action=get_api_info`, { headers: { authorization: `Bearer ${access_token}` } });
-      await rawFetch(`${rt.url}/appliances/sec-1/api/command?action=nope&secret=${account.clientSecret}`, { headers: { authorization: `Bearer ${access_token}` } });
-      await rawFetch(`${rt.url}/appliances/sec-1/oauth2/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${account.clientId}:wrong-${account.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
-      await rawFetch(`${rt.url}/v1/runs`, { method: 'POST', headers: { authorization: `Bearer ${rt.adminToken}`, 'content-type': 'application/json' }, body: '{"not":"valid"' });
-      const text = lines.join('\n');
-      for (const secret of [account.clientSecret, access_token, rt.adminToken, viewerToken]) expect(text).not.toContain(secret);
-    } finally {
-      for (const s of spies) s.mockRestore();
-      writes.mockRestore();
-    }
+  it('never writes client secrets, bearer tokens, passwords or operator tokens to the logs', async () => {
+    const from = mark();
+    const account = await createApiAccount(rt.services, 'sec-1', { name: 'log-check', permissions: { reporting: true, command: 'full', backup: true } });
+    const basic = `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`;
+    const { access_token } = await issueToken(rt.services, 'sec-1', basic, 'client_credentials');
+    noteSecret(account.clientSecret);
+    noteSecret(access_token);
+    await rawFetch(`${rt.url}/appliances/sec-1/api/command?action=get_api_info`, { headers: { authorization: `Bearer ${access_token}` } });
+    await rawFetch(`${rt.url}/appliances/sec-1/api/command?action=nope&secret=${account.clientSecret}&password=hunter2-Secret9`, { headers: { authorization: `Bearer ${access_token}` } });
+    await rawFetch(`${rt.url}/appliances/sec-1/api/reporting?generate_report=SupportSession&username=admin&password=hunter2-Secret9&access_token=${access_token}`);
+    // The same at the site root (Host header), where the vendor's clients send their credentials.
+    await siteRequest(`${rt.url}/api/command?action=get_api_info&username=admin&password=hunter2-Secret9`, { host: SITE_HOST });
+    await siteRequest(`${rt.url}/oauth2/token`, { method: 'POST', host: SITE_HOST, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&client_id=${account.clientId}&client_secret=${account.clientSecret}` });
+    await rawFetch(`${rt.url}/appliances/sec-1/oauth2/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${account.clientId}:wrong-${account.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    await rawFetch(`${rt.url}/appliances/sec-1/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&client_id=${account.clientId}&client_secret=${account.clientSecret}` });
+    await rawFetch(`${rt.url}/v1/runs`, { method: 'POST', headers: { authorization: `Bearer ${rt.adminToken}`, 'content-type': 'application/json' }, body: '{"not":"valid"' });
+    await rawFetch(`${rt.url}/v1/me`, { headers: { authorization: `Bearer ${viewerToken}x` } });
+    const lines = recordsSince(from).map((r) => JSON.stringify(r));
+    // The requests were logged (one access line each), and none of them carries a secret.
+    expect(lines.filter((l) => l.includes('"message":"request"')).length).toBeGreaterThanOrEqual(9);
+    expect(lines.some((l) => l.includes('"route":"/api/command"'))).toBe(true);
+    expect(findSecrets(lines, [account.clientSecret, access_token, rt.adminToken, viewerToken, 'hunter2-Secret9'])).toEqual([]);
+  });
+
+  it('the secret scan finds what it must (so a clean scan means something)', () => {
+    const samples = [
+      '{"message":"x","authorization":"Bearer abcdefghijk"}',
+      'GET /api?password=hunter2',
+      '{"token":"ucp_abcdefghijklmnopqrstuvwxyz0123"}',
+      'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl',
+      `{"accessToken":"x"}`,
+      'issued Ab3defghijklmnopqrstuvwxyz0123456789ABCD for x',
+    ];
+    for (const s of samples) expect(findSecrets([s], []), s).not.toEqual([]);
+    expect(findSecrets(['{"message":"request","route":"/v1/runs/:runId","requestId":"0f8e2f0c-6a0e-4d0e-9a51-0c8d1f4c9b1a","authorization":"[redacted]"}'], [])).toEqual([]);
   });
 
   it.each([

@@ -3,7 +3,17 @@ import { approveInterim, cancelRun, createUpgradeRun, overrideInterim, recordWin
 import { reconcileRun } from '../../functions/app/run-progress.js';
 import { requireRun, updateRun } from '../../functions/app/run-store.js';
 import type { WorkflowEngine } from '../../functions/core/ports.js';
-import { FakeClock, memoryContext } from '../helpers/memory-context.js';
+import { createAppliance } from '../../functions/app/appliance-store.js';
+import type { AppContext } from '../../functions/app/context.js';
+import { sampleAppliance } from '../helpers/fixtures.js';
+import { FakeClock, memoryContext as bareContext } from '../helpers/memory-context.js';
+
+/** The memory context with the appliances these runs drive (a run holds its appliances, so they must exist). */
+async function memoryContext(options: Parameters<typeof bareContext>[0] = {}): Promise<AppContext> {
+  const ctx = bareContext(options);
+  for (const id of ['appliance-a', 'appliance-b', 'appliance-c', 'appliance-d']) await createAppliance(ctx, sampleAppliance(id));
+  return ctx;
+}
 
 function recordingEngine() {
   const started: { workflow: string; input: unknown; name?: string }[] = [];
@@ -35,7 +45,7 @@ const newRun = {
 describe('upgrade runs', () => {
   it('walks an option-2 run through window 1, interim approval and window 2', async () => {
     const { engine, started } = recordingEngine();
-    const ctx = { ...memoryContext(), workflows: engine };
+    const ctx = { ...(await memoryContext()), workflows: engine };
     const run = await createUpgradeRun(ctx, { ...newRun, runId: 'r1' }, 'alice');
     expect(run.status).toBe('scheduled');
     await startRunWindow(ctx, 'r1', 1, 'alice');
@@ -56,7 +66,7 @@ describe('upgrade runs', () => {
   });
 
   it('refuses malformed runs without creating anything', async () => {
-    const ctx = memoryContext();
+    const ctx = await memoryContext();
     await expect(createUpgradeRun(ctx, { ...newRun, windows: newRun.windows.slice(0, 1) }, 'a')).rejects.toMatchObject({ code: 'WindowCountMismatch' });
     await expect(createUpgradeRun(ctx, { ...newRun, backupId: 'appliance-a' }, 'a')).rejects.toMatchObject({ code: 'SameAppliance' });
     await expect(
@@ -67,7 +77,7 @@ describe('upgrade runs', () => {
 
   it('cancels between steps: a running window ends as cancelled, a scheduled run at once', async () => {
     const { engine } = recordingEngine();
-    const ctx = { ...memoryContext(), workflows: engine };
+    const ctx = { ...(await memoryContext()), workflows: engine };
     await createUpgradeRun(ctx, { ...newRun, runId: 'r2' }, 'a');
     await startRunWindow(ctx, 'r2', 1, 'a');
     const requested = await cancelRun(ctx, 'r2', 'a', 'change freeze');
@@ -77,12 +87,14 @@ describe('upgrade runs', () => {
     expect(ended.status).toBe('cancelled');
     await createUpgradeRun(ctx, { ...newRun, runId: 'r3' }, 'a');
     expect((await cancelRun(ctx, 'r3', 'a', 'not needed')).status).toBe('cancelled');
-    await expect(cancelRun(ctx, 'r3', 'a', 'again')).rejects.toMatchObject({ code: 'RunClosed' });
+    // Idempotent: the same operator again gets the same answer; another operator a 409 naming the first.
+    expect(await cancelRun(ctx, 'r3', 'a', 'again')).toMatchObject({ status: 'cancelled', cancelRequested: { by: 'a', reason: 'not needed' } });
+    await expect(cancelRun(ctx, 'r3', 'b', 'again')).rejects.toMatchObject({ code: 'AlreadyCancelled', details: { cancelledBy: 'a' } });
   });
 
   it('overrides a closed interim gate only with a reason', async () => {
     const { engine } = recordingEngine();
-    const ctx = { ...memoryContext(), workflows: engine };
+    const ctx = { ...(await memoryContext()), workflows: engine };
     await createUpgradeRun(ctx, { ...newRun, runId: 'r4' }, 'a');
     await startRunWindow(ctx, 'r4', 1, 'a');
     await recordWindowOutcome(ctx, 'r4', 1, { ok: true });
@@ -104,7 +116,7 @@ describe('upgrade runs', () => {
         return engine.start(workflow, input, name);
       },
     };
-    const ctx = { ...memoryContext(), workflows: flaky };
+    const ctx = { ...(await memoryContext()), workflows: flaky };
     await createUpgradeRun(ctx, { ...newRun, runId: 'r-start' }, 'alice');
     await expect(startRunWindow(ctx, 'r-start', 1, 'alice')).rejects.toThrow('Rate exceeded');
     const after = await requireRun(ctx, 'r-start');
@@ -131,7 +143,7 @@ describe('upgrade runs', () => {
       list: async () => [],
       stop: async () => undefined,
     };
-    const ctx = { ...memoryContext(), workflows: engine };
+    const ctx = { ...(await memoryContext()), workflows: engine };
     await createUpgradeRun(ctx, { ...newRun, runId: 'r-race' }, 'alice');
     const first = await startRunWindow(ctx, 'r-race', 1, 'alice');
     status.set(first.windows[0]!.executionArn!, 'FAILED'); // the runtime died
@@ -148,7 +160,7 @@ describe('upgrade runs', () => {
   });
 
   it('one open run per appliance: concurrent creations on one pair give one run; a closed run frees the pair', async () => {
-    const ctx = { ...memoryContext(), workflows: recordingEngine().engine };
+    const ctx = { ...(await memoryContext()), workflows: recordingEngine().engine };
     const outcomes = await Promise.allSettled([1, 2, 3].map((i) => createUpgradeRun(ctx, { ...newRun, runId: `r-busy-${i}` }, 'alice')));
     const created = outcomes.filter((o): o is PromiseFulfilledResult<Awaited<ReturnType<typeof createUpgradeRun>>> => o.status === 'fulfilled');
     expect(created).toHaveLength(1);
@@ -195,7 +207,7 @@ describe('upgrade runs', () => {
     it('created and then died: the next start adopts it and resumes as attempt 2 (no ExecutionAlreadyExists)', async () => {
       const clock = new FakeClock(new Date('2026-12-01T16:00:00Z'));
       const f = faithfulEngine();
-      const ctx = { ...memoryContext({ clock }), workflows: f.engine };
+      const ctx = { ...(await memoryContext({ clock })), workflows: f.engine };
       await createUpgradeRun(ctx, { ...single, runId: 'r-doubt' }, 'alice');
       f.hang();
       void startRunWindow(ctx, 'r-doubt', 1, 'alice');
@@ -211,7 +223,7 @@ describe('upgrade runs', () => {
       const clock = new FakeClock(new Date('2026-12-01T16:00:00Z'));
       const f = faithfulEngine();
       const hanging: WorkflowEngine = { ...f.engine, start: () => new Promise(() => undefined) }; // dies before Step Functions sees it
-      const ctx = { ...memoryContext({ clock }), workflows: hanging };
+      const ctx = { ...(await memoryContext({ clock })), workflows: hanging };
       await createUpgradeRun(ctx, { ...single, runId: 'r-lost' }, 'alice');
       void startRunWindow(ctx, 'r-lost', 1, 'alice');
       await new Promise((r) => setTimeout(r, 20));
@@ -230,7 +242,7 @@ describe('upgrade runs', () => {
         ...engine,
         start: () => new Promise((_, reject) => (release = () => reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })))),
       };
-      const ctx = { ...memoryContext(), workflows: slowFailing };
+      const ctx = { ...(await memoryContext()), workflows: slowFailing };
       await createUpgradeRun(ctx, { ...single, runId: 'r-race-cancel' }, 'alice');
       const starting = startRunWindow(ctx, 'r-race-cancel', 1, 'alice');
       await new Promise((r) => setTimeout(r, 10));

@@ -3,6 +3,7 @@ import { checkForUpdates, getInstall, installStatus, listInstalls, manualUpdate,
 import { validationError } from '../../core/errors.js';
 import type { AppEnv, RouteHandler } from '../http.js';
 import type { Context } from 'hono';
+import { holdTokenOf } from './maintenance-hold-handler.js';
 import { binaryBody, queryBoolean, queryNumber, readJson } from './http-helpers.js';
 import { sitePath, siteApplianceId } from '../site/site-address.js';
 
@@ -35,7 +36,7 @@ export const checkForUpdatesHandler: RouteHandler = async (c) => c.json(await ch
 export const installUpdateHandler: RouteHandler = async (c) => {
   const applianceId = siteApplianceId(c);
   const body = await readJson(c, installSchema);
-  const options: InstallOptions = { ...body, requestKey: requestKey(c, body.requestKey) };
+  const options: InstallOptions = { ...body, requestKey: requestKey(c, body.requestKey), holdToken: holdTokenOf(c) };
   return installResponse(c, await startInstall(c.get('services'), applianceId, c.req.param('packageId')!, options));
 };
 
@@ -48,6 +49,7 @@ export const manualUpdateHandler: RouteHandler = async (c) => {
     requireBackupWithinHours: queryNumber(c, 'requireBackupWithinHours'),
     simulateFailure: queryBoolean(c, 'simulateFailure'),
     requestKey: requestKey(c),
+    holdToken: holdTokenOf(c),
   };
   const { body, contentLength } = binaryBody(c);
   return installResponse(c, await manualUpdate(c.get('services'), applianceId, body, { ...options, contentLength }));

@@ -2,12 +2,14 @@
  * Operator authentication for routes declared `auth: 'operator'` or `'appliance-admin'` (the control plane
  * administers the emulated appliances' /login and /appliance pages with the operator's credential):
  * `Authorization: Bearer <token>`, resolved against the hashed token records, then the route's role is
- * checked. Enforced in one place (functions/api/app.ts calls `authorizeRoute` before every handler).
+ * checked; with an OIDC issuer configured, a bearer JWT from it is verified instead (./oidc.ts). Enforced in one place (functions/api/app.ts calls `authorizeRoute` before every handler).
  * `'api-account'` routes authenticate with the appliance's OAuth2 tokens in their own handlers.
  */
 import type { Context } from 'hono';
 import { authenticateToken, requireRole, type Operator, type Role } from '../../app/operator-tokens.js';
 import type { AppEnv, Route } from '../http.js';
+import { appendLogContext } from '../../observability/log-context.js';
+import { looksLikeJwt, verifyOperatorJwt } from './oidc.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -29,7 +31,11 @@ export const requiredRole = (route: RoleAwareRoute): Role => route.role ?? (rout
 
 export async function authorizeRoute(c: Context<AppEnv>, route: RoleAwareRoute): Promise<void> {
   if (route.auth !== 'operator' && route.auth !== 'appliance-admin') return;
-  const operator = await authenticateToken(c.get('services'), bearerToken(c.req.header('authorization')));
+  const services = c.get('services');
+  const token = bearerToken(c.req.header('authorization'));
+  // A JWT is an OIDC sign-in when an issuer is configured; anything else is looked up as an operator token.
+  const operator = token && services.oidc && looksLikeJwt(token) ? await verifyOperatorJwt(token, services.oidc) : await authenticateToken(services, token);
+  appendLogContext({ actor: operator.operatorId });
   requireRole(operator, requiredRole(route));
   c.set('operator', operator);
 }

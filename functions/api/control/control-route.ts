@@ -39,6 +39,8 @@ export interface ControlRouteSpec<P extends z.ZodType, Q extends z.ZodType, B ex
   /** Success status and body schema, for the OpenAPI document. */
   response: { status: number; schema: z.ZodType; description?: string };
   handle: (req: ControlRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ControlResult>;
+  /** `false`: the answer holds a secret, so it is never stored for Idempotency-Key replays (the key is ignored). */
+  replayable?: false;
 }
 
 /** A control route: a `Route` plus what the OpenAPI generator needs. */
@@ -101,7 +103,7 @@ export function controlRoute<P extends z.ZodType = z.ZodType<Record<string, neve
       const body = (spec.body ? parseOrThrow(spec.body, await readJsonBody(c), 'body') : undefined) as z.output<B>;
       const run = () => spec.handle({ c, ctx, operator, params, query, body });
       const key = c.req.header('idempotency-key');
-      if (spec.method !== 'POST' || key === undefined) {
+      if (spec.method !== 'POST' || key === undefined || spec.replayable === false) {
         const r = await run();
         return c.json(r.body as object, r.status);
       }

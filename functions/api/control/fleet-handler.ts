@@ -1,4 +1,5 @@
 import { pendingUpdates } from '../../core/plan.js';
+import { resolveWindow } from '../../core/schedule.js';
 import { listAppliances, requireAppliance } from '../../app/appliance-store.js';
 import { listBackups } from '../../app/backups.js';
 import { controlSettings } from '../../app/control-settings.js';
@@ -84,6 +85,9 @@ export const fleetRoutes = [
     summary: 'Dry run: steps, production downtime and risks of option 1 and option 2 (or single), with a recommendation',
     body: S.PlanRequest,
     response: { status: 200, schema: S.Plan },
-    handle: async ({ ctx, body }) => ({ status: 200, body: (await planFor(ctx, body)).plan }),
+    handle: async ({ ctx, body }) => {
+      const windows = body.windows?.map(resolveWindow).map((w) => ({ start: w.start, durationMinutes: w.durationMinutes, timeZone: w.timeZone }));
+      return { status: 200, body: (await planFor(ctx, { ...body, windows, windowMinutes: body.windowMinutes ?? windows?.map((w) => w.durationMinutes) })).plan };
+    },
   }),
 ];

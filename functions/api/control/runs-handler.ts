@@ -6,7 +6,7 @@ import { controlSettings } from '../../app/control-settings.js';
 import { planFor } from '../../app/fleet.js';
 import { reconcileRun, runProgress } from '../../app/run-progress.js';
 import { appendAudit, getRun, listRuns } from '../../app/run-store.js';
-import { approveInterim, cancelRun, createUpgradeRun, overrideInterim, startRunWindow } from '../../app/runs.js';
+import { acknowledgeRun, approveInterim, cancelNotice, cancelRun, createUpgradeRun, overrideInterim, startRunWindow } from '../../app/runs.js';
 import { cancelRunSchedules, scheduleRunWindows, supersedeSchedule } from '../../app/scheduler.js';
 import { controlRoute } from './control-route.js';
 import * as S from './schemas.js';
@@ -31,7 +31,8 @@ async function detail(ctx: AppContext, runId: string) {
     localEnd: formatInZone(Date.parse(w.start) + w.durationMinutes * 60_000, w.timeZone),
     timeZone: w.timeZone,
   }));
-  return { ...progress, localWindows };
+  const notice = cancelNotice(progress.run);
+  return { ...progress, localWindows, ...(notice ? { notice } : {}) };
 }
 
 export const runRoutes = [
@@ -52,14 +53,22 @@ export const runRoutes = [
     body: S.CreateRunRequest,
     response: { status: 201, schema: S.CreatedRun },
     handle: async ({ ctx, operator, body }) => {
-      const { plan, target, package: pkg } = await planFor(ctx, { ...body, windowMinutes: body.windows.map((w) => w.durationMinutes) });
+      const resolved = body.windows.map(resolveWindow);
+      const { plan, target, package: pkg } = await planFor(ctx, {
+        pairId: body.pairId,
+        applianceId: body.applianceId,
+        primaryId: body.primaryId,
+        backupId: body.backupId,
+        packageId: body.packageId,
+        windows: resolved.map((w) => ({ start: w.start, durationMinutes: w.durationMinutes, timeZone: w.timeZone })),
+      });
       if (body.option === 'single' && target.backup) throw validationError('OptionMismatch', 'a single-appliance run targets one appliance; use option1 or option2 for a pair', { field: 'option' });
       if (body.option !== 'single' && !target.backup) throw validationError('OptionMismatch', `${body.option} upgrades a failover pair; give pairId (or primaryId and backupId)`, { field: 'option' });
       const chosen = plan.options.find((o) => o.option === body.option)!;
       if (chosen.blocked) {
         throw preconditionFailed('PlanBlocked', `the ${body.option} plan is blocked: ${chosen.risks.filter((r) => r.severity === 'blocker').map((r) => r.message).join('; ')}`, { risks: chosen.risks });
       }
-      const windows = body.windows.map(resolveWindow);
+      const windows = resolved;
       const now = ctx.clock.now().getTime();
       windows.forEach((w, i) => {
         if (Date.parse(w.end) <= now) throw validationError('WindowInPast', `window ${i + 1} ended at ${w.end}; choose a future window`, { field: `windows[${i}]` });
@@ -75,6 +84,8 @@ export const runRoutes = [
           backupId: target.backup?.applianceId,
           pairId: target.pairId,
           windows: windows.map((w) => ({ start: w.start, durationMinutes: w.durationMinutes, timeZone: w.timeZone })),
+          // The plan's warnings for the chosen option stay on the run (long interim, busy hours, not pre-tested...).
+          warnings: chosen.risks.filter((r) => r.severity === 'warning').map((r) => ({ code: r.code, message: r.message })),
         },
         operator.operatorId,
       );
@@ -146,6 +157,20 @@ export const runRoutes = [
       // A window whose execution already died gets its failure handler now (no workflow is left to run it).
       const run = await reconcileRun(ctx, cancelled);
       await cancelRunSchedules(ctx, run, ctx.windowScheduler);
+      const notice = cancelNotice(run);
+      return { status: 200, body: { run, ...(notice ? { notice } : {}) } };
+    },
+  }),
+  controlRoute({
+    method: 'POST',
+    path: '/v1/runs/:runId/acknowledge',
+    role: 'operator',
+    summary: 'Acknowledge the API users prepared for 10.6, or override the Integration Client order (reason required, audited)',
+    params: S.RunIdParams,
+    body: S.AcknowledgeRequest,
+    response: { status: 200, schema: S.RunOnly },
+    handle: async ({ ctx, operator, params, body }) => {
+      const run = await audited(ctx, params.runId, `run.acknowledge.${body.subject}`, operator.operatorId, () => acknowledgeRun(ctx, params.runId, operator.operatorId, body.subject, body.reason));
       return { status: 200, body: { run } };
     },
   }),

@@ -56,7 +56,12 @@ const oneTarget = (v: { pairId?: string; applianceId?: string; primaryId?: strin
 export const PlanRequest = named(
   'PlanRequest',
   z
-    .strictObject({ ...TargetFields, packageId: Id, windowMinutes: z.array(z.number().int().min(1).max(1440)).max(2).optional().describe('Booked window lengths, to flag windows that are too short') })
+    .strictObject({
+      ...TargetFields,
+      packageId: Id,
+      windowMinutes: z.array(z.number().int().min(1).max(1440)).max(2).optional().describe('Booked window lengths, to flag windows that are too short'),
+      windows: z.array(WindowInput).min(1).max(2).optional().describe('The windows you intend to book: checked for length, interim length and busy hours'),
+    })
     .superRefine(oneTarget),
 );
 
@@ -76,6 +81,13 @@ export const CreateRunRequest = named(
 );
 
 export const ApproveRequest = named('ApproveRequest', z.strictObject({ comment: z.string().max(500).optional() }));
+export const AcknowledgeRequest = named(
+  'AcknowledgeRequest',
+  z.strictObject({
+    subject: z.enum(['api-users', 'integration-clients']).describe('api-users: the API users were prepared for 10.6; integration-clients: start although an Integration Client is older than 10.6'),
+    reason: z.string().trim().min(1, 'a reason is required').max(500),
+  }),
+);
 export const ReasonRequest = named('ReasonRequest', z.strictObject({ reason: z.string().trim().min(1, 'a reason is required').max(500) }));
 
 export const CreateCampaignRequest = named(
@@ -137,7 +149,6 @@ export const Appliance = named(
     staging: z.boolean(),
     state: z.enum(['online', 'installing', 'restarting', 'failed']),
     failover: z.looseObject({ pairId: z.string().optional(), role: z.enum(['none', 'primary', 'backup']), pairStatus: z.enum(['established', 'broken', 'syncing']).optional(), lastSyncAt: z.string().optional() }),
-    integrationClients: z.array(z.object({ name: z.string(), target: z.string() })).optional(),
     pendingUpdates: z.array(z.object({ packageId: z.string(), version: z.string(), installable: z.boolean(), reason: z.string().optional() })).optional().describe('Catalog packages newer than this appliance'),
   }),
 );
@@ -163,6 +174,8 @@ export const Package = named(
     kind: z.enum(['product', 'base']),
     version: Version,
     prerequisites: z.object({ minBaseVersion: z.string().optional(), minProductVersion: z.string().optional() }),
+    requires: z.looseObject({}).optional().describe("The signed manifest's rules, checked by plans and preflight alike"),
+    source: z.enum(['catalog', 'upload']).optional().describe('catalog: offered by Check for Updates; upload: a signed file for Update Software'),
     releasedAt: z.string().optional(),
     sha256: z.string().optional(),
   }),
@@ -203,12 +216,20 @@ export const Plan = named(
         steps: z.array(PlanStep),
         productionDowntimeMinutes: z.number(),
         windowMinutes: z.array(z.number()),
+        withoutFailoverMinutes: z.number().optional().describe('How long the pair runs without failover (break in window 1 to re-establish in window 2)'),
         risks: z.array(Risk),
         blocked: z.boolean(),
       }),
     ),
     risks: z.array(Risk),
     recommendation: z.object({ option: UpgradeOption.nullable(), reason: z.string() }),
+    backups: z.array(z.looseObject({ applianceId: z.string(), backupId: z.string().optional(), productVersion: z.string(), downloadPath: z.string(), reason: z.string().optional() })).describe('Settings backups to download before the install'),
+    apiUsers: z.looseObject({ users: z.array(z.looseObject({ applianceId: z.string(), kind: z.string(), principalId: z.string(), name: z.string() })), checks: z.array(z.string()) }).optional(),
+    integrations: z.array(z.looseObject({ integrationId: z.string(), name: z.string(), target: z.string(), version: z.string().optional(), reachesBackupAfterSwap: z.boolean() })).optional(),
+    suggestedWindows: z.array(z.looseObject({ start: z.string(), localStart: z.string(), timeZone: z.string(), durationMinutes: z.number(), expectedSessions: z.number() })).optional(),
+    traffic: z.looseObject({}).optional(),
+    stagingRun: z.looseObject({ applianceId: z.string(), option: z.literal('single'), packageId: z.string(), reason: z.string() }).optional(),
+    proceed: z.looseObject({ option: z.literal('single'), applianceId: z.string(), reason: z.string() }).optional(),
   }),
   'Dry run: nothing is changed',
 );
@@ -287,6 +308,8 @@ export const RunDetail = named(
     schedules: z.array(Schedule),
     audit: z.array(AuditEvent),
     localWindows: z.array(z.object({ index: z.number().int(), localStart: z.string(), localEnd: z.string(), timeZone: z.string() })),
+    warnings: z.array(z.object({ code: z.string(), message: z.string() })).describe('The plan warnings the run was created with, and live ones (e.g. the interim running too long)'),
+    notice: z.string().optional(),
   }),
 );
 
@@ -330,5 +353,5 @@ export const PackageList = named('PackageList', z.object({ packages: z.array(Pac
 export const RunList = named('RunList', z.object({ runs: z.array(Run), cursor: z.string().optional() }));
 export const CampaignList = named('CampaignList', z.object({ campaigns: z.array(Campaign) }));
 export const Me = named('Me', z.object({ operator: Operator, forbidSelfApproval: z.boolean() }));
-export const RunOnly = named('RunOnly', z.object({ run: Run }));
+export const RunOnly = named('RunOnly', z.object({ run: Run, notice: z.string().optional().describe('Plain words about what the action does, e.g. a cancel during an install') }));
 export const CampaignOnly = named('CampaignOnly', z.object({ campaign: Campaign }));

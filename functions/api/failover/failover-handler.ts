@@ -1,6 +1,7 @@
 /** The appliance's /login > Management > Failover page: status, force sync, break, establish, set role. */
 import * as z from 'zod';
 import { breakPair, establishPair, forceSync, pairStatus, setFailoverRole } from '../../app/failover-pairs.js';
+import { holdTokenOf } from '../appliance/maintenance-hold-handler.js';
 import type { RouteHandler } from '../http.js';
 import { flag, parseBody } from './body.js';
 
@@ -17,7 +18,7 @@ export const postForceSync: RouteHandler = async (c) => {
 
 export const postBreak: RouteHandler = async (c) => {
   await parseBody(c, z.strictObject({}));
-  const result = await breakPair(c.get('services'), applianceId(c));
+  const result = await breakPair(c.get('services'), applianceId(c), { holdToken: holdTokenOf(c) });
   return c.json({ pairId: result.pair.pairId, status: result.pair.status, changed: result.changed, brokenAt: result.pair.brokenAt });
 };
 
@@ -31,7 +32,7 @@ export const postEstablish: RouteHandler = async (c) => {
   const body = await parseBody(c, establishBody);
   const self = applianceId(c);
   const [primaryId, backupId] = body.role === 'primary' ? [self, body.peerApplianceId] : [body.peerApplianceId, self];
-  const result = await establishPair(c.get('services'), { primaryId, backupId, force: body.force });
+  const result = await establishPair(c.get('services'), { primaryId, backupId, force: body.force, holdToken: holdTokenOf(c) });
   return c.json(
     {
       pairId: result.pair.pairId,
@@ -50,7 +51,7 @@ export const postEstablish: RouteHandler = async (c) => {
 const roleBody = z.strictObject({ role: z.enum(['primary', 'backup']), dataSyncFirst: flag.optional(), force: flag.optional() });
 export const postSetRole: RouteHandler = async (c) => {
   const body = await parseBody(c, roleBody);
-  const result = await setFailoverRole(c.get('services'), applianceId(c), body.role, body);
+  const result = await setFailoverRole(c.get('services'), applianceId(c), body.role, { ...body, holdToken: holdTokenOf(c) });
   return c.json({
     pairId: result.pair.pairId,
     status: result.pair.status,

@@ -29,14 +29,15 @@ export const postReimport: RouteHandler = async (c) => {
   return c.json(await reimportPreservedSessions(c.get('services'), pairId(c)));
 };
 
+const icVersion = z.string().min(1).max(32).optional();
 const integrationBody = z.union([
-  z.strictObject({ name: z.string().min(1).max(200), hostname: z.string().min(1) }),
-  z.strictObject({ name: z.string().min(1).max(200), ipAddress: z.string().min(1) }),
+  z.strictObject({ name: z.string().min(1).max(200), hostname: z.string().min(1), version: icVersion }),
+  z.strictObject({ name: z.string().min(1).max(200), ipAddress: z.string().min(1), version: icVersion }),
 ]);
 export const putIntegration: RouteHandler = async (c) => {
   const body = await parseBody(c, integrationBody);
   const target = 'hostname' in body ? { kind: 'hostname' as const, hostname: body.hostname } : { kind: 'ip' as const, ipAddress: body.ipAddress };
-  const client = await putIntegrationClient(c.get('services'), pairId(c), { integrationId: c.req.param('integrationId') ?? '', name: body.name, target });
+  const client = await putIntegrationClient(c.get('services'), pairId(c), { integrationId: c.req.param('integrationId') ?? '', name: body.name, target, version: body.version });
   return c.json(client);
 };
 

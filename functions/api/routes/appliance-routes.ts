@@ -11,6 +11,7 @@ import {
 } from '../appliance/consoles-handler.js';
 import { createApplianceHandler, getApplianceHandler, listAppliancesHandler, siteLoginHandler } from '../appliance/fleet-handler.js';
 import { problemWithRetryAfter } from '../appliance/http-helpers.js';
+import { deleteHoldHandler, getHoldHandler, putHoldHandler } from '../appliance/maintenance-hold-handler.js';
 import { checkHealthHandler, textError } from '../site/public-site-handler.js';
 import { getPackageHandler, listPackagesHandler, uploadPackageHandler } from '../appliance/packages-handler.js';
 import {
@@ -45,6 +46,9 @@ export const applianceRoutes: Route[] = [
   sitePage({ method: 'GET', path: '/appliance/install', handler: installStatusHandler, auth: 'appliance-admin', summary: 'Install status (current or last)' }),
   sitePage({ method: 'GET', path: '/appliance/installs', handler: listInstallsHandler, auth: 'appliance-admin', summary: 'Install history' }),
   sitePage({ method: 'GET', path: '/appliance/installs/:installId', handler: getInstallHandler, auth: 'appliance-admin', summary: 'One install' }),
+  sitePage({ method: 'GET', path: '/appliance/maintenance-hold', handler: getHoldHandler, auth: 'appliance-admin', summary: 'Maintenance hold: who holds the appliance (installs and failover changes need its token)' }),
+  sitePage({ method: 'PUT', path: '/appliance/maintenance-hold', handler: putHoldHandler, auth: 'appliance-admin', summary: 'Place or renew a maintenance hold (token in the Maintenance-Hold-Token header)' }),
+  sitePage({ method: 'DELETE', path: '/appliance/maintenance-hold', handler: deleteHoldHandler, auth: 'appliance-admin', summary: 'Release a maintenance hold (its token in the Maintenance-Hold-Token header)' }),
   sitePage({ method: 'POST', path: BACKUPS, handler: createBackupHandler, auth: 'appliance-admin', summary: 'Create a settings backup' }),
   sitePage({ method: 'GET', path: BACKUPS, handler: listBackupsHandler, auth: 'appliance-admin', summary: 'List settings backups' }),
   sitePage({ method: 'GET', path: `${BACKUPS}/:backupId`, handler: downloadBackupHandler, auth: 'appliance-admin', summary: 'Download a settings backup' }),

@@ -5,10 +5,13 @@ import type { ControlRoute } from '../control/control-route.js';
 import { fleetRoutes } from '../control/fleet-handler.js';
 import { buildOpenApi } from '../control/openapi.js';
 import { runRoutes } from '../control/runs-handler.js';
+import { tokenRoutes } from '../control/tokens-handler.js';
+import { getSignInConfig } from '../auth/sign-in-handler.js';
+import { getConsoleSignInScript } from '../console/console-handler.js';
 import { htmlError, publicSiteHandler } from '../site/public-site-handler.js';
 
 /** The /v1 control API: every route declares its role; `auth: 'operator'` is enforced in functions/api/app.ts. */
-export const controlApiRoutes: ControlRoute[] = [...fleetRoutes, ...runRoutes, ...campaignRoutes];
+export const controlApiRoutes: ControlRoute[] = [...fleetRoutes, ...runRoutes, ...campaignRoutes, ...tokenRoutes];
 
 let openapi: ReturnType<typeof buildOpenApi> | undefined;
 
@@ -27,5 +30,7 @@ export const controlRoutes: Route[] = [
   { method: 'GET', path: '/', handler: publicSiteHandler, group: 'control', auth: 'public', site: 'root', summary: 'Public site of the appliance the host names', formatError: htmlError },
   { method: 'GET', path: '/', handler: getConsolePage, group: 'control', auth: 'public', summary: 'Operator console' },
   { method: 'GET', path: '/console/console.js', handler: getConsoleScript, group: 'control', auth: 'public', summary: 'Operator console script' },
+  { method: 'GET', path: '/v1/auth/config', handler: getSignInConfig, group: 'control', auth: 'public', summary: 'How the console signs in: the OIDC issuer, client id and endpoints (or none)' },
+  { method: 'GET', path: '/console/sign-in.js', handler: getConsoleSignInScript, group: 'control', auth: 'public', summary: 'Operator console sign-in (OIDC authorization code + PKCE)' },
   { method: 'GET', path: '/console/console.css', handler: getConsoleStyles, group: 'control', auth: 'public', summary: 'Operator console styles' },
 ];

@@ -29,4 +29,20 @@ describe('staff consoles after a site upgrade', () => {
     expect(report).toMatchObject({ total: 3, current: 1 });
     expect(report.laggards.map((l) => [l.consoleId, l.status])).toEqual([['x', 'needs-redeploy'], ['y', 'pending-auto-update']]);
   });
+
+  it('[ロックダウンされたコンピュータで MSI を使って以前展開されたスタッフコンソール: MSI consoles on locked-down machines must be redeployed] only those need action; other consoles update themselves on next start', () => {
+    const locked = c({ consoleId: 'locked', deployment: 'msi', loggedIn: false }); // MSI defaults to locked down
+    const open = c({ consoleId: 'open-msi', deployment: 'msi', lockedDown: false, loggedIn: false });
+    const auto = c({ consoleId: 'auto', deployment: 'auto-update', lockedDown: true, loggedIn: false });
+    expect(startConsole(open, '10.6.0', 't2')).toMatchObject({ version: '10.6.0', loggedIn: true });
+    expect(startConsole(auto, '10.6.0', 't2').version).toBe('10.6.0');
+    expect(() => startConsole(locked, '10.6.0', 't2')).toThrow(expect.objectContaining({ code: 'ConsoleNeedsRedeploy' }));
+    const report = consoleReport('a', '10.6.0', [open, locked, auto]);
+    expect(report).toMatchObject({ total: 3, current: 0, needAction: 1, updateThemselves: 2 });
+    expect(report.laggards[0]).toMatchObject({ consoleId: 'locked', needsAction: true, lockedDown: true, action: expect.stringMatching(/redeploy the MSI package/) });
+    expect(report.laggards.filter((l) => !l.needsAction).map((l) => [l.consoleId, l.action])).toEqual([
+      ['auto', 'none: it upgrades itself on its next start'],
+      ['open-msi', 'none: it upgrades itself on its next start'],
+    ]);
+  });
 });

@@ -57,14 +57,18 @@ describe('withIdempotency', () => {
     expect(await withIdempotency(ctx, { ...opts, fingerprint: 'other' }, async () => ({ status: 200, body: 'b' }))).toMatchObject({ body: 'b', replayed: false });
   });
 
-  it('refuses a concurrent duplicate while the first is in progress, and bad keys', async () => {
+  it('a concurrent duplicate waits for the first and gets its answer; past the wait it is a 409; bad keys are refused', async () => {
     const ctx = memoryContext();
     let release!: () => void;
-    const first = withIdempotency(ctx, opts, () => new Promise((r) => (release = () => r({ status: 200, body: 1 }))));
+    let calls = 0;
+    const first = withIdempotency(ctx, opts, () => new Promise((r) => (release = () => r({ status: 200, body: ++calls }))));
     await new Promise((r) => setTimeout(r, 5));
-    await expect(withIdempotency(ctx, opts, async () => ({ status: 200, body: 2 }))).rejects.toMatchObject({ code: 'IdempotentRequestInProgress' });
+    const duplicates = Array.from({ length: 5 }, () => withIdempotency(ctx, opts, async () => ({ status: 200, body: ++calls })));
+    await expect(withIdempotency(ctx, { ...opts, waitMs: 30 }, async () => ({ status: 200, body: ++calls }))).rejects.toMatchObject({ code: 'IdempotentRequestInProgress' });
     release();
     expect((await first).body).toBe(1);
+    for (const d of await Promise.all(duplicates)) expect(d).toEqual({ status: 200, body: 1, replayed: true });
+    expect(calls).toBe(1);
     await expect(withIdempotency(ctx, { ...opts, key: 'has space' }, async () => ({ status: 200, body: 1 }))).rejects.toMatchObject({ code: 'InvalidIdempotencyKey' });
   });
 });

@@ -4,7 +4,8 @@ import type { AppContext } from '../../../functions/app/context.js';
 import { requireRun, updateRun } from '../../../functions/app/run-store.js';
 import { memoryContext } from '../../helpers/memory-context.js';
 import { recordingEngine } from '../../helpers/recording-engine.js';
-import { seedFleet } from '../../helpers/control.js';
+import { createPair, seedFleet } from '../../helpers/control.js';
+import { mark, recordsSince } from '../../helpers/log-capture.js';
 
 const PAIRS = ['p1', 'p2', 'p3', 'p4', 'p5'];
 
@@ -27,6 +28,7 @@ const newCampaign = { campaignId: 'c1', packageId: 'bomgar-11.1.1', pairIds: PAI
 describe('fleet campaigns', () => {
   it('runs the staging canary alone first, then waves with at most `concurrency` runs at a time', async () => {
     const { ctx, started, finish, running } = await setup();
+    const from = mark();
     const c = await createCampaign(ctx, newCampaign, 'olivia');
     expect(c.targets.map((t) => `${t.targetId}@${t.wave}`)).toEqual(['staging-1@0', 'p1@1', 'p2@1', 'p3@1', 'p4@2', 'p5@2']);
     await startCampaign(ctx, 'c1', 'amy', { forbidSelfApproval: true });
@@ -54,6 +56,11 @@ describe('fleet campaigns', () => {
     const run = await requireRun(ctx, 'c1-p1');
     expect(run.interim.approval?.by).toBe('amy');
     expect(run.createdBy).toBe('olivia');
+    // Waves are logged (issue 16): the canary, each wave with its targets, the end.
+    const waves = recordsSince(from).filter((r) => r.campaignId === 'c1' && /^campaign (canary|wave) starting$/.test(String(r.message)));
+    expect(waves[0]).toMatchObject({ message: 'campaign canary starting', wave: 0, targets: ['staging-1'] });
+    expect(waves.filter((w) => w.wave === 1).flatMap((w) => w.targets as string[]).sort()).toEqual(['p1', 'p2', 'p3']);
+    expect(recordsSince(from).some((r) => r.message === 'campaign succeeded' && r.campaignId === 'c1')).toBe(true);
   });
 
   it('halts on the first failure: pending targets are skipped, no new run starts, in-flight runs are still recorded', async () => {
@@ -64,10 +71,12 @@ describe('fleet campaigns', () => {
     await finish('c1-staging-1', 1);
     await advanceCampaign(ctx, 'c1'); // starts p1, p2
     await finish('c1-p1', 1, false);
+    const haltMark = mark();
     const halted = await advanceCampaign(ctx, 'c1');
     expect(halted.status).toBe('halted');
     expect(halted.statusReason).toMatch(/p1 failed/);
     expect(halted.targets.filter((t) => t.status === 'skipped').map((t) => t.targetId)).toEqual(['p3', 'p4', 'p5']);
+    expect(recordsSince(haltMark).find((r) => r.message === 'campaign target failed')).toMatchObject({ level: 'WARN', campaignId: 'c1', targetId: 'p1', runId: 'c1-p1' });
     const startedBefore = started.length;
     await finish('c1-p2', 1);
     const later = await advanceCampaign(ctx, 'c1');
@@ -122,5 +131,16 @@ describe('fleet campaigns', () => {
     for (const id of ids) expect(id.length).toBeLessThanOrEqual(70);
     expect(campaignRunId('c1', 'p1')).toBe('c1-p1'); // short ids stay readable
     expect(campaignRunId(long, 'staging-1')).toBe(campaignRunId(long, 'staging-1')); // deterministic: a retried claim finds its run
+  });
+
+  it('[インストールには通常 15 分から 1 時間…かなり長く: much stored data makes the install far longer] a target whose modelled work does not fit the campaign windows is refused before anything is stored', async () => {
+    const { ctx } = await setup();
+    await createPair(ctx, 'big', ctx.clock.now().toISOString(), { storedDataGb: 2000 }); // 215-minute installs
+    await expect(createCampaign(ctx, { ...newCampaign, campaignId: 'c-big', pairIds: ['p1', 'big'], windowMinutes: 240 }, 'olivia')).rejects.toMatchObject({
+      code: 'CampaignTargetsBlocked',
+      details: { blocked: [expect.stringMatching(/^big: option2 window 1 needs about 2\d\d min, only 240 min booked/)] },
+    });
+    await expect(requireCampaign(ctx, 'c-big')).rejects.toMatchObject({ code: 'CampaignNotFound' });
+    expect((await createCampaign(ctx, { ...newCampaign, campaignId: 'c-big2', pairIds: ['p1', 'big'], windowMinutes: 300 }, 'olivia')).targets).toHaveLength(3);
   });
 });

@@ -4,6 +4,8 @@ import { listAudit, requireRun, updateRun } from '../../../functions/app/run-sto
 import { createUpgradeRun, recordWindowOutcome } from '../../../functions/app/runs.js';
 import { getSchedule, runDueSchedules, scheduleRunWindows, type RemoteScheduler } from '../../../functions/app/scheduler.js';
 import { resolveWindow, type WindowSpec } from '../../../functions/core/schedule.js';
+import { createAppliance } from '../../../functions/app/appliance-store.js';
+import { sampleAppliance } from '../../helpers/fixtures.js';
 import { FakeClock, memoryContext } from '../../helpers/memory-context.js';
 import { recordingEngine } from '../../helpers/recording-engine.js';
 
@@ -11,6 +13,7 @@ async function setup(specs: WindowSpec[], now = '2026-03-01T00:00:00Z', remote?:
   const clock = new FakeClock(new Date(now));
   const rec = recordingEngine();
   const ctx: AppContext = { ...memoryContext({ clock }), workflows: rec.engine };
+  for (const id of ['a', 'b']) await createAppliance(ctx, sampleAppliance(id));
   const windows = specs.map(resolveWindow).map((w) => ({ start: w.start, durationMinutes: w.durationMinutes, timeZone: w.timeZone }));
   const run = await createUpgradeRun(ctx, { runId: 'r1', option: specs.length === 1 ? 'single' : 'option2', packageId: 'p', targetVersion: '11.1.1', primaryId: 'a', backupId: specs.length === 1 ? undefined : 'b', windows }, 'olivia');
   await scheduleRunWindows(ctx, run, 'olivia', remote);

@@ -1,4 +1,5 @@
 // Operator console: plain DOM, no framework. Talks to /v1 with the operator's bearer token.
+import { completeSignIn, signInConfig, startSignIn } from './sign-in.js';
 const TOKEN_KEY = 'upgrade-cp-token';
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 let token = sessionStorage.getItem(TOKEN_KEY) || '';
@@ -24,6 +25,7 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+const duration = (minutes) => (minutes >= 120 ? `${Math.round(minutes / 6) / 10} h` : `${minutes} min`);
 const badge = (text) => h('span', { class: `badge s-${String(text).replace(/[^a-z0-9-]/gi, '')}` }, text);
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 const hasRole = (role) => role === 'viewer' || (me && me.operator.roles.includes(role));
@@ -183,7 +185,8 @@ async function pairView(pairId) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const button = form.querySelector('button[type=submit]');
-    await act(button, async () => renderPlan(result, pair, await api('POST', '/v1/plans', { pairId: pair.pairId, packageId: $('#package').value, windowMinutes: [1, 2].map((i) => Number($(`#w${i}-duration`).value)) })), 'Plan ready: compare option 1 and option 2 below');
+    const windows = [1, 2].map((i) => ({ localStart: $(`#w${i}-start`).value, durationMinutes: Number($(`#w${i}-duration`).value), timeZone: $('#zone').value }));
+    await act(button, async () => renderPlan(result, pair, await api('POST', '/v1/plans', { pairId: pair.pairId, packageId: $('#package').value, windows })), 'Plan ready: compare option 1 and option 2 below');
   });
   show(
     `Pair ${pair.pairId}`,
@@ -204,7 +207,7 @@ function renderPlan(container, pair, plan) {
       'article',
       { class: `card${o.option === recommended ? ' recommended' : ''}`, 'aria-label': o.title },
       h('h3', {}, o.title, o.option === recommended ? ' — recommended' : ''),
-      h('p', {}, h('strong', {}, `Production downtime: ${o.productionDowntimeMinutes} min`), ` · window work ${o.windowMinutes.map((m, i) => `W${i + 1} ${m} min`).join(', ')}`, o.blocked ? ' · ' : '', o.blocked ? badge('blocked') : ''),
+      h('p', {}, h('strong', {}, `Production downtime: ${o.productionDowntimeMinutes} min`), ` · window work ${o.windowMinutes.map((m, i) => `W${i + 1} ${m} min`).join(', ')}`, o.withoutFailoverMinutes !== undefined ? ` · without failover ${duration(o.withoutFailoverMinutes)}` : '', o.blocked ? ' · ' : '', o.blocked ? badge('blocked') : ''),
       h('ol', { class: 'steps' }, o.steps.map((s) => h('li', { class: s.productionDown ? 'down' : '' }, `W${s.window}: ${s.description} (${s.estimatedMinutes} min${s.productionDown ? ', production down' : ''})`))),
       o.risks.length ? h('ul', {}, o.risks.map((r) => h('li', {}, badge(r.severity), ' ', r.message))) : h('p', { class: 'muted' }, 'No risks found'),
     ),
@@ -226,9 +229,36 @@ function renderPlan(container, pair, plan) {
       return run;
     }, (run) => `Run ${run.runId} created`),
   );
+  const useWindow = (w) => {
+    const b = h('button', { type: 'button' }, `Use ${w.localStart.slice(0, 16).replace('T', ' ')} for window 1`);
+    b.addEventListener('click', () => {
+      $('#w1-start').value = w.localStart.slice(0, 16);
+      $('#zone').value = w.timeZone;
+      say(`Window 1 set to ${w.localStart}; plan again to check it`);
+    });
+    return b;
+  };
+  const preparation = h(
+    'section',
+    { id: 'plan-preparation', 'aria-label': 'Before the windows' },
+    h('h3', {}, 'Before the windows'),
+    table('Settings backups to download before the install', ['Appliance', 'Version', 'Backup', 'Download'], plan.backups.map((b) => [b.applianceId, b.productVersion, b.backupId ?? `none counts yet: ${b.reason}`, b.downloadPath])),
+    plan.apiUsers && plan.apiUsers.users.length
+      ? [table('API users to prepare for 10.6 (acknowledge on the run)', ['Name', 'Appliance', 'Kind', 'Last call'], plan.apiUsers.users.map((u) => [u.name, u.applianceId, u.kind, `${u.lastCall} ${when(u.lastCallAt)}`])), h('ul', {}, plan.apiUsers.checks.map((c) => h('li', {}, c)))]
+      : '',
+    plan.integrations && plan.integrations.length
+      ? table('Integration Clients registered on the pair', ['Name', 'Target', 'Version', 'Reaches the backup after a role swap'], plan.integrations.map((i) => [i.name, i.target, i.version ?? 'unknown', i.reachesBackupAfterSwap ? 'yes' : `no: ${i.reason ?? ''}`]))
+      : '',
+    plan.stagingRun ? h('p', { id: 'staging-run' }, h('strong', {}, 'Pre-test first: '), plan.stagingRun.reason) : '',
+    plan.proceed ? h('p', { id: 'proceed' }, h('strong', {}, 'How to proceed: '), plan.proceed.reason) : '',
+    plan.suggestedWindows && plan.suggestedWindows.length
+      ? table(`Quietest windows of the next 14 days (${plan.traffic ? `${plan.traffic.sessions} sessions in ${plan.traffic.timeZone}` : 'session history'})`, ['Local start', 'Length', 'Expected sessions', ''], plan.suggestedWindows.map((w) => [w.localStart, `${w.durationMinutes} min`, w.expectedSessions, useWindow(w)]))
+      : '',
+  );
   container.replaceChildren(
     h('h2', {}, 'Option 1 vs option 2'),
     h('p', { id: 'recommendation' }, h('strong', {}, 'Recommendation: '), recommended ? `${recommended} — ` : 'none — ', plan.recommendation.reason),
+    preparation,
     h('div', { class: 'grid' }, cards),
     choice,
     schedule,
@@ -241,15 +271,19 @@ async function runView(runId) {
   const summary = h('div', { id: 'run-summary' });
   const windows = h('div', { id: 'run-windows' });
   const interim = h('div', { id: 'run-interim' });
+  const warnings = h('div', { id: 'run-warnings' });
   const details = h('div', { id: 'run-details' });
   const buttons = {
     start1: h('button', { type: 'button', class: 'primary' }, 'Start window 1'),
     approve: h('button', { type: 'button', class: 'primary' }, 'Approve interim'),
     start2: h('button', { type: 'button', class: 'primary' }, 'Start window 2'),
     cancel: h('button', { type: 'button' }, 'Cancel run'),
+    ackApi: h('button', { type: 'button' }, 'Acknowledge API users'),
+    ackIc: h('button', { type: 'button' }, 'Override Integration Client order'),
   };
   const comment = h('input', { id: 'approve-comment', maxlength: 500 });
   const reason = h('input', { id: 'cancel-reason', maxlength: 500 });
+  const ackReason = h('input', { id: 'ack-reason', maxlength: 500 });
   let current = null;
 
   const render = (d) => {
@@ -267,10 +301,29 @@ async function runView(runId) {
       })),
     );
     const checks = r.interim.checks;
+    const approval = r.interim.approval;
     interim.replaceChildren(
       r.option === 'single'
         ? ''
-        : h('p', {}, 'Interim: checks ', checks ? badge(checks.passed ? 'succeeded' : 'failed') : badge('pending'), ' · approval ', r.interim.approval ? `${r.interim.approval.by} at ${when(r.interim.approval.at)}` : badge('pending')),
+        : h(
+            'p',
+            {},
+            'Interim: checks ',
+            checks ? badge(checks.passed ? 'succeeded' : 'failed') : badge('pending'),
+            ' · approval ',
+            approval ? `${approval.by} at ${when(approval.at)}` : badge('pending'),
+            approval && approval.comment ? h('span', { id: 'approval-comment' }, ` — “${approval.comment}”`) : '',
+            r.interim.override ? ` · overridden by ${r.interim.override.by}: ${r.interim.override.reason}` : '',
+          ),
+      checks && !checks.passed ? h('p', {}, 'Failed checks: ', checks.results.filter((c) => !c.passed).map((c) => `${c.name} (${c.detail})`).join('; '), '. An approval is accepted only once the checks pass; otherwise override with a reason.') : '',
+    );
+    const acks = r.acknowledgements || {};
+    warnings.replaceChildren(
+      d.notice ? h('p', { id: 'run-notice', role: 'status' }, h('strong', {}, 'Note: '), d.notice) : '',
+      d.warnings && d.warnings.length ? h('ul', { 'aria-label': 'Warnings' }, d.warnings.map((w) => h('li', {}, badge('warning'), ' ', w.message))) : '',
+      acks.apiUsers ? h('p', {}, `API users acknowledged by ${acks.apiUsers.by}: ${acks.apiUsers.reason}`) : '',
+      acks.integrationClients ? h('p', {}, `Integration Client order overridden by ${acks.integrationClients.by}: ${acks.integrationClients.reason}`) : '',
+      r.installBackups && r.installBackups.length ? table('Backups the installs relied on', ['Window', 'Appliance', 'Version', 'Backup', 'Download'], r.installBackups.map((b) => [b.window, b.applianceId, b.productVersion, b.backupId, b.downloadPath])) : '',
     );
     details.replaceChildren(
       table('Steps', ['Step', 'Status', 'Attempts', 'Ended'], d.steps.map((s) => [s.key, badge(s.status), s.attempts, when(s.endedAt)]), 'No step records yet'),
@@ -285,6 +338,7 @@ async function runView(runId) {
     buttons.start2.disabled = !hasRole('operator') || !(r.status === 'interim' || (r.status === 'window2-running' && interrupted(2))) || r.option === 'single';
     buttons.start2.textContent = interrupted(2) ? 'Resume window 2' : 'Start window 2';
     buttons.cancel.disabled = !hasRole('operator') || closed;
+    buttons.ackApi.disabled = buttons.ackIc.disabled = !hasRole('operator') || closed;
     buttons.approve.hidden = buttons.start2.hidden = r.option === 'single';
     if (closed) stopPolling();
   };
@@ -295,11 +349,14 @@ async function runView(runId) {
       const result = await api('POST', `${path}${action}`, body);
       render({ ...current, ...result });
       await refresh();
+      return result;
     }, message);
   buttons.start1.addEventListener('click', () => post(buttons.start1, '/windows/1/start', undefined, 'Window 1 started'));
   buttons.start2.addEventListener('click', () => post(buttons.start2, '/windows/2/start', undefined, 'Window 2 started'));
   buttons.approve.addEventListener('click', () => post(buttons.approve, '/approve', { comment: comment.value || undefined }, 'Interim approved'));
-  buttons.cancel.addEventListener('click', () => post(buttons.cancel, '/cancel', { reason: reason.value }, 'Run cancelled'));
+  buttons.cancel.addEventListener('click', () => post(buttons.cancel, '/cancel', { reason: reason.value }, (result) => result.notice || (TERMINAL.has(result.run.status) ? 'Run cancelled' : 'Cancel recorded: the window stops at its next step')));
+  buttons.ackApi.addEventListener('click', () => post(buttons.ackApi, '/acknowledge', { subject: 'api-users', reason: ackReason.value }, 'API users acknowledged'));
+  buttons.ackIc.addEventListener('click', () => post(buttons.ackIc, '/acknowledge', { subject: 'integration-clients', reason: ackReason.value }, 'Integration Client order overridden'));
 
   const first = await api('GET', path);
   show(
@@ -307,6 +364,7 @@ async function runView(runId) {
     summary,
     windows,
     interim,
+    warnings,
     h(
       'section',
       { 'aria-label': 'Run actions' },
@@ -314,6 +372,7 @@ async function runView(runId) {
       h('div', { class: 'actions' }, h('label', { for: 'approve-comment' }, 'Approval comment'), comment, buttons.approve),
       h('div', { class: 'actions' }, buttons.start2),
       h('div', { class: 'actions' }, h('label', { for: 'cancel-reason' }, 'Cancel reason'), reason, buttons.cancel),
+      h('div', { class: 'actions' }, h('label', { for: 'ack-reason' }, 'Acknowledgement reason (10.6: API users prepared, or why an older Integration Client may stay)'), ackReason, buttons.ackApi, buttons.ackIc),
     ),
     details,
   );
@@ -387,5 +446,20 @@ $('.skip').addEventListener('click', (event) => {
   $('#main').focus();
 });
 
-if (token) signIn(token).catch(() => signOut());
-else signOut();
+// Single sign-on when the deployment has an identity provider; operator tokens work either way.
+(async () => {
+  const oidc = await signInConfig().catch(() => null);
+  if (oidc) {
+    $('#sso').hidden = false;
+    $('#sso').addEventListener('click', () => startSignIn(oidc).catch(fail));
+    try {
+      const signedIn = await completeSignIn(oidc);
+      if (signedIn) return await signIn(signedIn);
+    } catch (e) {
+      signOut();
+      return fail(e);
+    }
+  }
+  if (token) signIn(token).catch(() => signOut());
+  else signOut();
+})();
