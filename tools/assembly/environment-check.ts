@@ -74,6 +74,8 @@ export const OPTIONAL_VARIABLES: Readonly<Record<string, string>> = {
   CONTROL_MAX_INTERIM_HOURS: 'control setting with a default (the plan settings\' longest interim)',
   CONTROL_API_USAGE_DAYS: 'control setting with a default (90 days of API-usage history)',
   SCHEDULER_INTERVAL_MS: 'period of the local scheduler loop (read with the control settings); EventBridge Scheduler replaces the loop on AWS',
+  CURSOR_KEY: 'the pagination cursor key given directly (the local runtime sets it from the data dir); the stack gives CURSOR_KEY_SECRET_ARN instead',
+  CURSOR_KEY_SECRET_ARN: 'set only for functions that may query a table (they page with sealed cursors); read with the configuration everywhere',
 };
 
 /**
