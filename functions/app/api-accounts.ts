@@ -1,13 +1,10 @@
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type BinaryLike } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   CLIENT_ID_PATTERN,
   isTokenExpired,
   MAX_TOKENS_PER_ACCOUNT,
-  parseBasicAuth,
   parseBearer,
   parsePermissions,
-  RATE_WINDOW_MS,
-  slidingWindow,
   TOKEN_LIFETIME_SECONDS,
   TOKEN_PATTERN,
   type ApiPermissions,
@@ -16,13 +13,18 @@ import { DomainError, notFound, validationError } from '../core/errors.js';
 import { ConditionFailedError, type StoredItem } from '../core/ports.js';
 import type { AppContext } from './context.js';
 import { requireAppliance } from './appliance-store.js';
+import { hashSecret, isScryptHash, verifyScrypt, verifySecretHash } from './credential-hash.js';
+import { memoPerStore } from './memo.js';
+import { sourceLimits } from './source-limits.js';
 
 /**
  * API accounts of an emulated appliance and their OAuth2 client-credentials tokens.
  * Stored in the appliances table:
- *   APPLIANCE#<id> / API-ACCOUNT#<clientId>   account: scrypt hash of the secret, permissions, secret generation
+ *   APPLIANCE#<id> / API-ACCOUNT#<clientId>   account: keyed hash of the secret, permissions, secret generation
  *   TOKEN#<sha256(token)> / TOKEN              token: only its hash is stored; gsi1 lists an account's tokens
- *   RATE#TOKEN#<id>#<clientId> / RATE          recent token-request times (sliding-window limit)
+ * Secrets are 256-bit random values, so they are stored as HMAC-SHA-256 (credential-hash.ts): a check costs
+ * microseconds whether the client id exists or not. Accounts written before (scrypt) still verify and are
+ * rewritten with the fast hash on their next successful use.
  */
 export interface ApiAccount {
   applianceId: string;
@@ -33,9 +35,6 @@ export interface ApiAccount {
   secretGeneration: number;
   createdAt: string;
 }
-
-const scrypt = (secret: BinaryLike, salt: BinaryLike) =>
-  new Promise<Buffer>((resolve, reject) => scryptCb(secret, salt, 32, { N: 16384, r: 8, p: 1 }, (e, key) => (e ? reject(e) : resolve(key))));
 
 const accountKey = (applianceId: string, clientId: string) => ({ pk: `APPLIANCE#${applianceId}`, sk: `API-ACCOUNT#${clientId}` });
 const tokenKey = (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' });
@@ -51,19 +50,6 @@ function newToken(): string {
 }
 
 const unauthorized = (code: string, message: string) => new DomainError('unauthorized', code, message);
-
-async function hashSecret(secret: string): Promise<string> {
-  const salt = randomBytes(16);
-  return `scrypt$${salt.toString('base64')}$${(await scrypt(secret, salt)).toString('base64')}`;
-}
-
-async function secretMatches(secret: string, stored: string | undefined): Promise<boolean> {
-  const [, salt, hash] = (stored ?? 'scrypt$AAAAAAAAAAAAAAAAAAAAAA==$').split('$');
-  const expected = Buffer.from(hash ?? '', 'base64');
-  const actual = await scrypt(secret, Buffer.from(salt ?? '', 'base64'));
-  // Unknown accounts still pay for one scrypt so timing does not reveal which client ids exist.
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
-}
 
 function toAccount(item: StoredItem): ApiAccount {
   return {
@@ -97,7 +83,7 @@ export async function createApiAccount(
     secretGeneration: 1,
     createdAt: ctx.clock.now().toISOString(),
   };
-  await ctx.records.appliances.put({ ...accountKey(applianceId, clientId), type: 'api-account', ...account, secretHash: await hashSecret(clientSecret), version: 1 }, { expectVersion: 0 });
+  await ctx.records.appliances.put({ ...accountKey(applianceId, clientId), type: 'api-account', ...account, secretHash: hashSecret(clientSecret), version: 1 }, { expectVersion: 0 });
   return { ...account, clientSecret };
 }
 
@@ -107,9 +93,10 @@ export async function regenerateSecret(ctx: AppContext, applianceId: string, cli
   if (!item) throw notFound('ApiAccountNotFound', 'no such API account on this appliance');
   const clientSecret = randomBytes(32).toString('base64url');
   await ctx.records.appliances.put(
-    { ...item, secretHash: await hashSecret(clientSecret), secretGeneration: Number(item.secretGeneration) + 1, version: Number(item.version) + 1 },
+    { ...item, secretHash: hashSecret(clientSecret), secretGeneration: Number(item.secretGeneration) + 1, version: Number(item.version) + 1 },
     { expectVersion: Number(item.version) },
   );
+  verifiedTokens(ctx.records.appliances).forget(accountGroup(applianceId, clientId));
   return { clientId, clientSecret };
 }
 
@@ -119,21 +106,50 @@ export interface IssuedToken {
   expires_in: number;
 }
 
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+const invalidClient = () => unauthorized('invalid_client', 'client authentication failed');
+
+const tokenSourceKey = (source: string) => `token:${source}`;
+
+/** Refuses a source over its token-endpoint limits before its request is even parsed (a map lookup). */
+export function assertTokenSourceAllowed(ctx: AppContext, source: string): void {
+  const limits = sourceLimits(ctx);
+  const nowMs = ctx.clock.now().getTime();
+  const wait = limits.authFailures.blocked(tokenSourceKey(source), nowMs) ?? limits.tokenRequests.blocked(tokenSourceKey(source), nowMs);
+  if (wait !== undefined) throw new DomainError('rate-limited', 'slow_down', 'too many token requests from this address; retry later', { retryAfterSeconds: wait });
+}
+
+/** Counts a refused token request (malformed, wrong credentials) against its source. */
+export function noteTokenFailure(ctx: AppContext, source: string): void {
+  sourceLimits(ctx).authFailures.record(tokenSourceKey(source), ctx.clock.now().getTime());
+}
+
 /**
- * OAuth2 client credentials (`POST /oauth2/token`): Basic client auth, `grant_type=client_credentials`.
- * Every attempt counts against the client id's sliding-window rate limit.
+ * OAuth2 client credentials (`POST /oauth2/token`, `grant_type=client_credentials`), the client authenticated
+ * by whichever form the request used (the handler parses them). Refused before any lookup when the source has
+ * failed too often or sent too many requests; a failure counts against the source, never against the account.
  */
-export async function issueToken(ctx: AppContext, applianceId: string, authorization: string | undefined, grantType: string | undefined): Promise<IssuedToken> {
-  const client = parseBasicAuth(authorization);
-  if (!client || !CLIENT_ID_PATTERN.test(client.clientId)) throw unauthorized('invalid_client', 'client authentication failed (HTTP Basic with client id and secret)');
-  await countAttempt(ctx, applianceId, client.clientId);
+export async function issueToken(ctx: AppContext, applianceId: string, client: ClientCredentials | undefined, grantType: string | undefined, source: string): Promise<IssuedToken> {
+  assertTokenSourceAllowed(ctx, source);
+  sourceLimits(ctx).tokenRequests.record(tokenSourceKey(source), ctx.clock.now().getTime());
+  const fail = (e: DomainError) => {
+    noteTokenFailure(ctx, source);
+    return e;
+  };
+  if (!client || !CLIENT_ID_PATTERN.test(client.clientId) || client.clientSecret.length > 512) throw fail(invalidClient());
   if (grantType !== 'client_credentials') {
-    throw validationError(grantType ? 'unsupported_grant_type' : 'invalid_request', 'grant_type must be client_credentials');
+    throw fail(validationError(grantType ? 'unsupported_grant_type' : 'invalid_request', 'grant_type must be client_credentials'));
   }
   const item = await ctx.records.appliances.get(accountKey(applianceId, client.clientId));
-  if (!(await secretMatches(client.clientSecret, item?.secretHash as string | undefined)) || !item) {
-    throw unauthorized('invalid_client', 'client authentication failed (HTTP Basic with client id and secret)');
-  }
+  const stored = typeof item?.secretHash === 'string' ? item.secretHash : undefined;
+  // Fast path for every current record and every unknown id; only an account written by an older version pays scrypt, once.
+  const matches = item && isScryptHash(stored) ? await verifyScrypt(client.clientSecret, stored!) : verifySecretHash(client.clientSecret, stored);
+  if (!item || !matches || item.enabled === false) throw fail(invalidClient());
+  if (isScryptHash(stored)) await upgradeSecretHash(ctx, item, client.clientSecret);
   const account = toAccount(item);
   const now = ctx.clock.now().getTime();
   const token = newToken();
@@ -154,6 +170,15 @@ export async function issueToken(ctx: AppContext, applianceId: string, authoriza
   return { access_token: token, token_type: 'Bearer', expires_in: TOKEN_LIFETIME_SECONDS };
 }
 
+/** Rewrites a scrypt-hashed secret with the fast keyed hash (a concurrent rewrite wins: both hashes are of the same secret). */
+async function upgradeSecretHash(ctx: AppContext, item: StoredItem, secret: string): Promise<void> {
+  try {
+    await ctx.records.appliances.put({ ...item, secretHash: hashSecret(secret), version: Number(item.version ?? 0) + 1 }, { expectVersion: Number(item.version ?? 0) });
+  } catch (e) {
+    if (!(e instanceof ConditionFailedError)) throw e;
+  }
+}
+
 /** At most MAX_TOKENS_PER_ACCOUNT valid tokens: the oldest go first; expired/revoked ones are cleaned on the way. */
 async function enforceTokenCap(ctx: AppContext, account: ApiAccount, now: number, newHash: string): Promise<void> {
   const valid: StoredItem[] = [];
@@ -161,32 +186,17 @@ async function enforceTokenCap(ctx: AppContext, account: ApiAccount, now: number
   do {
     const page = await ctx.records.appliances.query({ index: 'gsi1', pk: tokensOf(account.applianceId, account.clientId), cursor });
     for (const t of page.items) {
-      if (isTokenExpired(Number(t.expiresAtMs), now) || Number(t.secretGeneration) !== account.secretGeneration) await ctx.records.appliances.delete({ pk: t.pk, sk: t.sk });
+      if (isTokenExpired(Number(t.expiresAtMs), now) || Number(t.secretGeneration) !== account.secretGeneration) await dropToken(ctx, t);
       else if (!String(t.gsi1sk).endsWith(`#${newHash}`)) valid.push(t);
     }
     cursor = page.cursor;
   } while (cursor);
-  for (const t of valid.slice(0, Math.max(0, valid.length + 1 - MAX_TOKENS_PER_ACCOUNT))) await ctx.records.appliances.delete({ pk: t.pk, sk: t.sk });
+  for (const t of valid.slice(0, Math.max(0, valid.length + 1 - MAX_TOKENS_PER_ACCOUNT))) await dropToken(ctx, t);
 }
 
-async function countAttempt(ctx: AppContext, applianceId: string, clientId: string): Promise<void> {
-  const key = { pk: `RATE#TOKEN#${applianceId}#${clientId}`, sk: 'RATE' };
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const current = await ctx.records.appliances.get(key);
-    const decision = slidingWindow((current?.attempts as number[] | undefined) ?? [], ctx.clock.now().getTime());
-    if (!decision.allowed) {
-      throw new DomainError('rate-limited', 'slow_down', 'too many token requests for this client id; retry later', { retryAfterSeconds: decision.retryAfterSeconds });
-    }
-    try {
-      // Unknown client ids are counted too (before authentication), so the record expires with its window (DynamoDB TTL).
-      const expiresAt = Math.ceil((ctx.clock.now().getTime() + 2 * RATE_WINDOW_MS) / 1000);
-      await ctx.records.appliances.put({ ...key, attempts: decision.attempts, version: (current?.version ?? 0) + 1, expiresAt }, { expectVersion: current?.version ?? 0 });
-      return;
-    } catch (e) {
-      if (!(e instanceof ConditionFailedError)) throw e;
-    }
-  }
-  throw new DomainError('rate-limited', 'slow_down', 'too many concurrent token requests; retry later', { retryAfterSeconds: 1 });
+async function dropToken(ctx: AppContext, t: StoredItem): Promise<void> {
+  await ctx.records.appliances.delete({ pk: t.pk, sk: t.sk });
+  verifiedTokens(ctx.records.appliances).delete(t.pk.slice('TOKEN#'.length));
 }
 
 /** Resolves `Authorization: Bearer <token>` to the API account, or refuses with 401. */
@@ -194,10 +204,29 @@ export async function authenticate(ctx: AppContext, applianceId: string, authori
   const token = parseBearer(authorization);
   if (!token) throw unauthorized('MissingToken', 'this API needs Authorization: Bearer <token> (get one at /oauth2/token)');
   if (!TOKEN_PATTERN.test(token)) throw unauthorized('InvalidToken', 'the bearer token is not valid');
-  const record = await ctx.records.appliances.get(tokenKey(sha256(token)));
+  const hash = sha256(token);
+  const nowMs = ctx.clock.now().getTime();
+  const memo = verifiedTokens(ctx.records.appliances);
+  const known = memo.get(hash, nowMs);
+  if (known && known.applianceId === applianceId) {
+    if (isTokenExpired(known.expiresAtMs, nowMs)) throw unauthorized('TokenExpired', 'the bearer token has expired; request a new one');
+    return known.account;
+  }
+  const record = await ctx.records.appliances.get(tokenKey(hash));
   if (!record || record.applianceId !== applianceId) throw unauthorized('InvalidToken', 'the bearer token is not valid');
-  if (isTokenExpired(Number(record.expiresAtMs), ctx.clock.now().getTime())) throw unauthorized('TokenExpired', 'the bearer token has expired; request a new one');
+  if (isTokenExpired(Number(record.expiresAtMs), nowMs)) throw unauthorized('TokenExpired', 'the bearer token has expired; request a new one');
   const item = await ctx.records.appliances.get(accountKey(applianceId, String(record.clientId)));
   if (!item || Number(item.secretGeneration) !== Number(record.secretGeneration)) throw unauthorized('TokenRevoked', 'the bearer token was revoked');
-  return toAccount(item);
+  const account = toAccount(item);
+  memo.set(hash, accountGroup(applianceId, account.clientId), { applianceId, account, expiresAtMs: Number(record.expiresAtMs) }, nowMs);
+  return account;
 }
+
+/**
+ * Tokens checked recently, so a client calling in a loop costs no store read (the token and its account).
+ * A regenerated secret or a token dropped by the 30-token cap is forgotten at once in this process; another
+ * process notices within TOKEN_MEMO_MS.
+ */
+export const TOKEN_MEMO_MS = 15_000;
+const verifiedTokens = memoPerStore<{ applianceId: string; account: ApiAccount; expiresAtMs: number }>(TOKEN_MEMO_MS);
+const accountGroup = (applianceId: string, clientId: string) => `${applianceId}\0${clientId}`;

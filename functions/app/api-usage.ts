@@ -30,13 +30,25 @@ const usageKey = (applianceId: string, kind: ApiPrincipalKind, principalId: stri
   sk: `${USAGE_SK_PREFIX}${kind}#${principalId}`,
 });
 
+// What this process noted last, per store: a principal calling in a loop costs no store read in between.
+const notedHere = new WeakMap<object, Map<string, number>>();
+
 /** Notes one API call; skips the write when the same principal was noted less than a minute ago. */
 export async function noteApiCall(ctx: AppContext, usage: Omit<ApiUsage, 'lastCallAt'>): Promise<void> {
   const key = usageKey(usage.applianceId, usage.kind, usage.principalId);
   const now = ctx.clock.now();
+  let noted = notedHere.get(ctx.records.appliances);
+  if (!noted) notedHere.set(ctx.records.appliances, (noted = new Map()));
+  const local = noted.get(key.sk + key.pk);
+  if (local !== undefined && now.getTime() - local < NOTE_INTERVAL_MS && now.getTime() >= local) return;
   const current = await ctx.records.appliances.get(key);
-  if (current && now.getTime() - Date.parse(String(current.lastCallAt)) < NOTE_INTERVAL_MS) return;
+  if (current && now.getTime() - Date.parse(String(current.lastCallAt)) < NOTE_INTERVAL_MS) {
+    noted.set(key.sk + key.pk, Date.parse(String(current.lastCallAt)));
+    return;
+  }
   await ctx.records.appliances.put({ ...key, type: 'api-usage', ...usage, lastCallAt: now.toISOString() });
+  noted.set(key.sk + key.pk, now.getTime());
+  if (noted.size > 10_000) noted.delete(noted.keys().next().value!);
 }
 
 /** Every principal that called the appliance's APIs since `since` (ISO; default: ever), newest first. */

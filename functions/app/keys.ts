@@ -29,3 +29,11 @@ export const operatorTokenKey = (tokenSha256: string) => ({ pk: `OPERATOR-TOKEN#
 export const idempotencyKey = (scope: string, key: string) => ({ pk: `IDEMPOTENCY#${scope}#${key}`, sk: 'IDEMPOTENCY' });
 export const windowScheduleKey = (scheduleId: string) => ({ pk: `SCHEDULE#${scheduleId}`, sk: 'SCHEDULE' });
 export const campaignKey = (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'CAMPAIGN' });
+/** People in a site (sites area): users (by lowercased username), support teams, and their id counters. */
+export const siteUserKey = (applianceId: string, username: string) => ({ pk: `APPLIANCE#${applianceId}`, sk: `SITE-USER#${username.toLowerCase()}` });
+export const SITE_USER_SK_PREFIX = 'SITE-USER#';
+export const supportTeamKey = (applianceId: string, teamId: number) => ({ pk: `APPLIANCE#${applianceId}`, sk: `TEAM#${String(teamId).padStart(9, '0')}` });
+export const SUPPORT_TEAM_SK_PREFIX = 'TEAM#';
+export const siteCounterKey = (applianceId: string, what: 'users' | 'teams') => ({ pk: `APPLIANCE#${applianceId}`, sk: `SITE-COUNTER#${what}` });
+/** Session keys (generate_session_key), by their short code; `expiresAt` is the TTL attribute. */
+export const sessionKeyKey = (applianceId: string, shortKey: string) => ({ pk: `APPLIANCE#${applianceId}`, sk: `SESSION-KEY#${shortKey}` });

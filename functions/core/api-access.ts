@@ -1,4 +1,5 @@
 import { DomainError, validationError } from './errors.js';
+import { userMay, type SiteUser, type SiteUserPermissions, type UserNeed } from './site-users.js';
 
 /** What an API account may do (the vendor's API account permissions). */
 export interface ApiPermissions {
@@ -33,12 +34,38 @@ export function requirePermission(p: ApiPermissions, needed: Permission | 'none'
   }
 }
 
+/** What an action asks of an API account: any command access, read-only (or full), or full. */
+export type AccountNeed = 'any' | 'read_only' | 'full';
+
+/** Who called: an OAuth2 API account (bearer token) or a site user (username + password). */
+export type ApiPrincipal =
+  | { kind: 'api-account'; id: string; name: string; permissions: ApiPermissions }
+  | { kind: 'user'; id: string; name: string; permissions: ApiPermissions; user: SiteUser };
+
+/** A site user's rights seen through the API account model (what the reporting and backup handlers check). */
+export function userApiPermissions(p: SiteUserPermissions): ApiPermissions {
+  return { reporting: p.reportingApi, backup: p.backupApi, command: !p.commandApi ? 'deny' : p.administrator ? 'full' : 'read_only' };
+}
+
+/** Whether the caller may run an action that needs `access` (API accounts and site users have different models). */
+export function principalMay(principal: ApiPrincipal, access: { account: AccountNeed; user: UserNeed }): boolean {
+  if (principal.kind === 'user') return userMay(principal.user.permissions, access.user);
+  const command = principal.permissions.command;
+  return access.account === 'any' || (access.account === 'read_only' ? command !== 'deny' : command === 'full');
+}
+
 /** Token rules from the vendor's OAuth2 client-credentials flow. */
 export const TOKEN_LIFETIME_SECONDS = 3600;
 /** At most this many valid tokens per account: the next one invalidates the oldest. */
 export const MAX_TOKENS_PER_ACCOUNT = 30;
-/** Token requests per client id per sliding minute (failed attempts count: it slows secret guessing). */
-export const TOKEN_REQUESTS_PER_MINUTE = 20;
+/**
+ * Per-source limits (issue 17 items 2, 3): failed authentications are counted per client address, never per
+ * account, so nobody can lock an account out by failing on purpose; the token endpoint also bounds all
+ * requests from one source.
+ */
+export const AUTH_FAILURES_PER_MINUTE = 20;
+export const TOKEN_REQUESTS_PER_SOURCE_PER_MINUTE = 600;
+export const TOKEN_REQUESTS_PER_MINUTE = AUTH_FAILURES_PER_MINUTE;
 export const RATE_WINDOW_MS = 60_000;
 
 export const isTokenExpired = (expiresAtMs: number, nowMs: number) => nowMs >= expiresAtMs;
@@ -63,9 +90,12 @@ export function slidingWindow(
 /** A client id as we accept it: printable, bounded (it becomes part of a storage key). */
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
-/** Parses `Authorization: Basic base64(id:secret)`; undefined when absent or malformed. */
+/**
+ * Parses `Authorization: Basic base64(id:secret)`; undefined when absent or malformed. Taken raw, as the
+ * vendor's test scenario builds it (base64 of "Client ID:Client Secret", secrets may contain `+`).
+ */
 export function parseBasicAuth(header: string | undefined): { clientId: string; clientSecret: string } | undefined {
-  const m = /^Basic ([A-Za-z0-9+/=]{1,512})$/.exec(header?.trim() ?? '');
+  const m = /^Basic ([A-Za-z0-9+/=]{1,512})$/i.exec(header?.trim() ?? '');
   if (!m) return undefined;
   const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');

@@ -1,4 +1,5 @@
 import type { ApiFlavor } from './api-flavor.js';
+import { actionsOf, hasCompanyName, hasSplitDisplayNames } from './command-xml.js';
 import { REPORT_SINCE } from './report-query.js';
 import { CUSTOM_ATTRIBUTES_SINCE } from './report-xml.js';
 import { isAtLeast } from './versions.js';
@@ -290,52 +291,178 @@ ${since(
 `;
 }
 
+/** A root that holds either an `<error>` or its normal content (the vendor: "If an error occurs, it will contain an <error> element"). */
+const rootOrError = (name: string, content: string, attributes = '') =>
+  `  <xs:element name="${name}">
+    <xs:complexType><xs:choice>
+      <xs:element ref="error"/>
+      <xs:sequence>
+${content}
+      </xs:sequence>
+    </xs:choice>${attributes}</xs:complexType>
+  </xs:element>
+`;
+const el = (name: string, type: string, occurs = '') => `        <xs:element name="${name}" type="${type}"${occurs}/>`;
+
+/** The command API schema of one API version: exactly the actions that version has (functions/core/command-xml.ts). */
 export function commandXsd(flavor: ApiFlavor): string {
-  const flags = ['perm_backup', 'perm_configuration', 'perm_real_time_state', 'perm_reporting_archive', 'perm_reporting_license', 'perm_reporting_presentation', 'perm_reporting_support'];
-  return `${schemaOpen(flavor)}  <xs:simpleType name="flagType"><xs:restriction base="xs:string"><xs:enumeration value="0"/><xs:enumeration value="1"/></xs:restriction></xs:simpleType>
+  const has = new Set<string>(actionsOf(flavor));
+  const split = hasSplitDisplayNames(flavor);
+  const perms = ['perm_backup', 'perm_command', 'perm_configuration', 'perm_configuration_vault_account', 'perm_ecm', 'perm_real_time_state', 'perm_reporting_archive', 'perm_reporting_license', 'perm_reporting_presentation', 'perm_reporting_support'];
+  const parts: string[] = [];
+  parts.push(`  <xs:simpleType name="flagType"><xs:restriction base="xs:string"><xs:enumeration value="0"/><xs:enumeration value="1"/></xs:restriction></xs:simpleType>
+  <xs:simpleType name="failoverRoleType"><xs:restriction base="xs:string"><xs:enumeration value="none"/><xs:enumeration value="primary"/><xs:enumeration value="backup"/></xs:restriction></xs:simpleType>
+  <xs:simpleType name="clientType"><xs:restriction base="xs:string"><xs:enumeration value="representative"/><xs:enumeration value="support_customer"/><xs:enumeration value="presentation_attendee"/><xs:enumeration value="push_agent"/><xs:enumeration value="pinned_client"/></xs:restriction></xs:simpleType>
+  <xs:complexType name="tsDateType"><xs:simpleContent><xs:extension base="xs:dateTime">
+    <xs:attribute name="ts" type="xs:nonNegativeInteger" use="required"/>
+  </xs:extension></xs:simpleContent></xs:complexType>
+  <xs:complexType name="idTextType"><xs:simpleContent><xs:extension base="xs:string">
+    <xs:attribute name="id" type="xs:string" use="required"/>
+  </xs:extension></xs:simpleContent></xs:complexType>
   <xs:element name="success" type="xs:string"/>
-  <xs:element name="api_info">
-    <xs:complexType><xs:sequence>
-      <xs:element name="api_version" type="xs:string"/>
-      <xs:element name="product_version" type="xs:string"/>
-      <xs:element name="timestamp" type="xs:nonNegativeInteger"/>
-      <xs:element name="permissions">
-        <xs:complexType><xs:sequence>
-          <xs:element name="permission" maxOccurs="unbounded">
-            <xs:complexType><xs:sequence>
-${flags.map((f) => `              <xs:element name="${f}" type="flagType"/>`).join('\n')}
-              <xs:element name="perm_command">
-                <xs:simpleType><xs:restriction base="xs:string"><xs:enumeration value="full"/><xs:enumeration value="read_only"/><xs:enumeration value="deny"/></xs:restriction></xs:simpleType>
-              </xs:element>
-            </xs:sequence></xs:complexType>
-          </xs:element>
-        </xs:sequence></xs:complexType>
-      </xs:element>
-    </xs:sequence></xs:complexType>
-  </xs:element>
-  <xs:element name="appliances">
-    <xs:complexType><xs:sequence>
-      <xs:element name="appliance" maxOccurs="unbounded">
-        <xs:complexType mixed="true">
-          <xs:sequence>
-            <xs:element name="version" type="xs:string"/>
-            <xs:element name="success" type="flagType"/>
-            <xs:element name="error_message" type="xs:string" minOccurs="0"/>
-            <xs:element name="failover_role">
-              <xs:simpleType><xs:restriction base="xs:string"><xs:enumeration value="none"/><xs:enumeration value="primary"/><xs:enumeration value="backup"/></xs:restriction></xs:simpleType>
-            </xs:element>
-            <xs:element name="last_data_sync_time" minOccurs="0">
-              <xs:complexType><xs:simpleContent><xs:extension base="xs:dateTime">
-                <xs:attribute name="ts" type="xs:nonNegativeInteger" use="required"/>
-              </xs:extension></xs:simpleContent></xs:complexType>
-            </xs:element>
-            <xs:element name="last_data_sync_status" type="xs:string" minOccurs="0"/>
-          </xs:sequence>
+`);
+  parts.push(
+    rootOrError(
+      'get_api_info',
+      [
+        el('api_version', 'xs:string'),
+        ...(hasCompanyName(flavor) ? [el('company_name', 'xs:string')] : []),
+        el('timestamp', 'xs:nonNegativeInteger'),
+        `        <xs:element name="permissions" minOccurs="0"><xs:complexType><xs:sequence>
+          <xs:element name="permission" maxOccurs="unbounded"><xs:complexType><xs:sequence>
+${perms.map((f) => (f === 'perm_command' ? '            <xs:element name="perm_command"><xs:simpleType><xs:restriction base="xs:string"><xs:enumeration value="full"/><xs:enumeration value="read_only"/><xs:enumeration value="deny"/></xs:restriction></xs:simpleType></xs:element>' : `            <xs:element name="${f}" type="flagType"/>`)).join('\n')}
+          </xs:sequence></xs:complexType></xs:element>
+        </xs:sequence></xs:complexType></xs:element>`,
+      ].join('\n'),
+    ),
+  );
+  parts.push(
+    rootOrError(
+      'check_health',
+      [
+        el('appliance', 'idTextType'),
+        el('version', 'xs:string'),
+        el('success', 'flagType'),
+        el('error_message', 'xs:string', ' minOccurs="0"'),
+        el('failover_role', 'failoverRoleType'),
+        `        <xs:element name="enabled_shared_ips" minOccurs="0"><xs:complexType><xs:sequence><xs:element name="ip" type="xs:string" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element>`,
+        el('last_data_sync_time', 'tsDateType', ' minOccurs="0"'),
+        el('last_data_sync_status', 'xs:string', ' minOccurs="0"'),
+      ].join('\n'),
+    ),
+  );
+  parts.push(
+    rootOrError(
+      'logged_in_reps',
+      `        <xs:element name="rep" minOccurs="0" maxOccurs="unbounded"><xs:complexType><xs:sequence>
+          <xs:element name="display_name" type="xs:string"/>
+${split ? '          <xs:element name="public_display_name" type="xs:string"/>\n          <xs:element name="private_display_name" type="xs:string"/>\n' : ''}          <xs:element name="type" type="xs:string"/>
+          <xs:element name="direct_link" type="xs:string"/>
+          <xs:element name="logged_in_since" type="tsDateType"/>
+          <xs:element name="presentation_count" type="xs:nonNegativeInteger"/>
+          <xs:element name="support_session_count" type="xs:nonNegativeInteger"/>
+          <xs:element name="showing_on_rep_list" type="flagType"/>
+        </xs:sequence><xs:attribute name="id" type="xs:positiveInteger" use="required"/></xs:complexType></xs:element>`,
+    ),
+  );
+  parts.push(
+    rootOrError(
+      'support_teams',
+      `        <xs:element name="support_team" minOccurs="0" maxOccurs="unbounded"><xs:complexType><xs:sequence>
+          <xs:element name="name" type="xs:string"/>
+          <xs:element name="code_name" type="xs:string"/>
+          <xs:element name="members" minOccurs="0"><xs:complexType><xs:sequence>
+            <xs:element name="representative" minOccurs="0" maxOccurs="unbounded"><xs:complexType><xs:sequence>
+              <xs:element name="display_name" type="xs:string"/>
+            </xs:sequence><xs:attribute name="id" type="xs:positiveInteger" use="required"/></xs:complexType></xs:element>
+          </xs:sequence></xs:complexType></xs:element>
+        </xs:sequence><xs:attribute name="id" type="xs:positiveInteger" use="required"/></xs:complexType></xs:element>`,
+    ),
+  );
+  parts.push(
+    rootOrError(
+      'session_key',
+      [
+        el('type', 'xs:string'),
+        el('ttl', 'xs:positiveInteger'),
+        el('expires', 'xs:nonNegativeInteger'),
+        el('queue', 'xs:string'),
+        el('queue_id', 'xs:string'),
+        el('external_key', 'xs:string'),
+        `        <xs:element name="short_key"><xs:simpleType><xs:restriction base="xs:string"><xs:pattern value="[1-9][0-9]{6}"/></xs:restriction></xs:simpleType></xs:element>`,
+        el('key_url', 'xs:anyURI'),
+        el('mail_subject', 'xs:string'),
+        el('mail_body', 'xs:string'),
+      ].join('\n'),
+    ),
+  );
+  if (has.has('get_session_attributes')) {
+    parts.push(
+      rootOrError(
+        'custom_attributes',
+        `        <xs:element name="custom_attribute" minOccurs="0" maxOccurs="unbounded"><xs:complexType><xs:simpleContent><xs:extension base="xs:string">
+          <xs:attribute name="display_name" type="xs:string" use="required"/>
+          <xs:attribute name="code_name" type="xs:string" use="required"/>
+        </xs:extension></xs:simpleContent></xs:complexType></xs:element>`,
+      ),
+    );
+  }
+  if (has.has('get_appliances')) {
+    parts.push(
+      rootOrError(
+        'appliances',
+        `        <xs:element name="appliance" minOccurs="0" maxOccurs="unbounded"><xs:complexType><xs:sequence>
+          <xs:element name="name" type="xs:string"/>
+          <xs:element name="public_hostname" type="xs:string"/>
+          <xs:element name="cluster_role"><xs:simpleType><xs:restriction base="xs:string"><xs:enumeration value="single"/><xs:enumeration value="primary"/><xs:enumeration value="traffic"/></xs:restriction></xs:simpleType></xs:element>
+          <xs:element name="failover_role" type="failoverRoleType"/>
+          <xs:element name="accepting_connections" type="flagType"/>
+          <xs:element name="timezone_offset" type="xs:integer"/>
+        </xs:sequence><xs:attribute name="id" type="xs:string" use="required"/></xs:complexType></xs:element>`,
+      ),
+    );
+  }
+  if (has.has('get_connected_client_list')) {
+    parts.push(
+      rootOrError(
+        'connected_client_list',
+        `        <xs:element name="connected_client_summary"><xs:complexType><xs:sequence>
+          <xs:element name="appliance_summary" maxOccurs="unbounded"><xs:complexType><xs:sequence>
+            <xs:element name="count" minOccurs="0" maxOccurs="unbounded"><xs:complexType><xs:simpleContent><xs:extension base="xs:nonNegativeInteger">
+              <xs:attribute name="type" type="clientType" use="required"/>
+            </xs:extension></xs:simpleContent></xs:complexType></xs:element>
+          </xs:sequence><xs:attribute name="id" type="xs:string" use="required"/></xs:complexType></xs:element>
+        </xs:sequence></xs:complexType></xs:element>
+        <xs:element name="connected_client" minOccurs="0" maxOccurs="unbounded"><xs:complexType>
+          <xs:attribute name="type" type="clientType" use="required"/>
           <xs:attribute name="id" type="xs:string" use="required"/>
-        </xs:complexType>
-      </xs:element>
-    </xs:sequence></xs:complexType>
-  </xs:element>
-</xs:schema>
+        </xs:complexType></xs:element>`,
+      ),
+    );
+    const client = (name: string) => `        <xs:element name="${name}" type="connectedClientType"/>`;
+    parts.push(`  <xs:complexType name="connectedClientType"><xs:sequence>
+    <xs:element name="client_connections" minOccurs="0"><xs:complexType><xs:sequence>
+      <xs:element name="client_connection" minOccurs="0" maxOccurs="unbounded"><xs:complexType>
+        <xs:attribute name="appliance_id" type="xs:string" use="required"/>
+        <xs:attribute name="connected_since" type="xs:nonNegativeInteger" use="required"/>
+      </xs:complexType></xs:element>
+    </xs:sequence></xs:complexType></xs:element>
+    <xs:element name="event_log" minOccurs="0"><xs:complexType/></xs:element>
+    <xs:element name="hostname" type="xs:string"/>
+    <xs:element name="platform" type="idTextType"/>
+    <xs:element name="timezone_offset" type="xs:integer"/>
+    <xs:element name="connected_since" type="tsDateType"/>
+  </xs:sequence><xs:attribute name="id" type="xs:string" use="required"/></xs:complexType>
+`);
+    parts.push(
+      rootOrError(
+        'connected_clients',
+        `        <xs:choice minOccurs="0" maxOccurs="unbounded">
+${['connected_representative', 'connected_support_customer', 'connected_presentation_attendee', 'connected_push_agent'].map((n) => `  ${client(n)}`).join('\n')}
+        </xs:choice>`,
+      ),
+    );
+  }
+  return `${schemaOpen(flavor)}${parts.join('')}</xs:schema>
 `;
 }

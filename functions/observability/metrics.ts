@@ -57,6 +57,8 @@ export const METRICS_NAMESPACE = 'UpgradeControlPlane';
 /** Namespace and the `service` dimension every document carries (CDK sets both per stage). */
 export const metricsNamespace = (env = process.env) => env.POWERTOOLS_METRICS_NAMESPACE?.trim() || METRICS_NAMESPACE;
 export const metricsService = (env = process.env) => env.METRICS_SERVICE_NAME?.trim() || 'upgrade-cp-local';
+/** Read once at cold start (as every setting is), so a function that emits no metric still validates its environment. */
+const identity = { namespace: metricsNamespace(), service: metricsService() };
 
 const emfDefault = () => {
   const flag = process.env.METRICS_EMF?.trim().toLowerCase();
@@ -84,14 +86,15 @@ export function recordMetric(name: MetricName, value = 1, dimensions: Record<str
 }
 
 /** EMF documents for `points`: one per distinct dimensions + metadata (Powertools builds and validates each). */
-export function emfDocuments(points: readonly MetricPoint[], env = process.env): object[] {
+export function emfDocuments(points: readonly MetricPoint[], env?: Record<string, string | undefined>): object[] {
+  const { namespace, service } = env ? { namespace: metricsNamespace(env), service: metricsService(env) } : identity;
   const groups = new Map<string, MetricPoint[]>();
   for (const p of points) {
     const key = JSON.stringify([Object.entries(p.dimensions).sort(), p.metadata ?? {}]);
     groups.set(key, [...(groups.get(key) ?? []), p]);
   }
   return [...groups.values()].map((group) => {
-    const metrics = new Metrics({ namespace: metricsNamespace(env), serviceName: metricsService(env) });
+    const metrics = new Metrics({ namespace, serviceName: service });
     const first = group[0]!;
     for (const [k, v] of Object.entries(first.dimensions)) metrics.addDimension(k, v);
     for (const [k, v] of Object.entries(first.metadata ?? {})) metrics.addMetadata(k, String(v));

@@ -155,7 +155,7 @@ describe('environment checked by use (tools/assembly/environment-check.ts)', () 
   });
 
   it('does not fail a variable whose reader is awaited, and says when that reader has arrived', () => {
-    const report = checkEnvironment([spec('early', { POWERTOOLS_SERVICE_NAME: 's' }), spec('late', { POWERTOOLS_SERVICE_NAME: 's' })], new Map([['early', usage({})], ['late', usage({ POWERTOOLS_SERVICE_NAME: ['code'] })]]), new Set());
+    const report = checkEnvironment([spec('early', { POWERTOOLS_SERVICE_NAME: 's' }), spec('late', { POWERTOOLS_SERVICE_NAME: 's' })], new Map([['early', usage({})], ['late', usage({ POWERTOOLS_SERVICE_NAME: ['code'] })]]), new Set(), { POWERTOOLS_SERVICE_NAME: 'a reader on its way (test)' });
     expect(report.findings).toEqual([]);
     expect(report.awaited).toEqual([{ variable: 'POWERTOOLS_SERVICE_NAME', readBy: ['late'], unreadBy: ['early'] }]);
   });

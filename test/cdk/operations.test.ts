@@ -11,7 +11,9 @@ import { resourcesOfType, synthStage } from './synth.js';
 const prod = synthStage({ stage: 'prod', cognito: true, installOverrunAlarmMinutes: 10, api5xxRatePercent: 2 });
 const alarms = resourcesOfType(prod.template, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties!);
 const functions = resourcesOfType(prod.template, 'AWS::Lambda::Function').map(([, r]) => r.Properties!);
-const apiFunctions = functions.filter((f) => f.Environment?.Variables?.ROUTE_GROUP);
+// API functions are named <prefix>-api-<group>[-stream] (cdk/constructs/http-api.ts).
+const isApi = (f: { FunctionName?: unknown }) => /-api-[a-z-]+$/.test(String(f.FunctionName));
+const apiFunctions = functions.filter(isApi);
 
 describe('alarms on the control plane metrics', () => {
   const own = (name: string) => alarms.find((a) => a.Namespace === METRICS_NAMESPACE && a.MetricName === name);
@@ -62,13 +64,13 @@ describe('operator sign-in', () => {
       expect(v.OIDC_ROLES_CLAIM).toBe('cognito:groups');
     }
     // Tasks and the scheduler never authenticate operators.
-    for (const f of functions.filter((x) => !x.Environment?.Variables?.ROUTE_GROUP)) expect(f.Environment.Variables.OIDC_ISSUER).toBeUndefined();
+    for (const f of functions.filter((x) => !isApi(x))) expect(f.Environment.Variables.OIDC_ISSUER).toBeUndefined();
   });
 
   it('takes an external issuer from context instead (no user pool)', () => {
     const ext = synthStage({ stage: 'ext', oidcIssuer: 'https://login.example.com/realms/ops', oidcAudience: 'upgrade-api', oidcClientId: 'upgrade-console', oidcRolesClaim: 'realm_access.roles', oidcRoleMap: '{"sre":["operator"]}' });
     expect(resourcesOfType(ext.template, 'AWS::Cognito::UserPool')).toEqual([]);
-    const api = resourcesOfType(ext.template, 'AWS::Lambda::Function').map(([, r]) => r.Properties!).filter((f) => f.Environment?.Variables?.ROUTE_GROUP);
+    const api = resourcesOfType(ext.template, 'AWS::Lambda::Function').map(([, r]) => r.Properties!).filter(isApi);
     for (const f of api) {
       expect(f.Environment.Variables).toMatchObject({ OIDC_ISSUER: 'https://login.example.com/realms/ops', OIDC_AUDIENCE: 'upgrade-api', OIDC_CLIENT_ID: 'upgrade-console', OIDC_ROLES_CLAIM: 'realm_access.roles', OIDC_ROLE_MAP: '{"sre":["operator"]}' });
     }

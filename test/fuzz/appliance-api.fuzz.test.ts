@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiAccount, issueToken } from '../../functions/app/api-accounts.js';
+import { sourceLimits } from '../../functions/app/source-limits.js';
 import { createAppliance } from '../../functions/app/appliance-store.js';
 import { buildPackageFile } from '../../functions/app/package-signing.js';
 import { listPackages } from '../../functions/app/packages.js';
@@ -40,7 +41,7 @@ beforeAll(async () => {
   await generateSessions(rt.services, appliance, { count: 25, activeFraction: 0.1, seed: 7 });
   const account = await createApiAccount(rt.services, APPLIANCE, { name: 'fuzz', permissions: { reporting: true, command: 'full', backup: true } });
   basic = `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`;
-  token = (await issueToken(rt.services, APPLIANCE, basic, 'client_credentials')).access_token;
+  token = (await issueToken(rt.services, APPLIANCE, account, 'client_credentials', 'test')).access_token;
   for (const kind of ['reporting', 'command']) xsd[kind] = await (await fetch(`${rt.url}/appliances/${APPLIANCE}/api/${kind}.xsd`)).text();
 }, 60_000);
 afterAll(() => rt?.dispose());
@@ -62,9 +63,12 @@ const reportingParams = fc.dictionary(
   { maxKeys: 6 },
 );
 const commandParams = fc.dictionary(
-  fc.constantFrom('action', 'lsid', 'role', 'force', 'data_sync_first', 'y'),
-  fc.oneof(nasty, fc.constantFrom('get_api_info', 'check_health', 'terminate_session', 'set_failover_role', 'primary', 'backup', '1')),
-  { maxKeys: 4 },
+  fc.constantFrom('action', 'lsid', 'role', 'force', 'data_sync_first', 'y', 'type', 'queue_id', 'rep_id', 'rep_username', 'showmembers', 'session.custom.tag', 'ttl', 'summary_only', 'id', 'username', 'password'),
+  fc.oneof(
+    nasty,
+    fc.constantFrom('get_api_info', 'check_health', 'terminate_session', 'set_failover_role', 'get_logged_in_reps', 'get_support_teams', 'generate_session_key', 'join_session', 'transfer_session', 'get_session_attributes', 'set_session_attributes', 'get_appliances', 'get_connected_client_list', 'get_connected_clients', 'leave_session', 'primary', 'backup', '1', 'support', 'general', 'team:1', 'rep:1'),
+  ),
+  { maxKeys: 5 },
 );
 
 async function expectSafeXml(res: Response, kind: 'reporting' | 'command') {
@@ -95,6 +99,7 @@ describe('fuzz: appliance API surfaces', () => {
     const before = await fingerprint();
     await fc.assert(
       fc.asyncProperty(commandParams, async (params) => {
+        sourceLimits(rt.services).authFailures.clear();
         const res = await fetch(`${rt.url}/appliances/${APPLIANCE}/api/command?${new URLSearchParams(params)}`, { headers: { authorization: `Bearer ${token}` } });
         await expectSafeXml(res, 'command');
       }),
@@ -116,6 +121,8 @@ describe('fuzz: appliance API surfaces', () => {
   it('OAuth2 token endpoint: random credentials and bodies never issue a token or fail with 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.constant(undefined), nasty.map((s) => `Basic ${s}`), nasty.map((s) => `Basic ${Buffer.from(s).toString('base64')}`), nasty), nasty, async (authorization, body) => {
+        // every refusal counts against this one test client; the per-source limit has its own tests
+        sourceLimits(rt.services).authFailures.clear();
         const res = await fetch(`${rt.url}/appliances/${APPLIANCE}/oauth2/token`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization !== undefined ? { authorization: authorization.replace(/[^\x20-\x7e]/g, '') } : {}) },

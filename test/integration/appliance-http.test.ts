@@ -84,6 +84,8 @@ describe('install from the catalog', () => {
     await newAppliance('happy-1');
     for (const [consoleId, deployment] of [['auto-1', 'auto-update'], ['msi-1', 'msi']]) {
       expect((await call('POST', '/appliances/happy-1/staff-consoles', { consoleId, username: consoleId, deployment, loggedIn: true })).status).toBe(201);
+      // The console's representative, whose credential starts the console (issue 17 item 9).
+      expect((await call('POST', '/appliances/happy-1/login/users', { username: consoleId, password: `${consoleId}-password`, permissions: { provideRemoteSupport: true } })).status).toBe(201);
     }
     const [ids] = await allocateSessionIds(rt.services, 'happy-1', '10.5.2', 1);
     await putSession(rt.services, {
@@ -111,9 +113,10 @@ describe('install from the catalog', () => {
     const report = await call('GET', '/appliances/happy-1/staff-consoles/report');
     expect(report.body.appliances[0]).toMatchObject({ siteVersion: '11.1.1', total: 2, current: 0 });
     expect(report.body.appliances[0].laggards.map((l: any) => [l.consoleId, l.status]).sort()).toEqual([['auto-1', 'pending-auto-update'], ['msi-1', 'needs-redeploy']]);
-    const started = await call('POST', '/appliances/happy-1/staff-consoles/auto-1/start');
+    const login = (user: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${user}-password`).toString('base64')}` });
+    const started = await call('POST', '/appliances/happy-1/staff-consoles/auto-1/start', undefined, login('auto-1'));
     expect(started.body).toMatchObject({ version: '11.1.1', loggedIn: true });
-    const msi = await call('POST', '/appliances/happy-1/staff-consoles/msi-1/start');
+    const msi = await call('POST', '/appliances/happy-1/staff-consoles/msi-1/start', undefined, login('msi-1'));
     expect(msi).toMatchObject({ status: 422, body: { code: 'ConsoleNeedsRedeploy' } });
     expect((await call('POST', '/appliances/happy-1/staff-consoles/msi-1/redeploy', {})).body.version).toBe('11.1.1');
     const after = await call('GET', '/staff-consoles/report');

@@ -52,10 +52,10 @@ describe('Host-header addressing on the main port', () => {
   it("reaches each appliance at its own site root by its hostname (case and port ignored)", async () => {
     const a = await command(`${A.hostname}:443`, accounts[A.applianceId]!, 'check_health');
     expect(a.status, a.body).toBe(200);
-    expect(a.body).toMatch(new RegExp(`<appliance id="${A.applianceId}">${A.hostname}$`, 'm'));
+    expect(a.body).toMatch(new RegExp(`<appliance id="${A.applianceId}">${A.hostname}</appliance>$`, 'm'));
     const b = await command('b.sites.example.COM', accounts[B.applianceId]!, 'get_api_info');
     expect(b.status, b.body).toBe(200);
-    expect(b.body).toContain('<product_version>11.1.1</product_version>');
+    expect(b.body).toContain('<api_version>1.6.0</api_version>');
   });
 
   it('serves the XSDs at the site root, each in its appliance version (namespace from 10.6)', async () => {
@@ -92,7 +92,7 @@ describe('Host-header addressing on the main port', () => {
     const { access_token } = JSON.parse(token.body) as { access_token: string };
     const res = await at(B.hostname, '/api/command.ns', { method: 'POST', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: form({ action: 'get_api_info' }) });
     expect(res.status, res.body).toBe(200);
-    expect(res.body).toContain('<api_info xmlns="http://www.networkstreaming.com/namespaces/API">');
+    expect(res.body).toContain('<get_api_info xmlns="http://www.networkstreaming.com/namespaces/API">');
   });
 
   it('serves the appliance admin pages (/login, /appliance) at the site root, with site-relative links', async () => {

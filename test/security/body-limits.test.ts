@@ -34,7 +34,7 @@ beforeAll(async () => {
   await createAppliance(rt.services, sampleAppliance('lim-1', { productVersion: '11.1.1', hostname: SITE_HOST }));
   viewer = (await issueOperatorToken(rt.services, { operatorId: 'lim-viewer', displayName: 'Limits viewer', roles: ['viewer'] })).token;
   const account = await createApiAccount(rt.services, 'lim-1', { name: 'limits', permissions: { reporting: true, command: 'full', backup: true } });
-  apiToken = (await issueToken(rt.services, 'lim-1', `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`, 'client_credentials')).access_token;
+  apiToken = (await issueToken(rt.services, 'lim-1', account, 'client_credentials', 'test')).access_token;
 });
 afterAll(() => rt?.dispose());
 

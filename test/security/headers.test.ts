@@ -15,7 +15,7 @@ beforeAll(async () => {
   rt = await startTestRuntime();
   await createAppliance(rt.services, sampleAppliance('hdr-1', { productVersion: '11.1.1' }));
   const account = await createApiAccount(rt.services, 'hdr-1', { name: 'headers', permissions: { reporting: true, command: 'read_only', backup: false } });
-  apiToken = (await issueToken(rt.services, 'hdr-1', `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`, 'client_credentials')).access_token;
+  apiToken = (await issueToken(rt.services, 'hdr-1', account, 'client_credentials', 'test')).access_token;
 });
 afterAll(() => rt?.dispose());
 

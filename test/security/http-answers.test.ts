@@ -31,7 +31,7 @@ beforeAll(async () => {
   rt = await startTestRuntime();
   await createAppliance(rt.services, sampleAppliance('http-1', { productVersion: '11.1.1', hostname: SITE_HOST }));
   const account = await createApiAccount(rt.services, 'http-1', { name: 'http', permissions: { reporting: true, command: 'full', backup: true } });
-  apiToken = (await issueToken(rt.services, 'http-1', `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`, 'client_credentials')).access_token;
+  apiToken = (await issueToken(rt.services, 'http-1', account, 'client_credentials', 'test')).access_token;
 });
 afterAll(() => rt?.dispose());
 

@@ -40,7 +40,7 @@ const PUBLIC: Record<string, string> = {
   'site root GET /login': 'site landing page: answers 503 + Retry-After while installing',
   'site root GET /check_health': 'the vendor\'s unauthenticated health probe: 200/500 and a short text, no data',
   'site root GET /': 'the public site: a page for customers, no data',
-  'POST /appliances/:applianceId/staff-consoles/:consoleId/start': 'emulates a staff console starting on a representative machine (console-side credential is out of scope)',
+  'POST /appliances/:applianceId/staff-consoles/:consoleId/start': "the representative logs in with the console owner's site-user password, checked in the handler (test/integration/site-command.test.ts)",
 };
 
 const key = (r: MountedRoute) => `${r.mount === 'site-root' ? 'site root ' : ''}${r.method} ${r.path}`;
@@ -85,8 +85,7 @@ describe('secrets and keys', () => {
   it('never writes client secrets, bearer tokens, passwords or operator tokens to the logs', async () => {
     const from = mark();
     const account = await createApiAccount(rt.services, 'sec-1', { name: 'log-check', permissions: { reporting: true, command: 'full', backup: true } });
-    const basic = `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`;
-    const { access_token } = await issueToken(rt.services, 'sec-1', basic, 'client_credentials');
+    const { access_token } = await issueToken(rt.services, 'sec-1', account, 'client_credentials', 'test');
     noteSecret(account.clientSecret);
     noteSecret(access_token);
     await rawFetch(`${rt.url}/appliances/sec-1/api/command?action=get_api_info`, { headers: { authorization: `Bearer ${access_token}` } });

@@ -172,11 +172,11 @@ describe('Integration Client SQL/CSV text', () => {
 
 describe('XML as the appliance writes it', () => {
   it('puts every element on its own line, so line-oriented tools can count them', () => {
-    const xml = apiInfoXml(apiFlavor('10.6.0'), '2026-11-01T00:00:00.000Z', { reporting: true, command: 'full', backup: false });
+    const xml = apiInfoXml(apiFlavor('10.6.0'), { now: new Date('2026-11-01T00:00:00.000Z'), companyName: 'example', permissions: { reporting: true, command: 'full', backup: false } });
     const lines = xml.trimEnd().split('\n');
     // Declaration, then no line holds two start tags.
     expect(lines[0]).toBe('<?xml version="1.0" encoding="UTF-8"?>');
     for (const line of lines.slice(1)) expect(line.match(/<[a-z_]+[ >]/g)?.length ?? 0).toBeLessThanOrEqual(1);
-    expect(lines.filter((l) => l.includes('perm_'))).toHaveLength(8);
+    expect(lines.filter((l) => l.includes('perm_'))).toHaveLength(10);
   });
 });

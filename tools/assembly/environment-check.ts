@@ -74,8 +74,38 @@ export const OPTIONAL_VARIABLES: Readonly<Record<string, string>> = {
   CONTROL_MAX_INTERIM_HOURS: 'control setting with a default (the plan settings\' longest interim)',
   CONTROL_API_USAGE_DAYS: 'control setting with a default (90 days of API-usage history)',
   SCHEDULER_INTERVAL_MS: 'period of the local scheduler loop (read with the control settings); EventBridge Scheduler replaces the loop on AWS',
+  LOG_LEVEL: 'logging setting with a default (INFO); a stage may set it',
+  LOG_FORMAT: 'logging setting with a default (JSON lines on Lambda)',
+  METRICS_EMF: 'EMF switch with a default (on when AWS_LAMBDA_FUNCTION_NAME is set)',
+  OIDC_ISSUER: 'OIDC sign-in is off unless the stage configures an issuer (set only on API functions then)',
+  OIDC_AUDIENCE: 'OIDC sign-in setting; set with OIDC_ISSUER',
+  OIDC_CLIENT_ID: 'OIDC sign-in setting; set with OIDC_ISSUER',
+  OIDC_JWKS_URL: 'OIDC setting with a default (from the issuer\'s discovery document)',
+  OIDC_AUTHORIZATION_ENDPOINT: 'OIDC setting with a default (from discovery)',
+  OIDC_TOKEN_ENDPOINT: 'OIDC setting with a default (from discovery)',
+  OIDC_ROLES_CLAIM: 'OIDC setting with a default (cognito:groups)',
+  OIDC_ROLE_MAP: 'OIDC setting with a default (group names = role names)',
+  OIDC_SCOPE: 'OIDC setting with a default (openid email profile)',
   CURSOR_KEY: 'the pagination cursor key given directly (the local runtime sets it from the data dir); the stack gives CURSOR_KEY_SECRET_ARN instead',
   CURSOR_KEY_SECRET_ARN: 'set only for functions that may query a table (they page with sealed cursors); read with the configuration everywhere',
+};
+
+/**
+ * Variables that bundled libraries read for their own optional behaviour (documented switches of
+ * the library, unset = its default). Not the project's configuration, so not failed as read-but-unset.
+ */
+export const LIBRARY_VARIABLES: Readonly<Record<string, string>> = {
+  POWERTOOLS_DEV: 'Powertools: pretty-printing for development; unset = off',
+  POWERTOOLS_LOG_LEVEL: 'Powertools Logger: its own level variable; the project passes LOG_LEVEL explicitly',
+  POWERTOOLS_LOGGER_LOG_EVENT: 'Powertools Logger: log the incoming event; unset = off',
+  POWERTOOLS_LOGGER_SAMPLE_RATE: 'Powertools Logger: debug sampling; unset = none',
+  POWERTOOLS_METRICS_DISABLED: 'Powertools Metrics: kill switch; unset = metrics on',
+  POWERTOOLS_METRICS_FUNCTION_NAME: 'Powertools Metrics: function-name dimension override; unset = none',
+  ENVIRONMENT: 'Powertools Logger: optional environment field on each line; unset = left out',
+  AWS_SDK_UA_APP_ID: 'Powertools commons: appends its user-agent marker to the SDK app id',
+  AWS_LAMBDA_BENCHMARK_MODE: '@aws/lambda-invoke-store (bundled by Powertools): runtime probe; unset = normal mode',
+  AWS_LAMBDA_MAX_CONCURRENCY: '@aws/lambda-invoke-store: multi-concurrency runtime probe; unset = one invocation per process',
+  AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA: '@aws/lambda-invoke-store: runtime probe; unset = default',
 };
 
 /**
@@ -90,9 +120,7 @@ export const RUNNER_OVERRIDES = (msPerModelledMinute: number): Record<string, { 
  * Variables the stack sets for a reader that is on its way to main (another branch). Not failed as unread
  * while listed; the report says when the reader has arrived, and the entry is then deleted.
  */
-export const AWAITED_READERS: Readonly<Record<string, string>> = {
-  POWERTOOLS_SERVICE_NAME: 'the Powertools logger of issue 16 (branch ops, functions/observability/logger.ts) reads it; nothing on main does yet',
-};
+export const AWAITED_READERS: Readonly<Record<string, string>> = {};
 
 /** Template variables consumed by the runtime itself rather than by code (`process.env` never shows the read). */
 const CONSUMED_BY_RUNTIME: Readonly<Record<string, string>> = {
@@ -128,9 +156,14 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-export function checkEnvironment(functions: readonly FunctionSpec[], usage: ReadonlyMap<string, EnvUsage>, runtimeDefined: ReadonlySet<string>): EnvironmentReport {
+export function checkEnvironment(
+  functions: readonly FunctionSpec[],
+  usage: ReadonlyMap<string, EnvUsage>,
+  runtimeDefined: ReadonlySet<string>,
+  awaitedReaders: Readonly<Record<string, string>> = AWAITED_READERS,
+): EnvironmentReport {
   const report: EnvironmentReport = { findings: [], optionalReads: [], notExercised: [], enumerated: [], awaited: [] };
-  const awaited = new Map(Object.keys(AWAITED_READERS).map((v) => [v, { variable: v, readBy: [] as string[], unreadBy: [] as string[] }]));
+  const awaited = new Map(Object.keys(awaitedReaders).map((v) => [v, { variable: v, readBy: [] as string[], unreadBy: [] as string[] }]));
   for (const fn of functions) {
     const u = usage.get(fn.name);
     if (!u || u.invocations === 0) {
@@ -141,7 +174,7 @@ export function checkEnvironment(functions: readonly FunctionSpec[], usage: Read
     const set = new Set(Object.keys(fn.environment));
     const readNotSet: string[] = [];
     for (const key of [...byCode].sort()) {
-      if (set.has(key) || runtimeDefined.has(key) || PER_INVOCATION.includes(key)) continue;
+      if (set.has(key) || runtimeDefined.has(key) || PER_INVOCATION.includes(key) || Object.hasOwn(LIBRARY_VARIABLES, key)) continue;
       if (Object.hasOwn(OPTIONAL_VARIABLES, key)) report.optionalReads.push({ functionName: fn.name, variable: key, reason: OPTIONAL_VARIABLES[key]! });
       else readNotSet.push(key);
     }

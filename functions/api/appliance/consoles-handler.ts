@@ -1,6 +1,13 @@
 import * as z from 'zod';
+import { parseBasicAuth } from '../../core/api-access.js';
+import { DomainError } from '../../core/errors.js';
+import { usernameKey } from '../../core/site-users.js';
+import { requireSiteAvailable } from '../../app/site.js';
+import { authenticateSiteUser } from '../../app/site-users.js';
+import { getConsole } from '../../app/staff-console-store.js';
 import { consolesReport, listStaffConsoles, redeployStaffConsole, registerConsole, registerConsoleSchema, startStaffConsole } from '../../app/staff-consoles.js';
 import type { RouteHandler } from '../http.js';
+import { sourceAddress } from '../sessions/api-request.js';
 import { readJson } from './http-helpers.js';
 
 export const registerConsoleHandler: RouteHandler = async (c) => {
@@ -11,9 +18,31 @@ export const registerConsoleHandler: RouteHandler = async (c) => {
 
 export const listConsolesHandler: RouteHandler = async (c) => c.json({ consoles: await listStaffConsoles(c.get('services'), c.req.param('applianceId')!) });
 
-/** A representative starts the console (logs in): 503 while the site is down; auto-update consoles upgrade. */
-export const startConsoleHandler: RouteHandler = async (c) =>
-  c.json(await startStaffConsole(c.get('services'), c.req.param('applianceId')!, c.req.param('consoleId')!));
+const consoleLogin = z.object({ username: z.string().max(64), password: z.string().max(256) }).strict();
+const loginRefused = (code: string, message: string) => new DomainError('unauthorized', code, message);
+
+/**
+ * A representative starts the console and logs in (issue 17 item 9): the site user who owns the console must
+ * give its password (HTTP Basic, or a JSON `{username, password}` body), as the real console logs in before it
+ * does anything. 503 while the site is down; the user must be allowed to provide remote support; auto-update
+ * consoles upgrade, MSI ones behind the site are refused (functions/core/staff-console.ts).
+ */
+export const startConsoleHandler: RouteHandler = async (c) => {
+  const ctx = c.get('services');
+  const applianceId = c.req.param('applianceId')!;
+  const consoleId = c.req.param('consoleId')!;
+  await requireSiteAvailable(ctx, applianceId);
+  const basic = parseBasicAuth(c.req.header('authorization'));
+  const credential = basic ? { username: basic.clientId, password: basic.clientSecret } : (await c.req.text()).trim() ? await readJson(c, consoleLogin) : undefined;
+  if (!credential) throw loginRefused('MissingCredentials', "log in with the representative's username and password (HTTP Basic or a JSON body)");
+  const user = await authenticateSiteUser(ctx, applianceId, credential.username, credential.password, sourceAddress(c)).catch((e: unknown) => {
+    throw e instanceof DomainError && e.code === 'LoginFailed' ? loginRefused('LoginFailed', 'Login failed') : e;
+  });
+  const console = await getConsole(ctx, applianceId, consoleId);
+  if (console && usernameKey(console.username) !== usernameKey(user.username)) throw new DomainError('forbidden', 'NotYourConsole', `console ${consoleId} belongs to another representative`);
+  if (!user.permissions.provideRemoteSupport) throw new DomainError('forbidden', 'NotARepresentative', 'this user is not allowed to provide remote support');
+  return c.json(await startStaffConsole(ctx, applianceId, consoleId));
+};
 
 const redeploySchema = z.object({ version: z.string().optional() }).strict();
 export const redeployConsoleHandler: RouteHandler = async (c) => {

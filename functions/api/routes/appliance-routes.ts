@@ -10,6 +10,7 @@ import {
   startConsoleHandler,
 } from '../appliance/consoles-handler.js';
 import { createApplianceHandler, getApplianceHandler, listAppliancesHandler, siteLoginHandler } from '../appliance/fleet-handler.js';
+import * as people from '../appliance/site-users-handler.js';
 import { problemWithRetryAfter } from '../appliance/http-helpers.js';
 import { deleteHoldHandler, getHoldHandler, putHoldHandler } from '../appliance/maintenance-hold-handler.js';
 import { checkHealthHandler, textError } from '../site/public-site-handler.js';
@@ -25,7 +26,9 @@ import {
 
 const A = '/appliances/:applianceId';
 const BACKUPS = '/login/software-management/backups';
-// JSON bodies here are small (an appliance, a console, install options); package files declare their own limit.
+const USERS = '/login/users';
+const TEAMS = '/login/support-teams';
+// JSON bodies here are small (an appliance, a console, a user, install options); package files declare their own limit.
 const route = (r: Omit<Route, 'group' | 'formatError'>): Route => ({ bodyLimit: r.method === 'GET' ? BODY_LIMITS.none : BODY_LIMITS.small, ...r, group: 'appliance', formatError: problemWithRetryAfter });
 /** The appliance's own /login and /appliance pages: under /appliances/:applianceId and at its site root. */
 const sitePage = (r: Omit<Route, 'group' | 'formatError' | 'site'>): Route => route({ ...r, site: true });
@@ -57,6 +60,17 @@ export const applianceRoutes: Route[] = [
   route({ method: 'GET', path: `${A}/staff-consoles`, handler: listConsolesHandler, auth: 'appliance-admin', summary: 'Registered staff consoles' }),
   route({ method: 'POST', path: `${A}/staff-consoles`, handler: registerConsoleHandler, auth: 'appliance-admin', summary: 'Register a staff console' }),
   route({ method: 'GET', path: `${A}/staff-consoles/report`, handler: applianceConsolesReportHandler, auth: 'appliance-admin', summary: 'Staff consoles behind the site' }),
-  route({ method: 'POST', path: `${A}/staff-consoles/:consoleId/start`, handler: startConsoleHandler, auth: 'public', summary: 'A representative starts the console (auto-update, login)' }),
+  route({ method: 'POST', path: `${A}/staff-consoles/:consoleId/start`, handler: startConsoleHandler, auth: 'public', summary: "A representative starts the console and logs in with the site user's credential (auto-update)" }),
   route({ method: 'POST', path: `${A}/staff-consoles/:consoleId/redeploy`, handler: redeployConsoleHandler, auth: 'appliance-admin', summary: 'Redeploy an MSI console' }),
+  sitePage({ method: 'GET', path: USERS, handler: people.listSiteUsersHandler, auth: 'appliance-admin', summary: 'Site users (representatives, administrators, API users)' }),
+  sitePage({ method: 'POST', path: USERS, handler: people.createSiteUserHandler, auth: 'appliance-admin', summary: 'Create a site user (username, password, permissions)' }),
+  sitePage({ method: 'GET', path: `${USERS}/:username`, handler: people.getSiteUserHandler, auth: 'appliance-admin', summary: 'One site user' }),
+  sitePage({ method: 'PATCH', path: `${USERS}/:username`, handler: people.updateSiteUserHandler, auth: 'appliance-admin', summary: 'Change a site user (password, display names, permissions, disabled)' }),
+  sitePage({ method: 'POST', path: `${USERS}/:username/disable`, handler: people.disableSiteUserHandler, auth: 'appliance-admin', summary: 'Disable a site user (no login, no API calls)' }),
+  sitePage({ method: 'DELETE', path: `${USERS}/:username`, handler: people.deleteSiteUserHandler, auth: 'appliance-admin', summary: 'Delete a site user (and its team memberships)' }),
+  sitePage({ method: 'GET', path: TEAMS, handler: people.listTeamsHandler, auth: 'appliance-admin', summary: 'Support teams with members and issues' }),
+  sitePage({ method: 'POST', path: TEAMS, handler: people.createTeamHandler, auth: 'appliance-admin', summary: 'Create a support team' }),
+  sitePage({ method: 'GET', path: `${TEAMS}/:teamId`, handler: people.getTeamHandler, auth: 'appliance-admin', summary: 'One support team' }),
+  sitePage({ method: 'PATCH', path: `${TEAMS}/:teamId`, handler: people.updateTeamHandler, auth: 'appliance-admin', summary: 'Change a support team (name, members, issues)' }),
+  sitePage({ method: 'DELETE', path: `${TEAMS}/:teamId`, handler: people.deleteTeamHandler, auth: 'appliance-admin', summary: 'Delete a support team' }),
 ];

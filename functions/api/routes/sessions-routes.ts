@@ -19,7 +19,7 @@ const params = { bodyLimit: BODY_LIMITS.form, urlLimit: URL_LIMITS.siteApi } as 
 export const sessionsRoutes: Route[] = [
   { method: 'GET', path: '/api/reporting', handler: reportingHandler, ...params, auth: 'api-account', summary: 'Reporting API (SupportSession, SupportSessionListing, SupportSessionSummary, exit surveys, SupportTeam, LicenseUsage), streamed XML', streaming: true, ...xml, ...ns('/api/reporting') },
   { method: 'POST', path: '/api/reporting', handler: reportingHandler, ...params, auth: 'api-account', summary: 'Reporting API with url-encoded form parameters', streaming: true, ...xml, ...ns('/api/reporting') },
-  { method: 'GET', path: '/api/command', handler: commandHandler, ...params, auth: 'api-account', summary: 'Command API (get_api_info, check_health, terminate_session)', ...xml, ...ns('/api/command') },
+  { method: 'GET', path: '/api/command', handler: commandHandler, ...params, auth: 'api-account', summary: 'Command API: the actions of the appliance version, with username+password or a bearer token', ...xml, ...ns('/api/command') },
   { method: 'POST', path: '/api/command', handler: commandHandler, ...params, auth: 'api-account', summary: 'Command API with url-encoded form parameters', ...xml, ...ns('/api/command') },
   { method: 'GET', path: '/api/reporting.xsd', handler: reportingXsdHandler, auth: 'public', summary: 'Reporting API schema for the appliance version', ...xml },
   { method: 'GET', path: '/api/command.xsd', handler: commandXsdHandler, auth: 'public', summary: 'Command API schema for the appliance version', ...xml },

@@ -1,12 +1,16 @@
 import { runCommand } from '../../app/command.js';
 import type { RouteHandler } from '../http.js';
-import { apiCaller, readParams } from './api-request.js';
-import { XML_CONTENT_TYPE } from './xml-response.js';
+import { apiCaller, siteAppliance } from './api-request.js';
+import { noteVendorErrors, XML_CONTENT_TYPE } from './xml-response.js';
 
-/** GET/POST /appliances/:applianceId/api/command?action=... */
+/**
+ * GET/POST /appliances/:applianceId/api/command?action=... Every refusal from here on is the appliance's:
+ * `<error>` inside the action's root (or as the root for an unknown action or a `<success>` action).
+ */
 export const commandHandler: RouteHandler = async (c) => {
-  const { appliance, account } = await apiCaller(c);
-  const params = await readParams(c);
-  const xml = await runCommand({ ctx: c.get('services'), appliance, account, params });
+  const appliance = await siteAppliance(c);
+  noteVendorErrors(c, undefined);
+  const { principal, params } = await apiCaller(c, appliance);
+  const xml = await runCommand({ ctx: c.get('services'), appliance, principal, params });
   return c.body(xml, 200, { 'content-type': XML_CONTENT_TYPE, 'cache-control': 'no-store' });
 };
