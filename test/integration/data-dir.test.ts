@@ -307,8 +307,10 @@ describe('the npm start process', () => {
     const rt = await startRuntimeProcess({ DATA_DIR: dir, PORT: '0' }, 30_000);
     try {
       expect((await fetch(`${rt.url}/health`)).status).toBe(200);
-      // Corrupt the bulk rows' table blocks under the running store; nothing has read them since start-up.
-      await flipBytes(await largest(dir, /\.ldb$/), 0.2, 0.9, 61);
+      // Let LevelDB finish what it does after opening (it may compact the replayed log into new table files),
+      // then corrupt every table file under the running store; nothing has read the bulk rows since start-up.
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const file of await dynamoFiles(dir, /\.ldb$/)) await flipBytes(join(dir, 'dynamodb', file), 0.2, 0.9, 61);
       const client = new DynamoDBClient({ region: 'us-east-1', endpoint: rt.dynamodbEndpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
       await expect(client.send(new QueryCommand({ TableName: 'sessions', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: BULK } } }))).rejects.toThrow(/corrupt/);
       client.destroy();
