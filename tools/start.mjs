@@ -47,6 +47,7 @@ const keepModuleUrl = {
 
 async function rebuild() {
   const result = await build({
+    absWorkingDir: ROOT,
     entryPoints: [ENTRY],
     bundle: true,
     platform: 'node',
