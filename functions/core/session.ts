@@ -118,6 +118,8 @@ export interface SupportSession {
    * (legacy lsids collide across a broken pair): the lsid its recording appliance gave it.
    */
   sourceLsid?: string;
+  /** A live session (issue 14): sha256 of the customer client's secret, so only that client can end it. */
+  customerTokenHash?: string;
 }
 
 export const isGuidLsid = (lsid: string) => /^[0-9a-f]{32}$/.test(lsid);
