@@ -3,6 +3,7 @@ import { conflict, DomainError, isDomainError, preconditionFailed, validationErr
 import type { PackageKind } from '../core/packages.js';
 import { ConditionFailedError } from '../core/ports.js';
 import { crosses106, integrationClientReady } from '../core/plan.js';
+import { plannedDowntime } from './run-traffic.js';
 import { GUID_LSID_SINCE } from '../core/versions.js';
 import {
   cancelledBy,
@@ -76,6 +77,8 @@ export interface NewRun {
   runId?: string;
   /** Plan warnings the operator creates the run with (long interim, busy hours, not pre-tested...). */
   warnings?: RunWarning[];
+  /** The plan's production downtime per window (computed here when not given: live traffic compares with it). */
+  downtimeEstimateMinutes?: number[];
 }
 
 /** A claim without its run is a creation in progress for this long (the run is written right after its claims). */
@@ -144,6 +147,7 @@ export async function createUpgradeRun(ctx: AppContext, input: NewRun, actor: st
   const runId = input.runId ?? `run-${randomUUID()}`;
   const members = [input.primaryId, ...(input.backupId ? [input.backupId] : [])];
   for (const id of members) await requireAppliance(ctx, id);
+  const estimate = input.downtimeEstimateMinutes ?? (await plannedDowntime(ctx, input));
   const giveBack = await claimAppliances(ctx, runId, members);
   // The appliances keep the hold themselves: their own install and failover paths refuse anyone else.
   try {
@@ -171,6 +175,7 @@ export async function createUpgradeRun(ctx: AppContext, input: NewRun, actor: st
       updatedAt: now,
       holds: { applianceIds: members },
       ...(input.warnings?.length ? { warnings: input.warnings } : {}),
+      ...(estimate ? { downtimeEstimateMinutes: estimate } : {}),
     });
   } catch (e) {
     // A replayed creation (same run id) keeps what it holds; any other failure gives the appliances back.

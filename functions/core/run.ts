@@ -111,8 +111,49 @@ export interface Run {
   installBackups?: InstallBackup[];
   /** The maintenance holds this run placed on its appliances (released when it closes). */
   holds?: { applianceIds: string[]; releasedAt?: string };
+  /** Live traffic measured while the windows ran (issue 14; written by the local runtime's traffic generator). */
+  traffic?: RunTraffic;
+  /** The plan's production downtime estimate per window for the chosen option (modelled minutes), kept at creation. */
+  downtimeEstimateMinutes?: number[];
   version: number;
 }
+
+/** Customer-facing downtime per window and the ledger's reconciliation with the final primary (docs/traffic.md). */
+export interface RunTrafficWindow {
+  window: 1 | 2;
+  from: string;
+  to: string;
+  attempts: number;
+  failures: number;
+  longestOutageMinutes: number;
+  totalOutageMinutes: number;
+  estimateMinutes: number;
+  /** Sessions the ledger saw complete normally during the window (optional extension). */
+  completed?: number;
+}
+
+export interface RunTrafficReconciliation {
+  at: string;
+  primaryId: string;
+  completed: number;
+  present: number;
+  missing: number;
+  duplicated: number;
+  renumbered: number;
+  byAppliance: Record<string, number>;
+  /** The interval compared (optional extension). */
+  from?: string;
+  to?: string;
+  /** A few of the missing and duplicated external keys, for the operator to look up (optional extension). */
+  missingKeys?: string[];
+  duplicatedKeys?: string[];
+}
+
+export interface RunTraffic {
+  windows: RunTrafficWindow[];
+  reconciliation?: RunTrafficReconciliation;
+}
+
 
 export interface AuditEvent {
   runId: string;

@@ -1,4 +1,5 @@
 import { startLocalRuntime } from './runtime.js';
+import { DEMO_SESSIONS_PER_HOUR } from '../traffic/traffic-model.js';
 import { checkLogLevel } from '../observability/logger.js';
 
 const badLevel = checkLogLevel(process.env.LOG_LEVEL);
@@ -38,10 +39,13 @@ try {
     sfnPort: port('SFN_PORT'),
     seed: process.env.SEED_DEMO !== 'false',
     // Locally a modelled minute of appliance work lasts 100 ms unless configured (a 60-minute install: 6 s).
-    env: { TIME_SCALE_MS_PER_MINUTE: process.env.TIME_SCALE_MS_PER_MINUTE || '100' },
+    // The demo runs live support traffic at a low rate (TRAFFIC_SESSIONS_PER_HOUR=0 turns it off; docs/traffic.md).
+    env: { TIME_SCALE_MS_PER_MINUTE: process.env.TIME_SCALE_MS_PER_MINUTE || '100', TRAFFIC_SESSIONS_PER_HOUR: process.env.TRAFFIC_SESSIONS_PER_HOUR || String(DEMO_SESSIONS_PER_HOUR) },
     sites: flag('SITE_LISTENERS', true) ? { basePort: port('SITE_BASE_PORT'), plainHttp: flag('SITE_PLAIN_HTTP', true) } : undefined,
   });
   console.log(`control plane ready at ${runtime.url} (health: ${runtime.url}/health) in ${runtime.startupMs} ms`);
+  const traffic = runtime.traffic.status();
+  console.log(`  live traffic: ${traffic.running ? `${traffic.settings.sessionsPerHour} sessions per modelled hour per site on ${traffic.sites.join(', ') || 'no site yet'}` : 'off'} (PUT /v1/traffic to change)`);
   console.log(`  dynamodb ${runtime.endpoints.dynamodb}  s3 ${runtime.endpoints.s3}  stepfunctions ${runtime.endpoints.sfn}`);
   if (runtime.sites) {
     const table = runtime.sites.table();

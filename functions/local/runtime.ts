@@ -27,6 +27,7 @@ import { instrumentTask } from '../tasks/instrument.js';
 import { startPrometheusMetrics } from './prometheus.js';
 import { SiteListeners } from './site-listeners.js';
 import type { RecordStore, StoredItem } from '../core/ports.js';
+import { LocalTraffic, trafficSettingsFromEnv } from '../traffic/traffic-runtime.js';
 
 // The SDK warns on every start that future releases need Node 22; this project pins its SDK and targets Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -65,6 +66,8 @@ export interface LocalRuntime {
   endpoints: { dynamodb: string; s3: string; sfn: string };
   /** The per-site listeners, when `sites` was given. */
   sites?: SiteListeners;
+  /** The live traffic generator and its ledger (docs/traffic.md). */
+  traffic: LocalTraffic;
   /** ms from start() call to ready. */
   startupMs: number;
   stop(): Promise<void>;
@@ -158,6 +161,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     cleanup.push(() => closeServer(httpServer));
 
     if (options.seed) await runSeeds(services);
+    // Live support traffic (issue 14): off unless TRAFFIC_SESSIONS_PER_HOUR > 0; settable at runtime (PUT /v1/traffic).
+    const traffic = new LocalTraffic(services, { baseUrl: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, dataDir, msPerModelledMinute: config.msPerModelledMinute, settings: trafficSettingsFromEnv(baseEnv) });
+    services.traffic = traffic;
+    cleanup.push(() => traffic.stop());
+    await traffic.start();
     const scheduler = startLocalScheduler(services, { intervalMs: controlSettings(baseEnv).schedulerIntervalMs });
     cleanup.push(() => scheduler.stop());
     if (options.sites) {
@@ -185,6 +193,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       scheduler,
       endpoints,
       sites: siteListeners,
+      traffic,
       startupMs: Math.round(performance.now() - started),
       async stop() {
         if (stopped) return;

@@ -4,6 +4,7 @@ import { formatInZone, resolveWindow } from '../../core/schedule.js';
 import type { AppContext } from '../../app/context.js';
 import { controlSettings } from '../../app/control-settings.js';
 import { planFor } from '../../app/fleet.js';
+import { downtimeByWindow } from '../../app/run-traffic.js';
 import { reconcileRun, runProgress } from '../../app/run-progress.js';
 import { appendAudit, getRun, listRuns } from '../../app/run-store.js';
 import { acknowledgeRun, approveInterim, cancelNotice, cancelRun, createUpgradeRun, overrideInterim, startRunWindow } from '../../app/runs.js';
@@ -32,7 +33,7 @@ async function detail(ctx: AppContext, runId: string) {
     timeZone: w.timeZone,
   }));
   const notice = cancelNotice(progress.run);
-  return { ...progress, localWindows, ...(notice ? { notice } : {}) };
+  return { ...progress, localWindows, ...(notice ? { notice } : {}), ...(progress.run.traffic ? { traffic: progress.run.traffic } : {}) };
 }
 
 export const runRoutes = [
@@ -86,6 +87,7 @@ export const runRoutes = [
           windows: windows.map((w) => ({ start: w.start, durationMinutes: w.durationMinutes, timeZone: w.timeZone })),
           // The plan's warnings for the chosen option stay on the run (long interim, busy hours, not pre-tested...).
           warnings: chosen.risks.filter((r) => r.severity === 'warning').map((r) => ({ code: r.code, message: r.message })),
+          downtimeEstimateMinutes: downtimeByWindow(chosen, windows.length),
         },
         operator.operatorId,
       );

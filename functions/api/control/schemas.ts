@@ -249,6 +249,42 @@ const MaintenanceWindow = z.looseObject({
   startingAt: z.string().optional().describe('Set while StartExecution is awaited'),
 });
 
+export const RunTraffic = named(
+  'RunTraffic',
+  z
+    .looseObject({
+      windows: z
+        .array(
+          z.looseObject({
+            window: z.union([z.literal(1), z.literal(2)]),
+            from: Instant,
+            to: Instant,
+            attempts: z.number().int(),
+            failures: z.number().int(),
+            longestOutageMinutes: z.number(),
+            totalOutageMinutes: z.number(),
+            estimateMinutes: z.number(),
+            completed: z.number().int().optional(),
+          }),
+        )
+        .describe('One entry per window that ran with traffic on: customer-facing downtime measured from the traffic ledger, beside the plan estimate (modelled minutes)'),
+      reconciliation: z
+        .looseObject({
+          at: Instant,
+          primaryId: z.string(),
+          completed: z.number().int(),
+          present: z.number().int(),
+          missing: z.number().int(),
+          duplicated: z.number().int(),
+          renumbered: z.number().int(),
+          byAppliance: z.record(z.string(), z.number().int()),
+        })
+        .optional()
+        .describe("The final primary's SupportSession report against the ledger, when the run closed"),
+    })
+    .describe('Live support traffic while the windows ran (docs/traffic.md)'),
+);
+
 export const Run = named(
   'Run',
   z.looseObject({
@@ -266,6 +302,8 @@ export const Run = named(
     createdBy: z.string(),
     createdAt: Instant,
     updatedAt: Instant,
+    traffic: RunTraffic.optional(),
+    downtimeEstimateMinutes: z.array(z.number()).optional().describe("The plan's production downtime per window, kept at creation"),
     version: z.number().int(),
   }),
 );
@@ -310,6 +348,7 @@ export const RunDetail = named(
     localWindows: z.array(z.object({ index: z.number().int(), localStart: z.string(), localEnd: z.string(), timeZone: z.string() })),
     warnings: z.array(z.object({ code: z.string(), message: z.string() })).describe('The plan warnings the run was created with, and live ones (e.g. the interim running too long)'),
     notice: z.string().optional(),
+    traffic: RunTraffic.optional(),
   }),
 );
 
