@@ -278,11 +278,11 @@ export interface PairStatusReport {
 }
 
 /** In sync? How far behind? For a pair id or (with `byAppliance`) the pair of an appliance. */
-export async function pairStatus(ctx: AppContext, id: string, options: { byAppliance?: boolean } = {}): Promise<PairStatusReport> {
+export async function pairStatus(ctx: AppContext, id: string, options: { byAppliance?: boolean; asOf?: string } = {}): Promise<PairStatusReport> {
   const pair = options.byAppliance ? (await requirePairOf(ctx, id)).pair : await requirePair(ctx, id);
   const [primary, backup] = await Promise.all([requireAppliance(ctx, pair.primaryId), requireAppliance(ctx, pair.backupId)]);
   const watermark = pair.watermarks[pair.backupId];
-  const behind = watermark && watermark.by === watermarkKindFor(primary.productVersion) ? await countBehind(ctx, primary.applianceId, backup.applianceId, watermark) : null;
+  const behind = watermark && watermark.by === watermarkKindFor(primary.productVersion) ? await countBehind(ctx, primary.applianceId, backup.applianceId, watermark, options.asOf) : null;
   const hostname = await primaryHostnameOf(ctx, pair);
   const resolvesTo = hostname ? await resolveHostname(ctx, hostname) : undefined;
   return {

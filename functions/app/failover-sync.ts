@@ -59,11 +59,14 @@ export async function sessionsAbove(ctx: AppContext, applianceId: string, waterm
  * stops below the first active session, so the sessions above it (that one and all after) are copied at
  * every sync: they are behind only when the backup's copy is missing or older.
  */
-export async function countBehind(ctx: AppContext, primaryId: string, backupId: string, watermark: SyncWatermark): Promise<number> {
+export async function countBehind(ctx: AppContext, primaryId: string, backupId: string, watermark: SyncWatermark, asOf?: string): Promise<number> {
   const [onPrimary, onBackup] = await Promise.all([sessionsAbove(ctx, primaryId, watermark), sessionsAbove(ctx, backupId, watermark)]);
   // By identity, not lsid: a broken pre-10.6 pair hands out the same integer lsids on both sides.
   const copies = new Map(onBackup.map((s) => [sessionIdentity(s), s]));
+  // `asOf` (a sync's cut): sessions that started or ended after it changed after the sync read them (live traffic).
+  const changedSince = (s: SupportSession) => asOf !== undefined && (s.startTime >= asOf || (s.endTime !== undefined && s.endTime >= asOf));
   return onPrimary.filter((s) => {
+    if (changedSince(s)) return false;
     const copy = copies.get(sessionIdentity(s));
     return !copy || copy.status !== s.status || copy.endTime !== s.endTime;
   }).length;

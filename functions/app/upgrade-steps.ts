@@ -152,12 +152,15 @@ async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowInde
 export function syncBeforeBreak(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const backupId = run.backupId!;
+    // Live traffic goes on during the sync: a session that completes after the sync began is not the sync's to
+    // carry (it is still active in what the sync read); only sessions already completed at its cut must be there.
+    const cut = ctx.clock.now().toISOString();
     const sync = await forceSync(ctx, backupId);
     const watermark = sync.pair.watermarks[backupId];
     const above = watermark ? await sessionsAbove(ctx, run.primaryId, watermark) : [];
     let missing = 0;
     for (const s of above) {
-      if (s.status !== 'completed') continue;
+      if (s.status !== 'completed' || (s.endTime !== undefined && s.endTime >= cut)) continue;
       if ((await getSession(ctx, backupId, s.lsid))?.status !== 'completed') missing++;
     }
     if (missing > 0) throw preconditionFailed('PairNotInSync', `the backup ${backupId} lacks ${missing} completed session(s) after the sync; not breaking the pair`, { missing });
@@ -253,8 +256,10 @@ export function reestablishFailover(ctx: AppContext, input: StepInput) {
 export function resyncPair(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const backupId = servingAfterWindow1(run) === run.primaryId ? run.backupId! : run.primaryId;
+    // In sync as of the sync's cut: sessions that start or end while it runs (live traffic) are the next sync's.
+    const cut = ctx.clock.now().toISOString();
     const sync = await forceSync(ctx, backupId);
-    const status = await pairStatus(ctx, backupId, { byAppliance: true });
+    const status = await pairStatus(ctx, backupId, { byAppliance: true, asOf: cut });
     if (!status.inSync) throw preconditionFailed('PairNotInSync', `pair ${status.pairId} is not in sync after the resync`);
     const versions = status.members.map((m) => runVersionOf(run, m));
     if (versions.some((v) => v !== run.targetVersion)) throw preconditionFailed('VersionMismatch', `pair members run ${versions.join(' and ')}`);

@@ -9,6 +9,7 @@
  * `maxActivePerSite` customers in flight per site (later arrivals are counted as dropped), one keep-alive
  * agent with a fixed number of sockets, nothing kept in memory per finished session.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { prng } from '../core/random.js';
@@ -95,6 +96,7 @@ export class TrafficGenerator {
     this.settings = { ...DEFAULT_TRAFFIC, ...options.settings };
     this.random = prng(this.settings.seed);
     this.base = new URL(options.baseUrl);
+    setMaxListeners(0, this.abort.signal);
   }
 
   get running(): boolean {
@@ -118,7 +120,10 @@ export class TrafficGenerator {
   /** Starts arrivals on every site (no-op when the rate is 0). */
   async start(): Promise<void> {
     if (this.settings.sessionsPerHour <= 0) return;
-    if (this.abort.signal.aborted) this.abort = new AbortController();
+    if (this.abort.signal.aborted) {
+      this.abort = new AbortController();
+      setMaxListeners(0, this.abort.signal);
+    }
     await this.refresh();
     if (!this.refreshTimer) {
       const tick = () => {
@@ -350,7 +355,6 @@ export class TrafficGenerator {
           path,
           method: 'POST',
           agent: this.agent,
-          signal: this.abort.signal,
           headers: { host: hostname, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
         },
         (res) => {

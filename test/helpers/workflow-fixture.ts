@@ -16,11 +16,11 @@ import { eventually } from './runtime.js';
 let ip = 20;
 
 /** A failover pair `<prefix>-a` (primary, DNS target) / `<prefix>-b` (backup), in sync, with session history. */
-export async function pairFixture(ctx: AppContext, prefix: string, options: { version?: string; storedDataGb?: number; sessions?: number } = {}) {
+export async function pairFixture(ctx: AppContext, prefix: string, options: { version?: string; baseVersion?: string; storedDataGb?: number; sessions?: number } = {}) {
   await seedPackageCatalog(ctx);
   const hostname = `${prefix}.example.com`;
   const license = { primaryHostname: hostname, licenseCount: 15, expires: null };
-  const base = { productVersion: options.version ?? '10.5.2', baseVersion: '3.2.4', storedDataGb: options.storedDataGb ?? 20, license } satisfies Partial<Appliance>;
+  const base = { productVersion: options.version ?? '10.5.2', baseVersion: options.baseVersion ?? '3.2.4', storedDataGb: options.storedDataGb ?? 20, license } satisfies Partial<Appliance>;
   const a = await createAppliance(ctx, sampleAppliance(`${prefix}-a`, { ...base, ipAddress: `10.8.0.${ip++}` }));
   await createAppliance(ctx, sampleAppliance(`${prefix}-b`, { ...base, ipAddress: `10.8.0.${ip++}` }));
   await establishPair(ctx, { primaryId: a.applianceId, backupId: `${prefix}-b` });

@@ -62,7 +62,8 @@ describe('a session from request to end', () => {
     const accepted = await rep(HOST.modern, '/rep-console/accept', { lsid: started.body.lsid });
     expect(accepted.status).toBe(200);
     expect((await rep(HOST.modern, '/rep-console/accept', { lsid: started.body.lsid })).status).toBe(200); // a retried accept answers the same
-    for (const e of [{ event: 'chat', body: 'Hello <Kim>' }, { event: 'system-info' }, { event: 'file', file_name: 'log.zip', file_size: '2048' }]) {
+    const events: Record<string, string>[] = [{ event: 'chat', body: 'Hello <Kim>' }, { event: 'system-info' }, { event: 'file', file_name: 'log.zip', file_size: '2048' }];
+    for (const e of events) {
       expect((await rep(HOST.modern, '/rep-console/event', { lsid: started.body.lsid, ...e })).status).toBe(200);
     }
     const ended = await post(HOST.modern, '/customer/end', { lsid: started.body.lsid, customer_token: started.body.customerToken, 'survey.rating': '5', 'survey.comments': 'great' });
