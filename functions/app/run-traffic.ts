@@ -55,4 +55,5 @@ export interface TrafficStatusView {
   failedAttempts: number;
   dropped: number;
   gaveUp: number;
+  lastLoginRefusal?: string;
 }

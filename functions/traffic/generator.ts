@@ -53,6 +53,7 @@ export interface TrafficStatus {
   failedAttempts: number;
   dropped: number;
   gaveUp: number;
+  lastLoginRefusal?: string;
 }
 
 interface Answer {
@@ -67,7 +68,7 @@ interface RepState {
   rep: SiteRepresentative;
   consoleId: string;
   /** Shared login in progress (every session of this representative waits for the same one). */
-  login?: Promise<void>;
+  login?: Promise<boolean>;
   loggedIn: boolean;
 }
 
@@ -89,6 +90,8 @@ export class TrafficGenerator {
   private readonly base: URL;
   private readonly runTag = randomBytes(4).toString('hex');
   private counter = 0;
+  /** The last refusal of a console login (diagnostics in the status). */
+  private lastLoginRefusal?: string;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly counts = { requested: 0, completed: 0, cutOff: 0, failedAttempts: 0, dropped: 0, gaveUp: 0 };
 
@@ -104,7 +107,14 @@ export class TrafficGenerator {
   }
 
   status(): TrafficStatus {
-    return { settings: { ...this.settings }, running: this.running, sites: [...this.sites.keys()], active: [...this.sites.values()].reduce((n, s) => n + s.active, 0), ...this.counts };
+    return {
+      settings: { ...this.settings },
+      running: this.running,
+      sites: [...this.sites.keys()],
+      active: [...this.sites.values()].reduce((n, s) => n + s.active, 0),
+      ...this.counts,
+      ...(this.lastLoginRefusal ? { lastLoginRefusal: this.lastLoginRefusal } : {}),
+    };
   }
 
   /** Applies new settings: a rate of 0 stops the arrivals (sessions in flight finish); a new seed restarts the sequence. */
@@ -283,10 +293,11 @@ export class TrafficGenerator {
    * first; site down → back off and retry. Any other answer is returned.
    */
   private async asRepresentative(s: SiteState, rep: RepState, path: string, params: Record<string, string>): Promise<Answer> {
+    const limit = this.options.maxAttempts ?? 200;
     for (let attempt = 1; ; attempt++) {
-      if (!rep.loggedIn) await this.login(s, rep);
+      if (!rep.loggedIn && !(await this.login(s, rep))) return { status: 401, body: { code: 'RepresentativeCannotLogIn' } };
       const answer = await this.call(s.site.hostname, path, { ...params, username: rep.rep.username, password: rep.rep.password, console_id: rep.consoleId });
-      if (answer.status === 401 && answer.body.code === 'ConsoleNotLoggedIn') {
+      if (answer.status === 401 && answer.body.code === 'ConsoleNotLoggedIn' && attempt < limit) {
         rep.loggedIn = false;
         continue;
       }
@@ -295,16 +306,19 @@ export class TrafficGenerator {
     }
   }
 
-  private login(s: SiteState, rep: RepState): Promise<void> {
+  /** Logs the console in (one attempt series shared by every session of the representative); false when it gave up. */
+  private login(s: SiteState, rep: RepState): Promise<boolean> {
     rep.login ??= (async () => {
-      for (let attempt = 1; ; attempt++) {
+      for (let attempt = 1; attempt <= (this.options.maxAttempts ?? 200); attempt++) {
         const answer = await this.call(s.site.hostname, '/rep-console/login', { username: rep.rep.username, password: rep.rep.password, console_id: rep.consoleId });
         if (answer.status === 200) {
           rep.loggedIn = true;
-          return;
+          return true;
         }
+        this.lastLoginRefusal = `${answer.status} ${String(answer.body.code ?? answer.body.error ?? '')}`;
         await this.backoff(Math.min(attempt, 4), answer.retryAfter);
       }
+      return false;
     })().finally(() => {
       rep.login = undefined;
     });

@@ -3,7 +3,7 @@
  * Stored on the run as `run.traffic` (the console engineer renders it): one entry per window that ran
  * with traffic on, and the reconciliation of the ledger with the final primary's SupportSession report.
  */
-import type { RunTrafficReconciliation, RunTrafficWindow } from '../core/run.js';
+import type { RunTraffic, RunTrafficReconciliation, RunTrafficWindow } from '../core/run.js';
 import { customerDowntime, reconcile, type LedgerEntry, type ReportedSession } from './ledger.js';
 
 export type { RunTraffic, RunTrafficReconciliation, RunTrafficWindow } from '../core/run.js';
@@ -77,3 +77,13 @@ export function reportedSessions(xml: string): ReportedSession[] {
 }
 
 const unescapeXml = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+
+/** Windows (1..count) during which no session completed, or that have no measurement at all: traffic was off then. */
+export function windowsWithoutTraffic(traffic: Pick<RunTraffic, 'windows'> | undefined, count: number): number[] {
+  const out: number[] = [];
+  for (let i = 1; i <= count; i++) {
+    const w = traffic?.windows.find((x) => x.window === i);
+    if (!w || !(w.completed !== undefined && w.completed > 0)) out.push(i);
+  }
+  return out;
+}
