@@ -231,6 +231,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           };
           warnings: { code: string; message: string }[];
           notice?: string;
+          traffic?: RunTrafficView;
         };
         const r = d.run;
         print(d, () => [
@@ -241,6 +242,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           ...(r.installBackups ?? []).map((b) => `  window ${b.window} install on ${b.applianceId} relied on backup ${b.backupId}: ${b.downloadPath}`),
           ...d.warnings.map((w) => `  warning ${w.code}: ${w.message}`),
           ...(d.notice ? [`  note: ${d.notice}`] : []),
+          ...trafficLines(d.traffic),
         ]);
         return 0;
       }
@@ -260,4 +262,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`error: ${(e as Error).message}`);
     return 1;
   }
+}
+
+interface RunTrafficView {
+  windows: { window: number; attempts: number; failures: number; longestOutageMinutes: number; totalOutageMinutes: number; estimateMinutes: number; completed?: number }[];
+  reconciliation?: { primaryId: string; completed: number; present: number; missing: number; duplicated: number; renumbered: number; byAppliance: Record<string, number> };
+}
+
+/** The run's live traffic (issue 14): customer-facing downtime per window and the reconciliation. */
+function trafficLines(t: RunTrafficView | undefined): string[] {
+  if (!t) return [];
+  const r = t.reconciliation;
+  return [
+    ...t.windows.map((w) => `  traffic window ${w.window}: customers down ${w.totalOutageMinutes} min (longest ${w.longestOutageMinutes}, plan ${w.estimateMinutes}); ${w.failures}/${w.attempts} requests failed; ${w.completed ?? 0} sessions completed`),
+    ...(r ? [`  reconciliation with ${r.primaryId}: ${r.completed} completed, ${r.present} present, ${r.missing} missing, ${r.duplicated} duplicated, ${r.renumbered} renumbered (${Object.entries(r.byAppliance).map(([a, n]) => `${a} ${n}`).join(', ')})`] : []),
+  ];
 }

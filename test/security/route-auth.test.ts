@@ -41,6 +41,12 @@ const PUBLIC: Record<string, string> = {
   'site root GET /check_health': 'the vendor\'s unauthenticated health probe: 200/500 and a short text, no data',
   'site root GET /': 'the public site: a page for customers, no data',
   'POST /appliances/:applianceId/staff-consoles/:consoleId/start': "the representative logs in with the console owner's site-user password, checked in the handler (test/integration/site-command.test.ts)",
+  'GET /appliances/:applianceId/api/start_session': 'the customer asks for a session (the vendor\'s public session request): creates a waiting session, no data beyond its own ids',
+  'POST /appliances/:applianceId/api/start_session': 'the customer asks for a session (form parameters), as above',
+  'POST /appliances/:applianceId/customer/end': 'the customer client ends its own session: checked against the session\'s customer token in the handler (test/integration/live-sessions.test.ts)',
+  'site root GET /api/start_session': 'the customer asks for a session (the vendor\'s public session request): creates a waiting session, no data beyond its own ids',
+  'site root POST /api/start_session': 'the customer asks for a session (form parameters), as above',
+  'site root POST /customer/end': 'the customer client ends its own session: checked against the session\'s customer token in the handler (test/integration/live-sessions.test.ts)',
 };
 
 const key = (r: MountedRoute) => `${r.mount === 'site-root' ? 'site root ' : ''}${r.method} ${r.path}`;

@@ -8,6 +8,7 @@
  */
 import type { Context } from 'hono';
 import type { Appliance } from '../../core/appliance.js';
+import { DomainError } from '../../core/errors.js';
 import type { SupportSession } from '../../core/session.js';
 import {
   acceptSession,
@@ -46,9 +47,19 @@ export const liveSessionError: ErrorFormatter = (error, status, c) => {
   return response;
 };
 
+const missingCredentials = () => new DomainError('unauthorized', 'MissingCredentials', 'Login failed', { hint: 'send the representative\'s username and password as form parameters' });
+
 async function representative(c: Context<AppEnv>) {
   const appliance = await siteAppliance(c);
-  const params = await readParams(c);
+  let params: Record<string, string>;
+  try {
+    params = await readParams(c);
+  } catch (e) {
+    // A body we cannot read from a caller who shows no credential is first of all unauthenticated.
+    if (!new URL(c.req.url).searchParams.has('username')) throw missingCredentials();
+    throw e;
+  }
+  if (params.username === undefined || params.password === undefined) throw missingCredentials();
   const user = await authenticateSiteUser(c.get('services'), appliance.applianceId, params.username ?? '', params.password ?? '', sourceAddress(c));
   return { appliance, params, user, consoleId: params.console_id ?? `console-${user.username}` };
 }

@@ -286,6 +286,16 @@ async function runView(runId) {
   const ackReason = h('input', { id: 'ack-reason', maxlength: 500 });
   let current = null;
 
+  // Live traffic (issue 14): one small self-contained section, for the run page rework to place.
+  const traffic = h('section', { id: 'run-traffic' });
+  const trafficSection = (t) => {
+    if (!t) return traffic.replaceChildren();
+    const r = t.reconciliation;
+    traffic.replaceChildren(
+      table('Live traffic: customer-facing downtime (modelled minutes)', ['Window', 'Requests', 'Failed', 'Longest outage', 'Total outage', 'Plan estimate', 'Completed'], t.windows.map((w) => [`Window ${w.window}`, String(w.attempts), String(w.failures), String(w.longestOutageMinutes), String(w.totalOutageMinutes), String(w.estimateMinutes), String(w.completed ?? '—')])),
+      r ? h('p', {}, `Reconciliation with ${r.primaryId}: ${r.completed} completed · ${r.present} present · `, r.missing ? badge('failed') : '', ` ${r.missing} missing · ${r.duplicated} duplicated · ${r.renumbered} renumbered`) : h('p', {}, 'Reconciliation: when the run closes'),
+    );
+  };
   const render = (d) => {
     current = d;
     const r = d.run;
@@ -293,6 +303,7 @@ async function runView(runId) {
       h('p', {}, 'Status ', h('span', { id: 'run-status' }, badge(r.status)), r.statusReason ? ` — ${r.statusReason}` : ''),
       h('p', {}, `${r.option} · ${r.packageId} → ${r.targetVersion} · A ${r.primaryId}${r.backupId ? ` · B ${r.backupId}` : ''} · created by ${r.createdBy}`),
     );
+    trafficSection(d.traffic);
     windows.replaceChildren(
       table('Maintenance windows', ['Window', 'Local start', 'Local end', 'Status', 'Schedule'], d.localWindows.map((lw) => {
         const w = r.windows.find((x) => x.index === lw.index);
@@ -363,6 +374,7 @@ async function runView(runId) {
     `Run ${runId}`,
     summary,
     windows,
+    traffic,
     interim,
     warnings,
     h(
