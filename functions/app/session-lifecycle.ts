@@ -39,13 +39,19 @@ const text = (value: string | undefined, name: string, max: number, required = f
   return value;
 };
 
-/** Parses the customer's request parameters (pure). */
+/** The vendor limits customer.details in bytes, not characters (docs/vendor-api.md §12). */
+const bytes = (value: string | undefined, name: string, max: number) => {
+  if (value !== undefined && Buffer.byteLength(value) > max) throw validationError('InvalidParameter', `Invalid value for parameter: ${name}`, { parameter: name });
+  return value;
+};
+
+/** Parses the customer's request parameters (pure; limits per docs/vendor-api.md §12). */
 export function parseSessionRequest(params: Record<string, string>): { shortKey: string; survey: FrontEndSurvey } | { survey: FrontEndSurvey } {
   const survey: FrontEndSurvey = {
-    name: text(params['customer.name'], 'customer.name', 128, params.short_key === undefined) ?? 'Customer',
-    company: text(params['customer.company'], 'customer.company', 128),
-    companyCode: text(params['customer.company_code'], 'customer.company_code', 64),
-    details: text(params['customer.details'], 'customer.details', 1024),
+    name: text(params['customer.name'], 'customer.name', 100, params.short_key === undefined) ?? 'Customer',
+    company: text(params['customer.company'], 'customer.company', 100),
+    companyCode: text(params['customer.company_code'], 'customer.company_code', 100),
+    details: bytes(text(params['customer.details'], 'customer.details', 1024), 'customer.details', 1024),
     externalKey: text(params['session.custom.external_key'], 'session.custom.external_key', 1024),
     hostname: text(params['customer.hostname'], 'customer.hostname', 253) ?? 'customer-pc',
   };
