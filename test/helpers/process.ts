@@ -21,7 +21,8 @@ export interface StartedProcess {
 export function spawnRuntime(env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['tools/start.mjs'], {
     cwd: ROOT,
-    env: { ...process.env, SITE_BASE_PORT: '0', ...env },
+    // Live traffic is off in tests unless a test turns it on (npm start runs it at a demo rate).
+    env: { ...process.env, SITE_BASE_PORT: '0', TRAFFIC_SESSIONS_PER_HOUR: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Everything the child logs joins the suite's secret scan (test/helpers/log-capture.ts).
