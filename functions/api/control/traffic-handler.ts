@@ -3,24 +3,25 @@
  * (operator, audited under the audit id `traffic`), and measure a run now (downtime per window, reconciliation).
  * Only the local runtime runs a generator; elsewhere these answer 409 TrafficUnavailable.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { integer } from '../../core/validation.js';
 import { conflict } from '../../core/errors.js';
 import type { AppContext } from '../../app/context.js';
 import { listAudit, requireRun } from '../../app/run-store.js';
 import { controlRoute } from './control-route.js';
 import { RunIdParams, RunTraffic, schemas } from './schemas.js';
 
-const named = <T extends z.ZodType>(id: string, schema: T): T => {
+const named = <T extends z.ZodMiniType>(id: string, schema: T): T => {
   schemas.add(schema, { id });
   return schema;
 };
 
 const Settings = z.object({
-  sessionsPerHour: z.number().min(0).max(100_000).describe('Session requests per modelled hour per site (Poisson); 0 = off'),
-  medianSessionMinutes: z.number().min(0.1).max(240).describe('Median session length, modelled minutes (log-normal)'),
-  sessionLengthSigma: z.number().min(0).max(3),
-  representativesPerTeam: z.number().int().min(1).max(100),
-  seed: z.number().int().min(0).max(2 ** 31),
+  sessionsPerHour: z.number().check(z.gte(0), z.lte(100_000), z.describe('Session requests per modelled hour per site (Poisson); 0 = off')),
+  medianSessionMinutes: z.number().check(z.gte(0.1), z.lte(240), z.describe('Median session length, modelled minutes (log-normal)')),
+  sessionLengthSigma: z.number().check(z.gte(0), z.lte(3)),
+  representativesPerTeam: integer(z.gte(1), z.lte(100)),
+  seed: integer(z.gte(0), z.lte(2 ** 31)),
 });
 const TrafficStatus = named(
   'TrafficStatus',
@@ -28,17 +29,27 @@ const TrafficStatus = named(
     settings: Settings,
     running: z.boolean(),
     sites: z.array(z.string()),
-    active: z.number().int(),
-    requested: z.number().int(),
-    completed: z.number().int(),
-    cutOff: z.number().int(),
-    failedAttempts: z.number().int(),
-    dropped: z.number().int(),
-    gaveUp: z.number().int(),
-    audit: z.array(z.unknown()).optional(),
+    active: integer(),
+    requested: integer(),
+    completed: integer(),
+    cutOff: integer(),
+    failedAttempts: integer(),
+    dropped: integer(),
+    gaveUp: integer(),
+    lastLoginRefusal: z.optional(z.string()),
+    audit: z.optional(z.array(z.unknown())),
   }),
 );
-const TrafficSettingsRequest = named('TrafficSettingsRequest', Settings.partial().strict());
+const TrafficSettingsRequest = named(
+  'TrafficSettingsRequest',
+  z.strictObject({
+    sessionsPerHour: z.optional(Settings.shape.sessionsPerHour),
+    medianSessionMinutes: z.optional(Settings.shape.medianSessionMinutes),
+    sessionLengthSigma: z.optional(Settings.shape.sessionLengthSigma),
+    representativesPerTeam: z.optional(Settings.shape.representativesPerTeam),
+    seed: z.optional(Settings.shape.seed),
+  }),
+);
 
 function generatorOf(ctx: AppContext) {
   if (!ctx.traffic) throw conflict('TrafficUnavailable', 'live traffic runs only in the local runtime');
