@@ -2,7 +2,6 @@ import type { Route } from './http.js';
 import { applianceRoutes } from './routes/appliance-routes.js';
 import { controlRoutes } from './routes/control-routes.js';
 import { failoverRoutes } from './routes/failover-routes.js';
-import { liveSessionRoutes } from './routes/live-session-routes.js';
 import { sessionsRoutes } from './routes/sessions-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 
@@ -11,7 +10,6 @@ export const routes: readonly Route[] = [
   ...systemRoutes,
   ...applianceRoutes,
   ...sessionsRoutes,
-  ...liveSessionRoutes,
   ...failoverRoutes,
   ...controlRoutes,
 ];

@@ -8,6 +8,7 @@ import { tokenHandler } from '../sessions/oauth-handler.js';
 import { reportingHandler } from '../sessions/reporting-handler.js';
 import { commandXsdHandler, reportingXsdHandler } from '../sessions/xsd-handler.js';
 import { oauthError, xmlError } from '../sessions/xml-response.js';
+import { liveSessionRoutes } from './live-session-routes.js';
 
 // Site paths (relative to the site root; mounted under /appliances/:applianceId and at the site root), with the legacy `.ns` forms.
 const xml = { group: 'sessions', formatError: xmlError, site: true } as const;
@@ -29,4 +30,6 @@ export const sessionsRoutes: Route[] = [
   { method: 'POST', path: '/v1/appliances/:applianceId/api-accounts', handler: createApiAccountHandler, bodyLimit: BODY_LIMITS.small, group: 'sessions', auth: 'operator', summary: 'Create an API account (client id/secret, permissions)' },
   { method: 'POST', path: '/v1/appliances/:applianceId/api-accounts/:clientId/secret', handler: regenerateSecretHandler, bodyLimit: BODY_LIMITS.small, group: 'sessions', auth: 'operator', summary: 'Regenerate an API account secret (revokes its tokens)' },
   { method: 'POST', path: '/v1/appliances/:applianceId/ic-exports', handler: icExportHandler, bodyLimit: BODY_LIMITS.small, group: 'sessions', auth: 'operator', summary: 'Integration Client export (SQL, CSV, 10.6 migration) into S3' },
+  // The live session lifecycle (issue 14): the customer's request and end, the representative console.
+  ...liveSessionRoutes,
 ];
