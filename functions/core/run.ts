@@ -5,6 +5,7 @@
  */
 import { conflict, DomainError, preconditionFailed } from './errors.js';
 import { installedVersion, type PackageKind } from './packages.js';
+import type { PlannedStep } from './pipeline.js';
 
 export type UpgradeOption = 'single' | 'option1' | 'option2';
 export type WindowIndex = 1 | 2;
@@ -111,6 +112,8 @@ export interface Run {
   installBackups?: InstallBackup[];
   /** The maintenance holds this run placed on its appliances (released when it closes). */
   holds?: { applianceIds: string[]; releasedAt?: string };
+  /** The chosen option's steps as the plan described and estimated them at creation (the run page's pipeline). */
+  plannedSteps?: PlannedStep[];
   version: number;
 }
 

@@ -65,6 +65,7 @@ export const runRoutes = [
       if (body.option === 'single' && target.backup) throw validationError('OptionMismatch', 'a single-appliance run targets one appliance; use option1 or option2 for a pair', { field: 'option' });
       if (body.option !== 'single' && !target.backup) throw validationError('OptionMismatch', `${body.option} upgrades a failover pair; give pairId (or primaryId and backupId)`, { field: 'option' });
       const chosen = plan.options.find((o) => o.option === body.option)!;
+      if (plan.nothingToUpgrade) throw preconditionFailed('NothingToUpgrade', `${plan.nothingToUpgrade}; no run is created`);
       if (chosen.blocked) {
         throw preconditionFailed('PlanBlocked', `the ${body.option} plan is blocked: ${chosen.risks.filter((r) => r.severity === 'blocker').map((r) => r.message).join('; ')}`, { risks: chosen.risks });
       }
@@ -86,6 +87,8 @@ export const runRoutes = [
           windows: windows.map((w) => ({ start: w.start, durationMinutes: w.durationMinutes, timeZone: w.timeZone })),
           // The plan's warnings for the chosen option stay on the run (long interim, busy hours, not pre-tested...).
           warnings: chosen.risks.filter((r) => r.severity === 'warning').map((r) => ({ code: r.code, message: r.message })),
+          // The run page tracks exactly the steps the operator was shown.
+          plannedSteps: chosen.steps,
         },
         operator.operatorId,
       );
