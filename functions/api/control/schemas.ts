@@ -230,6 +230,7 @@ export const Plan = named(
     traffic: z.looseObject({}).optional(),
     stagingRun: z.looseObject({ applianceId: z.string(), option: z.literal('single'), packageId: z.string(), reason: z.string() }).optional(),
     proceed: z.looseObject({ option: z.literal('single'), applianceId: z.string(), reason: z.string() }).optional(),
+    nothingToUpgrade: z.string().optional().describe('Every appliance already runs the version: no run is offered (creating one is refused with NothingToUpgrade)'),
   }),
   'Dry run: nothing is changed',
 );
@@ -283,6 +284,7 @@ export const Schedule = named(
     outcome: z.string().optional(),
     firedAt: z.string().optional(),
     remoteName: z.string().optional(),
+    supersededBy: z.object({ by: z.string(), at: z.string() }).optional().describe('Started by hand before its time: replaced, not failed'),
     version: z.number().int(),
   }),
 );
@@ -300,11 +302,49 @@ export const AuditEvent = named(
   }),
 );
 
+const PipelineStep = named(
+  'PipelineStep',
+  z.object({
+    index: z.number().int().describe('1-based position in the run'),
+    window: z.number().int(),
+    action: z.string(),
+    applianceId: z.string().optional(),
+    description: z.string(),
+    estimatedMinutes: z.number(),
+    productionDown: z.boolean(),
+    status: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']),
+    startedAt: z.string().optional(),
+    endedAt: z.string().optional(),
+    durationMinutes: z.number().optional().describe('Modelled minutes (real minutes on AWS)'),
+    attempts: z.number().int().optional(),
+    outputs: z.array(z.object({ label: z.string(), value: z.string() })).describe('Backup ids, install id and version, sessions synced/exported/re-imported, the DNS change'),
+    note: z.string().optional(),
+    current: z.literal(true).optional(),
+  }),
+);
+
+export const RunPipeline = named(
+  'RunPipeline',
+  z.object({
+    steps: z.array(PipelineStep).describe('Every step of both windows in execution order: the plan\'s steps for the chosen option'),
+    total: z.number().int(),
+    current: z.looseObject({ index: z.number().int(), label: z.string().describe('"step k of n"'), action: z.string(), window: z.number().int(), elapsedMinutes: z.number().optional(), estimatedMinutes: z.number() }).optional(),
+    windows: z.array(z.looseObject({ window: z.number().int(), status: z.string(), timeZone: z.string(), start: Instant, deadline: Instant, durationMinutes: z.number(), estimatedMinutes: z.number(), elapsedMinutes: z.number().optional(), minutesLeft: z.number().optional(), interrupted: z.string().optional() })),
+    gate: z.looseObject({ state: z.enum(['not-reached', 'checks-running', 'checks-failed', 'awaiting-approval', 'approved', 'overridden', 'closed']), startedBy: z.string(), approveAllowed: z.boolean(), overrideAllowed: z.boolean(), waitingFor: z.array(z.string()) }).optional().describe('The interim gate\'s evidence: checks, approval and comment, override, who started the run'),
+    downtime: z.array(z.looseObject({ window: z.number().int(), estimatedMinutes: z.number(), longestOutageMinutes: z.number(), totalOutageMinutes: z.number() })).optional().describe('Measured customer-facing downtime (live traffic) beside the plan\'s estimate'),
+    reconciliation: z.looseObject({}).optional().describe('Session reconciliation after the run (live traffic)'),
+    msPerModelledMinute: z.number(),
+    fromPlan: z.boolean(),
+  }),
+  'The run as an ordered pipeline (core/pipeline.ts)',
+);
+
 export const RunDetail = named(
   'RunDetail',
   z.object({
     run: Run,
-    steps: z.array(z.object({ key: z.string(), status: z.string(), attempts: z.number(), startedAt: z.string().optional(), endedAt: z.string().optional() })),
+    pipeline: RunPipeline,
+    steps: z.array(z.object({ key: z.string(), status: z.string(), attempts: z.number(), startedAt: z.string().optional(), endedAt: z.string().optional(), output: z.unknown().optional() })),
     schedules: z.array(Schedule),
     audit: z.array(AuditEvent),
     localWindows: z.array(z.object({ index: z.number().int(), localStart: z.string(), localEnd: z.string(), timeZone: z.string() })),
@@ -342,6 +382,7 @@ export const Campaign = named(
     ),
     createdBy: z.string(),
     startedBy: z.string().optional(),
+    haltedBy: z.object({ by: z.string(), at: z.string(), reason: z.string() }).optional(),
   }),
 );
 
@@ -351,6 +392,7 @@ export const PairList = named('PairList', z.object({ pairs: z.array(Pair) }));
 export const PairDetail = named('PairDetail', z.object({ pair: Pair, runs: z.array(Run), backups: z.array(z.looseObject({ backupId: z.string(), applianceId: z.string(), createdAt: z.string() })) }));
 export const PackageList = named('PackageList', z.object({ packages: z.array(Package) }));
 export const RunList = named('RunList', z.object({ runs: z.array(Run), cursor: z.string().optional() }));
+export const ScheduleList = named('ScheduleList', z.object({ schedules: z.array(Schedule), cursor: z.string().optional() }));
 export const CampaignList = named('CampaignList', z.object({ campaigns: z.array(Campaign) }));
 export const Me = named('Me', z.object({ operator: Operator, forbidSelfApproval: z.boolean() }));
 export const RunOnly = named('RunOnly', z.object({ run: Run, notice: z.string().optional().describe('Plain words about what the action does, e.g. a cancel during an install') }));
