@@ -103,7 +103,9 @@ export async function listCampaigns(ctx: AppContext): Promise<Campaign[]> {
 async function updateCampaign(ctx: AppContext, campaignId: string, change: (c: Campaign) => Campaign): Promise<Campaign> {
   for (let attempt = 0; ; attempt++) {
     const current = await requireCampaign(ctx, campaignId);
-    const next = { ...change(current), campaignId, version: current.version + 1, updatedAt: ctx.clock.now().toISOString() };
+    const changed = change(current);
+    if (changed === current) return current; // nothing to change: no write (a repeated request does not contend)
+    const next = { ...changed, campaignId, version: current.version + 1, updatedAt: ctx.clock.now().toISOString() };
     try {
       await ctx.records.runs.put(toItem(next), { expectVersion: current.version });
       return next;
