@@ -3,7 +3,8 @@
  * Skipped, with a message, when no browser is installed: see docs/control.md for the one-time setup.
  * The upgrade runs through the real state machines (statemachines/failover-option2.asl.json) on a real pair.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { estimateInstallMinutes } from '../../functions/core/install.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { issueTestTokens, TOKENS } from '../helpers/control.js';
 import { pairFixture } from '../helpers/workflow-fixture.js';
+import { ROOT } from '../helpers/process.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((p): p is string => Boolean(p));
 // CHROMIUM_PATH=none forces the skip (to check the message on a machine that has a browser).
@@ -25,6 +27,11 @@ if (!browserPath && process.env.REQUIRE_E2E === '1') {
 if (!browserPath) {
   process.stderr.write('\n[e2e] SKIPPED: no Chromium found (looked at CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome). One-time setup: sudo apt-get install -y chromium\n\n');
 }
+
+const SHOTS = join(ROOT, 'test-output', 'e2e');
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+// 10 ms per modelled minute: a 17-minute install takes 0.17 s, an 8-hour window almost 5 s.
+const RUNTIME_ENV = { SCHEDULER_INTERVAL_MS: '0', TIME_SCALE_MS_PER_MINUTE: '10' };
 
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -38,8 +45,8 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
   let b: string;
 
   beforeAll(async () => {
-    // 10 ms per modelled minute: a 17-minute install takes 0.17 s, an 8-hour window almost 5 s.
-    runtime = await startTestRuntime({ env: { SCHEDULER_INTERVAL_MS: '0', TIME_SCALE_MS_PER_MINUTE: '10' } });
+    mkdirSync(SHOTS, { recursive: true });
+    runtime = await startTestRuntime({ env: RUNTIME_ENV });
     await issueTestTokens(runtime.services);
     ({ a, b } = await pairFixture(runtime.services, 'e2e'));
     pairId = (await getAppliance(runtime.services, a))!.failover.pairId!;
@@ -64,17 +71,38 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
   };
   const runStatus = () => page.locator('#run-status').textContent();
 
-  it('plans an option-2 upgrade, starts window 1, gets approval, starts window 2 and sees both appliances upgraded', async () => {
+  /** A screenshot of each step in test-output/e2e (git-ignored), numbered in the order taken. */
+  let shot = 0;
+  const snap = async (name: string) => {
+    shot += 1;
+    await page.screenshot({ path: join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+  };
+  /** axe-core injected into the page (CDP evaluation is not subject to the console's CSP); serious or worse fails. */
+  const axe = async (where: string) => {
+    await page.evaluate(axeSource);
+    const violations = await page.evaluate(async () => {
+      const result = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, { resultTypes: ['violations'] });
+      return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+    });
+    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious, `axe on ${where}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
+  };
+  it('drives an option-2 run through the console only: refused approval, dialogs, lost connection, approval, window 2', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.goto(runtime.url);
+    await snap('sign-in');
+    await axe('the sign-in page');
     await signIn(TOKENS.carol);
 
     // Fleet overview → pair detail
     await expect.poll(() => page.getByRole('table', { name: 'Appliances' }).textContent()).toContain(a);
+    await snap('fleet');
+    await axe('the fleet');
     await page.getByRole('link', { name: `Open ${pairId}` }).click();
     await expect.poll(() => page.locator('#view-title').textContent()).toBe(`Pair ${pairId}`);
 
     // Plan (dry run): option 1 vs option 2, with 8-hour windows
-    await page.getByLabel('Package').selectOption('bomgar-10.6.0');
+    await page.getByLabel('Package', { exact: true }).selectOption('bomgar-10.6.0');
     for (const i of [1, 2]) await page.getByLabel(`Window ${i} duration (minutes)`).fill('480');
     await page.getByLabel('Time zone').fill('Asia/Tokyo');
     await page.getByRole('button', { name: 'Plan upgrade' }).click();
@@ -82,9 +110,13 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     const option2 = page.getByRole('article', { name: /Option 2/ });
     expect(await option2.textContent()).toContain('Production downtime: 5 min');
     expect(await page.getByRole('article', { name: /Option 1/ }).textContent()).toContain(`Production downtime: ${estimateInstallMinutes({ storedDataGb: 20 })} min`);
-    // Before the windows: the backups to download (the guide: always download a backup first).
     expect(await page.getByRole('table', { name: 'Settings backups to download before the install' }).textContent()).toContain(`/appliances/${a}/login/software-management/backups`);
     expect(await option2.textContent()).toMatch(/without failover \d/);
+    // Every package side by side with the same windows.
+    await page.getByRole('button', { name: 'Compare every package' }).click();
+    await expect.poll(() => page.getByRole('table', { name: `Every package for ${pairId}, with the same windows` }).textContent()).toContain('10.6.0');
+    await snap('plan-side-by-side');
+    await axe('the plan');
 
     // Create the run (option 2 is preselected as recommended), keep the windows manual for the test
     expect(await page.getByRole('radio', { name: /Option 2/ }).isChecked()).toBe(true);
@@ -92,46 +124,111 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     await page.getByRole('button', { name: 'Create run' }).click();
     await expect.poll(() => page.locator('#view-title').textContent()).toMatch(/^Run run-/);
     const runId = (await page.locator('#view-title').textContent())!.replace('Run ', '');
-    expect(await runStatus()).toBe('scheduled');
-    expect(await page.getByRole('table', { name: 'Maintenance windows' }).textContent()).toContain('+09:00');
+    await expect.poll(() => runStatus()).toBe('scheduled');
+    // The pipeline is the plan's steps, in order, window by window; times in the window's zone with its offset.
+    const w1Steps = page.getByRole('table', { name: 'Window 1 steps' });
+    expect(await w1Steps.getByRole('row').count()).toBeGreaterThan(2);
+    expect(await page.locator('#run-window-1').textContent()).toContain('+09:00');
+    expect(await page.locator('#run-window-1 time').first().getAttribute('title')).toMatch(/UTC$/);
+    await snap('run-scheduled');
+    await axe('the run page');
 
-    // Window 1 → interim (live progress by polling)
-    await page.getByRole('button', { name: 'Start window 1' }).click();
-    await expect.poll(runStatus, { timeout: 15_000 }).toBe('interim');
-
-    // The operator who created the run may not approve it
-    await page.getByRole('button', { name: 'Approve interim' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('SelfApprovalForbidden');
-
-    // A second person, an approver, signs off
+    // An approver tries to approve before the checks ran: refused, with the reason.
     await signIn(TOKENS.approver);
     await page.goto(`${runtime.url}/#/runs/${runId}`);
+    await expect.poll(() => runStatus()).toBe('scheduled');
+    expect(await page.getByRole('button', { name: 'Approve interim' }).getAttribute('aria-disabled')).toBe('true');
+    // aria-disabled keeps it focusable with its reason; activating it by keyboard asks the API, which refuses.
+    await page.getByRole('button', { name: 'Approve interim' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#error').textContent()).toContain('InterimChecksPending');
+    await snap('approval-refused-before-checks');
+
+    // The operator starts window 1 through a confirmation dialog naming the pair and what changes.
+    await signIn(TOKENS.carol);
+    await page.goto(`${runtime.url}/#/runs/${runId}`);
+    await expect.poll(() => runStatus()).toBe('scheduled');
+    await page.getByRole('button', { name: 'Start window 1…' }).click();
+    const confirm = page.getByRole('dialog');
+    await expect.poll(() => confirm.isVisible()).toBe(true);
+    const startText = (await confirm.textContent())!;
+    expect(startText).toContain(pairId);
+    expect(startText).toContain('What it changes in production');
+    await snap('confirm-start-window-1');
+    // Esc keeps things as they are: nothing started.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => confirm.isVisible()).toBe(false);
+    expect(await runStatus()).toBe('scheduled');
+    await page.getByRole('button', { name: 'Start window 1…' }).click();
+    await confirm.getByRole('button', { name: 'Start window 1 now' }).click();
+    await expect.poll(runStatus, { timeout: 20_000 }).toBe('interim');
+    await expect.poll(() => page.locator('#run-interim').textContent()).toContain('passed');
+    await snap('interim-checks');
+
+    // The API goes away mid-way: a banner, actions disabled; it recovers by itself when the API is back.
+    const port = Number(new URL(runtime.url).port);
+    const dataDir = runtime.dataDir;
+    await runtime.stop();
+    await expect.poll(() => page.locator('#offline').isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await page.locator('#offline').textContent()).toContain('Cannot reach the control API');
+    expect(await page.getByRole('button', { name: 'Cancel run…' }).isDisabled()).toBe(true);
+    expect(await page.locator('#live').textContent()).toContain('Offline');
+    await snap('lost-connection');
+    runtime = await startTestRuntime({ port, dataDir, env: RUNTIME_ENV });
+    await expect.poll(() => page.locator('#offline').isVisible(), { timeout: 15_000 }).toBe(false);
+    await expect.poll(() => page.getByRole('button', { name: 'Cancel run…' }).isDisabled()).toBe(false);
+    expect(await page.locator('#live').textContent()).toMatch(/last updated \d\d:\d\d:\d\d/);
+    await snap('reconnected');
+
+    // The approver opens the override dialog: it names the pair and insists on a reason; she keeps things as they are.
+    await signIn(TOKENS.approver);
+    await page.goto(`${runtime.url}/#/runs/${runId}`);
+    await expect.poll(() => runStatus()).toBe('interim');
+    await page.getByRole('button', { name: 'Override the gate…' }).click();
+    await expect.poll(() => confirm.isVisible()).toBe(true);
+    expect(await confirm.textContent()).toContain(pairId);
+    await confirm.locator('#confirm-ok').click();
+    await expect.poll(() => page.locator('#confirm-problem').textContent()).toContain('A reason is required');
+    await snap('override-dialog');
+    await confirm.getByRole('button', { name: 'Keep things as they are' }).click();
+    await expect.poll(() => confirm.isVisible()).toBe(false);
+    expect(await page.locator('#override').count()).toBe(0);
+
+    // She approves with a comment, kept and shown.
     await page.getByLabel('Approval comment').fill('B verified in production');
     await page.getByRole('button', { name: 'Approve interim' }).click();
     await expect.poll(() => page.locator('#run-interim').textContent()).toContain('amy');
-    // The approver's comment is kept and shown.
     expect(await page.locator('#approval-comment').textContent()).toContain('B verified in production');
-    expect(await page.getByRole('button', { name: 'Start window 2' }).isDisabled()).toBe(true); // approver lacks the operator role
+    expect(await page.getByRole('button', { name: 'Start window 2…' }).isDisabled()).toBe(true); // approver lacks the operator role
+    await snap('approved');
 
     // Back to the operator for window 2
     await signIn(TOKENS.carol);
     await page.goto(`${runtime.url}/#/runs/${runId}`);
-    await page.getByRole('button', { name: 'Start window 2' }).click();
-    await expect.poll(runStatus, { timeout: 15_000 }).toBe('succeeded');
+    await expect.poll(() => runStatus()).toBe('interim');
+    await page.getByRole('button', { name: 'Start window 2…' }).click();
+    await confirm.getByRole('button', { name: 'Start window 2 now' }).click();
+    await expect.poll(runStatus, { timeout: 20_000 }).toBe('succeeded');
+    await snap('succeeded');
 
     const audit = (await page.getByRole('table', { name: 'Audit trail' }).textContent())!;
     for (const entry of ['run.create', 'window1.start', 'interim.approve', 'window2.end']) expect(audit).toContain(entry);
     expect(audit).toContain('amy');
 
-    // Fleet shows both appliances on 11.1.1
+    // 200 % zoom at 1280×800 (a 640×400 CSS viewport): no horizontal scrolling of the page itself.
+    await page.setViewportSize({ width: 640, height: 400 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+    await snap('run-at-200-percent');
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // Fleet shows both appliances on 10.6.0
     await page.getByRole('button', { name: 'Fleet' }).click();
     const rows = page.getByRole('table', { name: 'Appliances' }).getByRole('row');
     await expect.poll(async () => (await rows.filter({ hasText: a }).textContent()) ?? '').toContain('10.6.0');
     expect(await rows.filter({ hasText: b }).textContent()).toContain('10.6.0');
     expect((await getAppliance(runtime.services, a))?.productVersion).toBe('10.6.0');
     expect((await getAppliance(runtime.services, b))?.productVersion).toBe('10.6.0');
-    // Option 2: B ends primary, A backup
     expect((await getAppliance(runtime.services, b))?.failover).toMatchObject({ role: 'primary', pairStatus: 'established' });
     expect((await listRuns(runtime.services)).runs.find((r) => r.runId === runId)?.status).toBe('succeeded');
-  }, 90_000);
+  }, 120_000);
 });
