@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    setupFiles: ['functions/local/polyfill.ts', 'test/helpers/log-capture.ts'],
+    setupFiles: ['functions/local/polyfill.ts', 'test/setup/log-scan.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

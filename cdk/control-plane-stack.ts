@@ -7,6 +7,7 @@ import { routes as routeTable } from '../functions/api/routes.js';
 import { tasks as taskRegistry } from '../functions/tasks/index.js';
 import { Alarms } from './constructs/alarms.js';
 import { ControlPlaneFunction } from './constructs/control-plane-function.js';
+import { CursorKey } from './constructs/cursor-key.js';
 import { HttpApi } from './constructs/http-api.js';
 import { MaintenanceWindows } from './constructs/maintenance-windows.js';
 import { OperatorSignIn } from './constructs/operator-sign-in.js';
@@ -52,6 +53,7 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase(
  */
 export class ControlPlaneStack extends Stack {
   readonly storage: Storage;
+  readonly cursorKey: CursorKey;
   readonly http: HttpApi;
   readonly workflows: Workflows;
   readonly windows: MaintenanceWindows;
@@ -68,6 +70,7 @@ export class ControlPlaneStack extends Stack {
     const workflows = props.workflows ?? workflowSources();
 
     this.storage = new Storage(this, 'Storage', config);
+    this.cursorKey = new CursorKey(this, 'CursorKey', { config });
     const refs = workflowRefs(this, config, workflows);
     this.windows = new MaintenanceWindows(this, 'MaintenanceWindows', { config, workflows: refs });
     const targets: GrantTargets = {
@@ -76,6 +79,7 @@ export class ControlPlaneStack extends Stack {
       scheduleGroup: this.windows.group,
       schedulerRole: this.windows.executionRole,
       hostedZoneId: config.hostedZoneId,
+      cursorKey: this.cursorKey.secret,
     };
     const arnPrefix = stateMachineArnPrefix(this, config);
     // Known before the function exists (its name is fixed), so the API functions can point schedules at it.
@@ -84,6 +88,8 @@ export class ControlPlaneStack extends Stack {
       ...Object.fromEntries(TABLES.map((t) => [`${t.toUpperCase()}_TABLE`, this.storage.tables[t].tableName])),
       ...Object.fromEntries(BUCKETS.map((b) => [`${b.toUpperCase()}_BUCKET`, this.storage.buckets[b].bucketName])),
       STATE_MACHINE_ARN_PREFIX: arnPrefix,
+      // Every function that queries a table pages with cursors sealed by this key (read on first use).
+      ...(Object.keys(p.tables ?? {}).length > 0 ? { CURSOR_KEY_SECRET_ARN: this.cursorKey.secret.secretArn } : {}),
       // Names read by functions/adapters/eventbridge-scheduler.ts; the target is the scheduler function.
       ...(p.scheduler
         ? {

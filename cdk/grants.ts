@@ -2,6 +2,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { Permissions } from './permissions.js';
@@ -18,6 +19,8 @@ export interface GrantTargets {
   scheduleGroup: scheduler.IScheduleGroup;
   schedulerRole: iam.IRole;
   hostedZoneId?: string;
+  /** Seals pagination cursors; every function with table access reads it (cdk/constructs/cursor-key.ts). */
+  cursorKey: secretsmanager.ISecret;
 }
 
 /** Turns one declaration into `grant*` calls on exactly the declared resources. */
@@ -28,6 +31,8 @@ export function applyPermissions(scope: Construct, id: string, role: iam.IRole, 
     else if (access === 'write') table.grantWriteData(role);
     else table.grantReadWriteData(role);
   }
+  // A function that queries a table may page, and cursors are sealed with this key.
+  if (Object.keys(p.tables ?? {}).length > 0) t.cursorKey.grantRead(role);
   for (const [name, access] of Object.entries(p.buckets ?? {})) {
     const bucket = t.storage.buckets[name as keyof Storage['buckets']];
     if (access === 'read') bucket.grantRead(role);

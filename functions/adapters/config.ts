@@ -1,5 +1,6 @@
 // Namespace import: `{ z }` re-exports zod's whole namespace (all locales), which esbuild cannot tree-shake (~440 KB per Lambda bundle).
 import * as z from 'zod';
+import { MIN_CURSOR_SECRET_LENGTH } from './cursor.js';
 
 /** The tables and buckets the control plane uses; one definition for the local bootstrap and the CDK stack. */
 /** Environment variable naming the Route 53 hosted zone that mirrors primary-hostname records (read by services.ts, set by the CDK stack). */
@@ -39,6 +40,19 @@ const envSchema = z.object({
   STATE_MACHINE_ARN_PREFIX: z.string().trim().default('arn:aws:states:us-east-1:000000000000:stateMachine:'),
   /** Real milliseconds per modelled minute of appliance work; 10 makes a 60-minute install take 600 ms. */
   TIME_SCALE_MS_PER_MINUTE: z.coerce.number().positive().default(60_000),
+  /** Pagination cursor key(s), comma-separated (functions/adapters/cursor.ts); the local runtime sets it from the data dir. */
+  CURSOR_KEY: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || undefined)
+    .refine((v) => v === undefined || v.split(',').every((k) => k.trim().length >= MIN_CURSOR_SECRET_LENGTH), `each key must be at least ${MIN_CURSOR_SECRET_LENGTH} characters`),
+  /** On AWS: the Secrets Manager secret holding the cursor key (the stack creates it). */
+  CURSOR_KEY_SECRET_ARN: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || undefined),
 });
 
 export interface Config {
@@ -51,6 +65,9 @@ export interface Config {
   msPerModelledMinute: number;
   /** True when talking to the embedded emulators (path-style S3, relaxed checksums). */
   local: boolean;
+  /** Where pagination cursor keys come from: `CURSOR_KEY` itself, or the secret `CURSOR_KEY_SECRET_ARN` names. */
+  cursorKey?: string;
+  cursorKeySecretArn?: string;
 }
 
 export class ConfigError extends Error {
@@ -75,5 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stateMachineArnPrefix: e.STATE_MACHINE_ARN_PREFIX,
     msPerModelledMinute: e.TIME_SCALE_MS_PER_MINUTE,
     local: Boolean(e.DYNAMODB_ENDPOINT || e.S3_ENDPOINT || e.SFN_ENDPOINT),
+    cursorKey: e.CURSOR_KEY,
+    cursorKeySecretArn: e.CURSOR_KEY_SECRET_ARN,
   };
 }

@@ -8,7 +8,7 @@ import {
   type RecordStore,
   type StoredItem,
 } from '../core/ports.js';
-import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.js';
+import { ephemeralCursorCodec, InvalidCursorError, type CursorCodec } from './cursor.js';
 import { once } from './lazy.js';
 
 /** Command classes, imported on first use (see clients.ts). */
@@ -25,6 +25,8 @@ export class DynamoRecordStore implements RecordStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     readonly tableName: string,
+    /** Seals cursors (functions/adapters/cursor.ts); the default key lives only as long as this process. */
+    private readonly cursors: CursorCodec = ephemeralCursorCodec(),
   ) {}
 
   async get<T extends StoredItem>(key: ItemKey): Promise<T | undefined> {
@@ -75,6 +77,7 @@ export class DynamoRecordStore implements RecordStore {
         values[':sk'] = value;
       }
     }
+    const scope = { table: this.tableName, index: request.index, pk: request.pk };
     // Placeholders for every projected name: reserved words (status, name...) are common attribute names.
     request.attributes?.forEach((attribute, i) => (names[`#p${i}`] = attribute));
     const input: QueryCommandInput = {
@@ -84,18 +87,18 @@ export class DynamoRecordStore implements RecordStore {
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
       Limit: request.limit,
-      ExclusiveStartKey: decodeCursor(request.cursor),
+      ExclusiveStartKey: await this.cursors.decode(request.cursor, scope),
       ScanIndexForward: !request.descending,
       ConsistentRead: request.index ? undefined : true,
       ProjectionExpression: request.attributes?.map((_, i) => `#p${i}`).join(', '),
     };
     const { QueryCommand } = await lib();
     const out = await this.client.send(new QueryCommand(input)).catch((e: unknown) => {
-      // A well-formed cursor for another query (other index or partition) is still the caller's mistake.
+      // A sealed cursor of this query whose key DynamoDB still refuses (the sort condition changed) is the caller's mistake.
       if (request.cursor && (e as Error).name === 'ValidationException') throw new InvalidCursorError();
       throw e;
     });
-    return { items: (out.Items ?? []) as T[], cursor: encodeCursor(out.LastEvaluatedKey) };
+    return { items: (out.Items ?? []) as T[], cursor: await this.cursors.encode(out.LastEvaluatedKey, scope) };
   }
 
   async batchPut(items: StoredItem[]): Promise<void> {

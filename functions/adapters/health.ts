@@ -31,7 +31,9 @@ export async function probeHealth(services: Services) {
     probe(() => clients.s3.send(new ListBucketsCommand({}))),
     probe(() => clients.sfn.send(new ListStateMachinesCommand({ maxResults: 1 }))),
   ]);
-  const components = { dynamodb, s3, stepfunctions };
+  // A read that failed with corruption outranks a cheap probe that still succeeds (ListTables reads no items).
+  const problem = services.integrity?.();
+  const components = { dynamodb: problem ? { status: 'error' as const, latencyMs: dynamodb.latencyMs, error: problem } : dynamodb, s3, stepfunctions };
   const ok = Object.values(components).every((c) => c.status === 'ok');
   return { status: ok ? ('ok' as const) : ('degraded' as const), components };
 }

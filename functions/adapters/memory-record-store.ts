@@ -7,7 +7,7 @@ import {
   type RecordStore,
   type StoredItem,
 } from '../core/ports.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { ephemeralCursorCodec, type CursorCodec } from './cursor.js';
 
 const keyOf = (k: ItemKey) => `${k.pk}\u0000${k.sk}`;
 const clone = <T>(v: T): T => structuredClone(v);
@@ -15,7 +15,10 @@ const clone = <T>(v: T): T => structuredClone(v);
 /** In-memory RecordStore with DynamoDB's semantics; used by unit tests of the application layer. */
 export class MemoryRecordStore implements RecordStore {
   private readonly items = new Map<string, StoredItem>();
-  constructor(readonly tableName = 'memory') {}
+  constructor(
+    readonly tableName = 'memory',
+    private readonly cursors: CursorCodec = ephemeralCursorCodec(),
+  ) {}
 
   async get<T extends StoredItem>(key: ItemKey): Promise<T | undefined> {
     const item = this.items.get(keyOf(key));
@@ -42,16 +45,19 @@ export class MemoryRecordStore implements RecordStore {
       .filter((i) => i[pkName] === request.pk && i[skName] !== undefined && matchesSort(i[skName], request.sk))
       .sort((a, b) => compare(a[skName], b[skName]) || compare(a.pk, b.pk) || compare(a.sk, b.sk));
     if (request.descending) matches.reverse();
-    const start = decodeCursor(request.cursor);
-    let from = 0;
-    if (start) from = matches.findIndex((i) => i.pk === start.pk && i.sk === start.sk) + 1;
+    const scope = { table: this.tableName, index: request.index, pk: request.pk };
+    const start = await this.cursors.decode(request.cursor, scope);
+    // Like DynamoDB's ExclusiveStartKey: continue after the key's position, even if that item is gone since.
+    const order = (i: StoredItem) => (request.descending ? -1 : 1) * (compare(i[skName], start![skName]) || compare(i.pk, start!.pk) || compare(i.sk, start!.sk));
+    const next = start ? matches.findIndex((i) => order(i) > 0) : 0;
+    const from = next < 0 ? matches.length : next;
     const limit = request.limit ?? Number.POSITIVE_INFINITY;
     const items = matches.slice(from, from + limit);
     const more = from + items.length < matches.length;
     const last = items[items.length - 1];
     return {
       items: items.map((i) => clone(request.attributes ? project(i, request.attributes) : i) as T),
-      cursor: more && last ? encodeCursor({ pk: last.pk, sk: last.sk }) : undefined,
+      cursor: more && last ? await this.cursors.encode({ pk: last.pk, sk: last.sk, ...(request.index ? { [pkName]: last[pkName], [skName]: last[skName] } : {}) }, scope) : undefined,
     };
   }
 

@@ -4,6 +4,7 @@ import type { DnsPublisher } from '../core/failover.js';
 import type { BlobStore, Clock, RecordStore, WorkflowEngine } from '../core/ports.js';
 import type { AwsClients } from './clients.js';
 import { BUCKETS, loadConfig, ROUTE53_ZONE_ENV, TABLES, type BucketName, type Config, type TableName } from './config.js';
+import { cursorCodecFor } from './cursor-key.js';
 import { lazyPort, once } from './lazy.js';
 
 /** Everything a handler or task needs, built once per process (Lambda cold start or local runtime). */
@@ -20,6 +21,8 @@ export interface Services {
    * are set (the CDK stack sets them); locally absent: the runtime's scheduler loop fires the records.
    */
   windowScheduler?: RemoteScheduler;
+  /** Locally: a store failure seen while running (a corrupt DynamoDB read); `/health` reports it. */
+  integrity?: () => string | undefined;
   /** Operator sign-in with an OIDC issuer's JWTs, when `OIDC_ISSUER` and `OIDC_AUDIENCE` are set. */
   oidc?: OidcSettings;
   /** Local runtime only: the Prometheus exposition behind `GET /metrics` (on AWS the metrics are EMF in CloudWatch). */
@@ -39,12 +42,14 @@ export const systemClock: Clock = { now: () => new Date() };
 export function buildServices(config: Config = loadConfig(), clock: Clock = systemClock, env: Record<string, string | undefined> = process.env): Services {
   let created: AwsClients | undefined;
   const awsClients = once(async () => (created = await (await import('./clients.js')).createClients(config)));
+  // One codec for every table: a cursor is bound to its table by the codec's additional data.
+  const cursors = cursorCodecFor(config);
   const records = Object.fromEntries(
     TABLES.map((name) => [
       name,
       lazyPort<RecordStore>(async () => {
         const { DynamoRecordStore } = await import('./dynamo-record-store.js');
-        return new DynamoRecordStore((await awsClients()).documents, config.tables[name]);
+        return new DynamoRecordStore((await awsClients()).documents, config.tables[name], cursors);
       }, { tableName: config.tables[name] }),
     ]),
   ) as Record<TableName, RecordStore>;

@@ -40,6 +40,13 @@ export interface Route {
   site?: true | 'root';
   /** Other site paths answering the same (the legacy `.ns` forms); only with `site`. */
   aliases?: readonly string[];
+  /**
+   * Largest request body in bytes, enforced while reading, before any parsing (functions/api/body-limit.ts):
+   * 413 in the route's error format. Default: none for GET, `BODY_LIMITS.json` otherwise.
+   */
+  bodyLimit?: number;
+  /** Longest request target (path + query) in bytes; default `URL_LIMITS.default` (functions/api/request-limits.ts). */
+  urlLimit?: number;
 }
 
 export const STATUS_BY_KIND: Record<ErrorKind, ContentfulStatusCode> = {
@@ -47,11 +54,14 @@ export const STATUS_BY_KIND: Record<ErrorKind, ContentfulStatusCode> = {
   unauthorized: 401,
   forbidden: 403,
   'not-found': 404,
+  'method-not-allowed': 405,
   conflict: 409,
   precondition: 422,
   'too-large': 413,
+  'uri-too-long': 414,
   'unsupported-media': 415,
   'rate-limited': 429,
+  'headers-too-large': 431,
   unavailable: 503,
 };
 

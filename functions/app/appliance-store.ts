@@ -8,6 +8,7 @@ import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.j
 import type { AppContext } from './context.js';
 import { installRecordFrom, recordInstallOutcome } from './install-records.js';
 import { applianceKey } from './keys.js';
+import { memoPerStore } from './memo.js';
 import { migrateSessionsTo106 } from './session-store.js';
 import { flagConsolesAfterUpgrade } from './staff-console-store.js';
 
@@ -40,6 +41,7 @@ export async function getAppliance(ctx: AppContext, applianceId: string): Promis
     if (settlement.finished) await applySettlementEffects(ctx, stored, settlement);
     const next = { ...settlement.appliance, version: stored.version + 1, updatedAt: now.toISOString() };
     try {
+      noteWrite(ctx, applianceId);
       await ctx.records.appliances.put(toItem(next), { expectVersion: stored.version });
       if (settlement.finished) noteInstallSettled(ctx, stored, settlement);
       return next;
@@ -73,6 +75,48 @@ async function applySettlementEffects(ctx: AppContext, before: Appliance, s: Set
   if (s.crossed106) await migrateSessionsTo106(ctx, before.applianceId);
 }
 
+/**
+ * Site requests (the XML APIs, the site's pages) may answer from an appliance record read at most this long
+ * ago: a client calling in a loop then costs no store read. In this process every write through this module
+ * drops the copy at once; another process (another Lambda instance) sees a change within this time. A copy
+ * whose install has passed a phase boundary is never used: the read goes through `getAppliance`, which
+ * settles it (so the site goes down, and comes back at the new version, exactly when the model says).
+ */
+export const SITE_SNAPSHOT_MS = 1_000;
+const snapshots = memoPerStore<Appliance>(SITE_SNAPSHOT_MS);
+/** Writes begun per appliance and store: a read that overlaps one is not kept (it may hold the older record). */
+const writesByStore = new WeakMap<object, Map<string, number>>();
+
+function writesOf(ctx: AppContext): Map<string, number> {
+  let writes = writesByStore.get(ctx.records.appliances);
+  if (!writes) writesByStore.set(ctx.records.appliances, (writes = new Map()));
+  return writes;
+}
+
+function noteWrite(ctx: AppContext, applianceId: string): void {
+  const writes = writesOf(ctx);
+  writes.set(applianceId, (writes.get(applianceId) ?? 0) + 1);
+  snapshots(ctx.records.appliances).delete(applianceId);
+}
+
+/** The appliance for a site request: a recent copy when it is still current (see SITE_SNAPSHOT_MS), else read and settled. */
+export async function getApplianceForSite(ctx: AppContext, applianceId: string): Promise<Appliance | undefined> {
+  const now = ctx.clock.now();
+  const memo = snapshots(ctx.records.appliances);
+  const known = memo.get(applianceId, now.getTime());
+  if (known && !(known.install && settle(known, now).changed)) return known;
+  const before = writesOf(ctx).get(applianceId) ?? 0;
+  const appliance = await getAppliance(ctx, applianceId);
+  if (appliance && (writesOf(ctx).get(applianceId) ?? 0) === before) memo.set(applianceId, applianceId, appliance, now.getTime());
+  return appliance;
+}
+
+export async function requireApplianceForSite(ctx: AppContext, applianceId: string): Promise<Appliance> {
+  const a = await getApplianceForSite(ctx, applianceId);
+  if (!a) throw notFound('ApplianceNotFound', `appliance ${applianceId} does not exist`);
+  return a;
+}
+
 export async function requireAppliance(ctx: AppContext, applianceId: string): Promise<Appliance> {
   const a = await getAppliance(ctx, applianceId);
   if (!a) throw notFound('ApplianceNotFound', `appliance ${applianceId} does not exist`);
@@ -82,6 +126,7 @@ export async function requireAppliance(ctx: AppContext, applianceId: string): Pr
 /** Creates an appliance; refuses an existing id. */
 export async function createAppliance(ctx: AppContext, appliance: Omit<Appliance, 'version'>): Promise<Appliance> {
   const created = { ...appliance, version: 1 };
+  noteWrite(ctx, appliance.applianceId);
   try {
     await ctx.records.appliances.put(toItem(created), { expectVersion: 0 });
   } catch (e) {
@@ -111,6 +156,7 @@ export async function updateAppliance(
     const settingsChanged = SETTINGS_FIELDS.some((f) => JSON.stringify(changed[f]) !== JSON.stringify(current[f]));
     const next = { ...changed, ...(settingsChanged ? { settingsChangedAt: now } : {}), applianceId, version: current.version + 1, updatedAt: now };
     try {
+      noteWrite(ctx, applianceId);
       await ctx.records.appliances.put(toItem(next), { expectVersion: current.version });
       return next;
     } catch (e) {

@@ -13,7 +13,7 @@ import type { Appliance } from '../core/appliance.js';
 import { isDomainError, notFound } from '../core/errors.js';
 import type { RecordStore } from '../core/ports.js';
 import { canonicalHostname, describeSites, type SiteListing } from '../core/site-host.js';
-import { getAppliance, listApplianceHostnames } from './appliance-store.js';
+import { getApplianceForSite, listApplianceHostnames } from './appliance-store.js';
 import type { AppContext } from './context.js';
 import { getPrimaryHostname, listPrimaryHostnames } from './primary-hostname.js';
 
@@ -41,7 +41,7 @@ async function refreshDirectory(ctx: AppContext): Promise<Map<string, string>> {
 
 async function applianceAt(ctx: AppContext, hostname: string, applianceId: string | undefined): Promise<Appliance | undefined> {
   if (!applianceId) return undefined;
-  const appliance = await getAppliance(ctx, applianceId);
+  const appliance = await getApplianceForSite(ctx, applianceId);
   return appliance && canonicalHostname(appliance.hostname) === hostname ? appliance : undefined;
 }
 

@@ -10,11 +10,19 @@ export interface ApiFlavor {
   guidLsid: boolean;
 }
 
-export function apiFlavor(productVersion: string): ApiFlavor {
-  return {
-    productVersion,
-    apiVersion: apiVersionFor(productVersion),
-    namespace: usesXmlNamespace(productVersion) ? API_NAMESPACE : undefined,
-    guidLsid: usesGuidLsid(productVersion),
-  };
+// A fleet has a handful of versions and every API call asks: derive each flavor once (frozen, so sharing is safe).
+const flavors = new Map<string, Readonly<ApiFlavor>>();
+
+export function apiFlavor(productVersion: string): Readonly<ApiFlavor> {
+  let flavor = flavors.get(productVersion);
+  if (!flavor) {
+    flavor = Object.freeze({
+      productVersion,
+      apiVersion: apiVersionFor(productVersion),
+      namespace: usesXmlNamespace(productVersion) ? API_NAMESPACE : undefined,
+      guidLsid: usesGuidLsid(productVersion),
+    });
+    if (flavors.size < 1000) flavors.set(productVersion, flavor);
+  }
+  return flavor;
 }

@@ -7,11 +7,14 @@ export type ErrorKind =
   | 'unauthorized' // 401
   | 'forbidden' // 403
   | 'not-found' // 404
+  | 'method-not-allowed' // 405: the path exists, the method does not (the answer carries `Allow`)
   | 'conflict' // 409: state does not allow it now (busy, already exists, version race)
   | 'precondition' // 412/422: a domain rule refuses it (prerequisite unmet, pair not in sync)
-  | 'too-large' // 413
+  | 'too-large' // 413: the request body is over the route's limit
+  | 'uri-too-long' // 414: the request target is over the route's limit
   | 'unsupported-media' // 415
   | 'rate-limited' // 429
+  | 'headers-too-large' // 431: request line and headers over the server's limit
   | 'unavailable'; // 503: e.g. site down while installing
 
 export class DomainError extends Error {

@@ -9,12 +9,19 @@ export function isVersionString(text: unknown): text is string {
   return typeof text === 'string' && VERSION_PATTERN.test(text.trim());
 }
 
+// Versions repeat endlessly (every API call compares its appliance's): parse each text once.
+const parsed = new Map<string, Version>();
+
 export function parseVersion(text: string): Version {
+  const known = parsed.get(text);
+  if (known) return known;
   const trimmed = String(text).trim();
   if (!VERSION_PATTERN.test(trimmed)) {
     throw validationError('InvalidVersion', `"${text}" is not a version (expected digits separated by dots, e.g. 10.6.0)`);
   }
-  return trimmed.split('.').map(Number);
+  const version = Object.freeze(trimmed.split('.').map(Number));
+  if (parsed.size < 10_000) parsed.set(text, version);
+  return version;
 }
 
 /** Negative when a < b, zero when equal (missing components count as 0), positive when a > b. */

@@ -6,6 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface Emulators {
+  /** dynalite's HTTP server (functions/local/store-guard.ts watches it). */
+  dynamoServer: Server;
   dynamodbEndpoint: string;
   s3Endpoint: string;
   close(): Promise<void>;
@@ -26,6 +28,7 @@ export async function startEmulators(dataDir: string, ports: { dynamodb?: number
     throw describeListenError(e, ports.s3 ?? 0, 'S3 emulator');
   }
   return {
+    dynamoServer: dynamo,
     dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
     s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
     async close() {

@@ -1,11 +1,11 @@
-import { createAdaptorServer } from '@hono/node-server';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { BUCKETS, loadConfig, TABLES, type Config } from '../adapters/config.js';
 import { ensureBucket, ensureTable } from '../adapters/bootstrap.js';
-import { createClients } from '../adapters/clients.js';
+import { createClients, type AwsClients } from '../adapters/clients.js';
+import { cursorCodecFor } from '../adapters/cursor-key.js';
 import { DynamoRecordStore } from '../adapters/dynamo-record-store.js';
 import { buildServices, type Services } from '../adapters/services.js';
 import { probeHealth } from '../adapters/health.js';
@@ -14,6 +14,10 @@ import { routes } from '../api/routes.js';
 import { runSeeds } from '../app/seed.js';
 import { tasks } from '../tasks/index.js';
 import { closeServer, listen, startEmulators, StartupError, type Emulators } from './emulators.js';
+import { createApiServer } from './http-server.js';
+import { markerStoresFor, openDataDir, reconcileStoreMarks, sealDataDir } from './data-dir.js';
+import { guardDynamo, type StoreGuard } from './store-guard.js';
+import { storeMarks } from './store-marks.js';
 import type { FaultInjector } from './faults.js';
 import { LocalStepFunctions } from './local-step-functions.js';
 import { createSfnServer } from './sfn-server.js';
@@ -73,14 +77,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   await assertWritable(dataDir);
   const cleanup: (() => Promise<void>)[] = [];
   try {
-    const emulators: Emulators = await startEmulators(dataDir, { dynamodb: options.dynamodbPort, s3: options.s3Port });
-    cleanup.push(() => emulators.close());
+    const data = await openLocalData(dataDir, cleanup, options);
+    const { emulators } = data;
 
-    const baseEnv = { ...process.env, ...options.env };
+    // The data dir's cursor key, unless the caller configured one.
+    const baseEnv: Record<string, string | undefined> = { ...process.env, ...options.env };
+    baseEnv.CURSOR_KEY ||= data.opened.cursorKey;
     const preliminary = loadConfig({ ...baseEnv, DYNAMODB_ENDPOINT: emulators.dynamodbEndpoint, S3_ENDPOINT: emulators.s3Endpoint, SFN_ENDPOINT: 'http://127.0.0.1:1' });
     const bootClients = await createClients(preliminary);
     cleanup.push(async () => bootClients.destroy());
     const executionsTable = `${baseEnv.TABLE_PREFIX ?? ''}${EXECUTIONS_TABLE}`;
+    // Before any table or bucket is created: both stores must belong to this data dir (stores in step).
+    await data.reconcile(bootClients);
     await Promise.all([
       ...TABLES.map((t) => ensureTable(bootClients.dynamodb, preliminary.tables[t])),
       ensureTable(bootClients.dynamodb, executionsTable),
@@ -89,7 +97,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // Tasks get their own Services (they call Step Functions too, through the same endpoint).
     let taskServices: Services | undefined;
-    const stepFunctions = new LocalStepFunctions(new DynamoRecordStore(bootClients.documents, executionsTable), {
+    const stepFunctions = new LocalStepFunctions(new DynamoRecordStore(bootClients.documents, executionsTable, cursorCodecFor(preliminary)), {
       region: preliminary.region,
       msPerModelledMinute: preliminary.msPerModelledMinute,
       tasks: Object.fromEntries(
@@ -134,6 +142,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         deleted: () => siteListeners?.changed(),
       }),
       metricsExposition: prometheus,
+      integrity: data.guard.problem,
     };
     taskServices = services;
     // Executions (and the tasks they invoked) settle before their clients and the emulators go away.
@@ -142,9 +151,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       services.destroy();
     });
 
-    const app = createApp(services, routes);
+    const app = createApp(services, routes, { headersAtServer: true });
     const host = options.host ?? '127.0.0.1';
-    const httpServer = createAdaptorServer({ fetch: app.fetch }) as Server;
+    const httpServer = createApiServer(app);
     const port = await listen(httpServer, options.port ?? 3000, 'HTTP API', host);
     cleanup.push(() => closeServer(httpServer));
 
@@ -158,7 +167,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         basePort: options.sites.basePort ?? DEFAULT_SITE_BASE_PORT,
         plainHttp: options.sites.plainHttp,
         services,
-        app: createApp(services, routes, { sitesOnly: true }),
+        app: createApp(services, routes, { sitesOnly: true, headersAtServer: true }),
         log: options.sites.log,
       });
       const started = siteListeners;
@@ -187,6 +196,37 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The data dir, verified before the emulators open it (functions/local/data-dir.ts), the emulators, and the
+ * guard over dynalite's store errors. Cleanup closes the emulators and then seals the data dir.
+ */
+async function openLocalData(dataDir: string, cleanup: (() => Promise<void>)[], options: LocalRuntimeOptions) {
+  const names = markerStoresFor({ ...process.env, ...options.env });
+  const opened = await openDataDir(dataDir, names);
+  let marker = opened.marker;
+  let guard: StoreGuard | undefined;
+  // A store that failed while running is not sealed: the next start reads it through and refuses it.
+  cleanup.push(async () => {
+    if (!guard?.problem()) await sealDataDir(dataDir, marker);
+  });
+  const emulators: Emulators = await startEmulators(dataDir, { dynamodb: options.dynamodbPort, s3: options.s3Port });
+  guard = guardDynamo(emulators.dynamoServer);
+  const watching = guard;
+  cleanup.push(async () => {
+    watching.stopping();
+    await emulators.close();
+    watching.dispose();
+  });
+  return {
+    opened,
+    emulators,
+    guard: watching,
+    async reconcile(clients: AwsClients) {
+      marker = await reconcileStoreMarks(opened, storeMarks(clients, names.table, names.bucket));
+    },
+  };
 }
 
 /** Default first port of the per-site listeners: below Linux's ephemeral range, clear of 3000 and the usual dev ports. */

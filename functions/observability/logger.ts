@@ -28,11 +28,39 @@ export function checkLogLevel(value: string | undefined): string | undefined {
   return `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ').toLowerCase()}, got "${value}"`;
 }
 
-const writeLine = (record: LogRecord) => {
-  const line = `${JSON.stringify(record)}\n`;
-  if (record.level === 'ERROR' || record.level === 'CRITICAL') process.stderr.write(line);
-  else process.stdout.write(line);
-};
+/*
+ * Off Lambda, lines written in one turn of the event loop leave in one write (under load one write per line
+ * was the largest single cost of a site API call: a syscall each). On Lambda every line is written at once,
+ * since the runtime may freeze the process as soon as the handler returns.
+ */
+const batching = !process.env.AWS_LAMBDA_FUNCTION_NAME;
+const pending = { out: '', err: '' };
+let flushScheduled = false;
+
+/** Writes what is batched (called at the end of each turn, and before the process exits). */
+export function flushLogs(): void {
+  flushScheduled = false;
+  if (pending.out) process.stdout.write(pending.out);
+  if (pending.err) process.stderr.write(pending.err);
+  pending.out = pending.err = '';
+}
+
+function emit(line: string, toStderr: boolean): void {
+  if (!batching) {
+    (toStderr ? process.stderr : process.stdout).write(line);
+    return;
+  }
+  if (toStderr) pending.err += line;
+  else pending.out += line;
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushLogs);
+  }
+}
+if (batching) process.once('exit', flushLogs);
+
+const isError = (record: LogRecord) => record.level === 'ERROR' || record.level === 'CRITICAL';
+const writeLine = (record: LogRecord) => emit(`${JSON.stringify(record)}\n`, isError(record));
 
 const SKIP_IN_PRETTY = new Set(['level', 'message', 'timestamp', 'service', 'sampling_rate', 'error']);
 
@@ -47,11 +75,7 @@ export function prettyLine(record: LogRecord): string {
   return `${time} ${record.level.padEnd(5)} ${record.message}${fields.length ? ` ${fields.join(' ')}` : ''}${tail}`;
 }
 
-const writePretty = (record: LogRecord) => {
-  const line = `${prettyLine(record)}\n`;
-  if (record.level === 'ERROR' || record.level === 'CRITICAL') process.stderr.write(line);
-  else process.stdout.write(line);
-};
+const writePretty = (record: LogRecord) => emit(`${prettyLine(record)}\n`, isError(record));
 
 /** JSON on Lambda and whenever output is not a terminal; `LOG_FORMAT=json|pretty` overrides. */
 export function chosenFormat(env: Record<string, string | undefined> = process.env, tty = Boolean(process.stdout.isTTY)): LogFormat {
@@ -76,11 +100,25 @@ export function setLogFormat(format: LogFormat): void {
   sink = format === 'pretty' ? writePretty : writeLine;
 }
 
+/** True when `value` is JSON as it stands (no errors, maps, sets, bigints, dates or class instances), so printing it needs no replacer. */
+function isPlain(value: unknown, depth: number): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value !== 'object' || depth > 4) return false;
+  if (Array.isArray(value)) return value.every((v) => isPlain(v, depth + 1));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const v of Object.values(value)) if (v !== undefined && !isPlain(v, depth + 1)) return false;
+  return true;
+}
+
 class ControlPlaneLogger extends Logger {
   protected override printLog(_level: number, item: LogItem): void {
     item.prepareForPrint();
     // Through Powertools' own JSON replacer first: errors, sets, maps and bigints come out as Powertools prints them.
-    const attributes = JSON.parse(JSON.stringify(item.getAttributes(), this.getJsonReplacer())) as Record<string, unknown>;
+    const raw = item.getAttributes() as Record<string, unknown>;
+    // Most lines (access lines, step lines) hold only plain values: skip the JSON round trip for them.
+    const attributes = isPlain(raw, 0) ? { ...raw } : (JSON.parse(JSON.stringify(raw, this.getJsonReplacer())) as Record<string, unknown>);
     const { level, message, timestamp, service, ...rest } = attributes;
     // Context first, then the line's own fields; Powertools' keys lead so every line starts the same way.
     const record = { level, message, timestamp, service, ...currentLogContext(), ...rest } as LogRecord;

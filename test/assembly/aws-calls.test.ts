@@ -72,7 +72,16 @@ describe('signed request → IAM actions and resources (tools/assembly/aws-calls
   });
 
   it('an unknown service yields no permissions (the endpoint reports it as unemulated)', () => {
-    expect(describeCall(req('secretsmanager', 'POST', '/'), signatureOf(req('secretsmanager', 'POST', '/'))!, '1')).toEqual({ service: 'secretsmanager', operation: 'unknown', permissions: [] });
+    expect(describeCall(req('kms', 'POST', '/'), signatureOf(req('kms', 'POST', '/'))!, '1')).toEqual({ service: 'kms', operation: 'unknown', permissions: [] });
+  });
+
+  it('Secrets Manager: GetSecretValue and DescribeSecret on the secret, by ARN or by name', () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:upgrade-cp-prod-cursor-key-AbCdEf';
+    expect(permissions(req('secretsmanager', 'POST', '/', { target: 'secretsmanager.GetSecretValue', body: { SecretId: arn, VersionStage: 'AWSPREVIOUS' } }))).toEqual([{ action: 'secretsmanager:GetSecretValue', resource: arn }]);
+    expect(permissions(req('secretsmanager', 'POST', '/', { target: 'secretsmanager.DescribeSecret', body: { SecretId: 'upgrade-cp-prod-cursor-key' } }))).toEqual([
+      { action: 'secretsmanager:DescribeSecret', resource: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:upgrade-cp-prod-cursor-key' },
+    ]);
+    expect(permissions(req('secretsmanager', 'POST', '/', { target: 'secretsmanager.PutSecretValue', body: { SecretId: arn } }))).toEqual([]);
   });
 
   it('decodes aws-chunked bodies (streaming SigV4 with a trailing checksum)', () => {

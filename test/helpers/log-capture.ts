@@ -1,21 +1,20 @@
 /**
- * Vitest setup file (every test file): the process logger (and, where a test asks, the EMF writer) go to an in-memory capture
- * instead of the terminal, and when the file ends every captured line (plus the output of child runtimes,
- * fed in by test/helpers/process.ts) is scanned for secrets. A secret in any log line fails the file, so
- * the whole suite doubles as the "nothing secret is ever logged" check.
+ * The suite's log capture: the process logger (and, where a test asks, the EMF writer) go to an in-memory
+ * capture instead of the terminal (installed by the setup file test/setup/log-scan.ts, which also scans every
+ * captured line for secrets when a test file ends). Importable outside vitest (benches use process.ts).
  */
-import { afterAll } from 'vitest';
-import { setLogSink, type LogRecord } from '../../functions/observability/logger.js';
+import type { LogRecord } from '../../functions/observability/logger.js';
 import { setEmfSink } from '../../functions/observability/metrics.js';
 
 const MAX_KEPT = 100_000;
 export const captured = { records: [] as LogRecord[], emf: [] as Record<string, unknown>[], external: [] as string[], dropped: 0 };
 const knownSecrets = new Set<string>();
 
-setLogSink((record) => {
+/** The log sink the setup file installs. */
+export function captureRecord(record: LogRecord): void {
   if (captured.records.length < MAX_KEPT) captured.records.push(record);
   else captured.dropped++;
-});
+}
 /** EMF documents are captured only where a test asks (building them costs CPU on every flush). */
 export function captureEmf(): () => void {
   return setEmfSink((document) => {
@@ -69,9 +68,3 @@ export function findSecrets(lines: readonly string[], known: Iterable<string> = 
 
 export const capturedLines = () => [...captured.records.map((r) => JSON.stringify(r)), ...captured.emf.map((d) => JSON.stringify(d)), ...captured.external];
 
-afterAll(() => {
-  const found = findSecrets(capturedLines());
-  if (found.length > 0) {
-    throw new Error(`secrets in the logs of this test file (${found.length}):\n${found.slice(0, 5).map((f) => `  ${f.pattern}: ${f.match}\n    in ${f.line}`).join('\n')}`);
-  }
-});

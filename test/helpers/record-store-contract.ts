@@ -91,10 +91,48 @@ export function recordStoreContract(name: string, makeStore: () => RecordStore) 
     it('rejects a forged cursor', async () => {
       const store = makeStore();
       await expect(store.query({ pk: 'x', cursor: '!!not-base64-json' })).rejects.toThrow(/cursor/);
-      // decodable, but not a key: `{}`, a key without sk, a key with an object value
-      for (const key of [{}, { pk: 'x' }, { pk: 'x', sk: { S: 'y' } }]) {
+      // decodable, but not a key: `{}`, a key without sk, a key with an object value; and a well-formed raw key
+      for (const key of [{}, { pk: 'x' }, { pk: 'x', sk: { S: 'y' } }, { pk: 'x', sk: 'y' }]) {
         await expect(store.query({ pk: 'x', cursor: Buffer.from(JSON.stringify(key)).toString('base64url') }), JSON.stringify(key)).rejects.toThrow(/cursor/);
       }
+    });
+
+    it('cursors are opaque and tamper-evident: no key in sight, any changed byte refused', async () => {
+      const store = makeStore();
+      const pk = `P#${id()}`;
+      await store.batchPut(Array.from({ length: 3 }, (_, i) => ({ pk, sk: `S#secret-${i}` })));
+      const first = await store.query({ pk, limit: 1 });
+      const cursor = first.cursor!;
+      expect(Buffer.from(cursor, 'base64url').toString('latin1')).not.toContain('secret');
+      expect(Buffer.from(cursor, 'base64url').toString('latin1')).not.toContain(pk);
+      const bytes = Buffer.from(cursor, 'base64url');
+      for (const at of [0, 5, Math.floor(bytes.length / 2), bytes.length - 1]) {
+        const forged = Buffer.from(bytes);
+        forged[at] = forged[at]! ^ 0x01;
+        await expect(store.query({ pk, limit: 1, cursor: forged.toString('base64url') }), `byte ${at}`).rejects.toMatchObject({ name: 'InvalidCursor' });
+      }
+      expect((await store.query({ pk, limit: 1, cursor })).items.map((i) => i.sk)).toEqual(['S#secret-1']);
+    });
+
+    it('a cursor only continues the query it came from (another partition or index is refused)', async () => {
+      const store = makeStore();
+      const pk = `P#${id()}`;
+      await store.batchPut(Array.from({ length: 3 }, (_, i) => ({ pk, sk: `S#${i}`, gsi1pk: `G#${pk}`, gsi1sk: `${i}` })));
+      const { cursor } = await store.query({ pk, limit: 1 });
+      await expect(store.query({ pk: `${pk}-other`, cursor })).rejects.toMatchObject({ name: 'InvalidCursor' });
+      await expect(store.query({ index: 'gsi1', pk: `G#${pk}`, cursor })).rejects.toMatchObject({ name: 'InvalidCursor' });
+    });
+
+    it('a page continues after the cursor even when that item was deleted meanwhile', async () => {
+      const store = makeStore();
+      const pk = `P#${id()}`;
+      await store.batchPut(Array.from({ length: 4 }, (_, i) => ({ pk, sk: `S#${i}`, gsi1pk: `G#${pk}`, gsi1sk: `${9 - i}` })));
+      const page = await store.query({ pk, limit: 2 });
+      await store.delete({ pk, sk: 'S#1' });
+      expect((await store.query({ pk, cursor: page.cursor })).items.map((i) => i.sk)).toEqual(['S#2', 'S#3']);
+      const byIndex = await store.query({ index: 'gsi1', pk: `G#${pk}`, limit: 1, descending: true });
+      await store.delete({ pk, sk: 'S#0' });
+      expect((await store.query({ index: 'gsi1', pk: `G#${pk}`, descending: true, cursor: byIndex.cursor })).items.map((i) => i.sk)).toEqual(['S#2', 'S#3']);
     });
   });
 }

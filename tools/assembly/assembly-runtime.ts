@@ -16,7 +16,7 @@ import { AWAITED_READERS, checkEnvironment, lambdaRuntimeVariables, RUNNER_OVERR
 import { AssemblyError } from './errors.js';
 import { FunctionUrlFront, HttpApiFront, type AccessLogEntry } from './http-front.js';
 import { LambdaService, type EnvUsage, type InvokeOutcome } from './lambda-service.js';
-import { Route53StandIn, SchedulerStandIn, type StoredSchedule } from './service-stand-ins.js';
+import { Route53StandIn, SchedulerStandIn, SecretsManagerStandIn, type StoredSchedule } from './service-stand-ins.js';
 import type { StackEnvironment } from './template.js';
 import { registerStateMachines } from './workflow-runner.js';
 import { ensureTable } from '../../functions/adapters/bootstrap.js';
@@ -98,6 +98,7 @@ export class AssemblyRuntime {
   readonly firings: ScheduleFiring[] = [];
   readonly scheduler: SchedulerStandIn;
   readonly route53: Route53StandIn;
+  readonly secretsManager: SecretsManagerStandIn;
   lambda!: LambdaService;
   endpoint!: AwsEndpoint;
   stepFunctions!: LocalStepFunctions;
@@ -118,6 +119,7 @@ export class AssemblyRuntime {
     // The hosted zones the template grants rights on are the zones that exist.
     const zones = new Set(deployment.roles.flatMap((r) => r.statements.flatMap((s) => [s.statement.Resource ?? []].flat().map(String))).flatMap((arn) => /:route53:::hostedzone\/([^/*]+)$/.exec(arn)?.[1] ?? []));
     this.route53 = new Route53StandIn([...zones]);
+    this.secretsManager = new SecretsManagerStandIn(deployment.secrets);
   }
 
   /** Base URL of the (first) HTTP API, from the stack output that names it. */
@@ -188,7 +190,7 @@ export class AssemblyRuntime {
         }),
     );
 
-    this.endpoint = new AwsEndpoint({ ledger: this.ledger, callers, dynamodb: emulators.dynamodbEndpoint, s3: emulators.s3Endpoint, stepFunctions: sfnUrl, scheduler: this.scheduler, route53: this.route53, account: deployment.env.account });
+    this.endpoint = new AwsEndpoint({ ledger: this.ledger, callers, dynamodb: emulators.dynamodbEndpoint, s3: emulators.s3Endpoint, stepFunctions: sfnUrl, scheduler: this.scheduler, route53: this.route53, secretsManager: this.secretsManager, account: deployment.env.account });
     const endpointUrl = await this.endpoint.start();
     this.cleanup.push(() => this.endpoint.stop());
 

@@ -61,6 +61,8 @@ export function describeCall(req: SignedRequest, sig: Signature, account: string
       return schedulerCall(req, sig, account, partition);
     case 'route53':
       return route53Call(req, partition);
+    case 'secretsmanager':
+      return secretsManagerCall(req, sig, account, partition);
     default:
       return { service: sig.service, operation: 'unknown', permissions: [] };
   }
@@ -184,4 +186,14 @@ function route53Call(req: SignedRequest, partition: string): ApiCall {
 
 function unescapeXml(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+}
+
+/** Secrets Manager (AWS JSON 1.1): the secret is named by ARN or by name; IAM matches the ARN. */
+function secretsManagerCall(req: SignedRequest, sig: Signature, account: string, partition: string): ApiCall {
+  const operation = target(req);
+  const id = String(json(req).SecretId ?? '');
+  const resource = id.startsWith('arn:') ? id : `arn:${partition}:secretsmanager:${sig.region}:${account}:secret:${id}`;
+  const actions: Record<string, string> = { GetSecretValue: 'secretsmanager:GetSecretValue', DescribeSecret: 'secretsmanager:DescribeSecret' };
+  const action = actions[operation];
+  return { service: 'secretsmanager', operation, permissions: action ? [{ action, resource }] : [] };
 }

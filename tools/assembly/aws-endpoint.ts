@@ -2,7 +2,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { describeDenial, type AccessLedger, type Observation } from './access-ledger.js';
 import { describeCall, signatureOf, type SignedRequest } from './aws-calls.js';
-import type { Route53StandIn, SchedulerStandIn } from './service-stand-ins.js';
+import type { Route53StandIn, SchedulerStandIn, SecretsManagerStandIn } from './service-stand-ins.js';
 
 /** Who signs with an access key: each function gets its own, so the key in the SigV4 scope names the caller. */
 export interface Caller {
@@ -19,6 +19,7 @@ export interface AwsEndpointOptions {
   stepFunctions: string;
   scheduler: SchedulerStandIn;
   route53: Route53StandIn;
+  secretsManager: SecretsManagerStandIn;
   account: string;
 }
 
@@ -96,6 +97,12 @@ export class AwsEndpoint {
     const { options } = this;
     if (service === 'scheduler' || service === 'route53') {
       const answer = (service === 'scheduler' ? options.scheduler : options.route53).handle(req.method, req.url, req.body);
+      res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
+      res.end(answer.body);
+      return;
+    }
+    if (service === 'secretsmanager') {
+      const answer = options.secretsManager.handle(String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '', req.body);
       res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
       res.end(answer.body);
       return;

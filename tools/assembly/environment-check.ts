@@ -86,6 +86,8 @@ export const OPTIONAL_VARIABLES: Readonly<Record<string, string>> = {
   OIDC_ROLES_CLAIM: 'OIDC setting with a default (cognito:groups)',
   OIDC_ROLE_MAP: 'OIDC setting with a default (group names = role names)',
   OIDC_SCOPE: 'OIDC setting with a default (openid email profile)',
+  CURSOR_KEY: 'the pagination cursor key given directly (the local runtime sets it from the data dir); the stack gives CURSOR_KEY_SECRET_ARN instead',
+  CURSOR_KEY_SECRET_ARN: 'set only for functions that may query a table (they page with sealed cursors); read with the configuration everywhere',
 };
 
 /**

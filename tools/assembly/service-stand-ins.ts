@@ -1,9 +1,10 @@
 /**
- * The two services the project has no emulator for, reduced to the operations the control plane calls,
+ * The services the project has no emulator for, reduced to the operations the control plane calls,
  * answering in each service's wire format: EventBridge Scheduler (REST JSON: CreateSchedule, GetSchedule,
- * DeleteSchedule) and Route 53 (REST XML: ChangeResourceRecordSets, ListResourceRecordSets, GetChange).
+ * DeleteSchedule), Route 53 (REST XML: ChangeResourceRecordSets, ListResourceRecordSets, GetChange) and
+ * Secrets Manager (AWS JSON 1.1: GetSecretValue, DescribeSecret; the pagination cursor key).
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 export interface StandInResponse {
   status: number;
@@ -176,3 +177,32 @@ export class Route53StandIn {
 
 const fqdn = (name: string) => (name.endsWith('.') ? name : `${name}.`);
 const ok = (xml: string): StandInResponse => ({ status: 200, headers: { 'content-type': 'text/xml' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n${xml}` });
+
+/** Secrets of the template, each with a value generated at "deploy" time (GenerateSecretString: printable, no punctuation). */
+export class SecretsManagerStandIn {
+  private readonly secrets = new Map<string, { arn: string; name: string; value: string; versionId: string; createdAt: Date }>();
+  readonly reads: { arn: string; stage: string }[] = [];
+
+  constructor(secrets: { name: string; arn: string }[]) {
+    for (const s of secrets) this.secrets.set(s.arn, { ...s, value: randomBytes(48).toString('base64url').replace(/[-_]/g, 'x').slice(0, 64), versionId: randomUUID(), createdAt: new Date() });
+  }
+
+  private find(id: string) {
+    return this.secrets.get(id) ?? [...this.secrets.values()].find((s) => s.name === id);
+  }
+
+  handle(target: string, body: Buffer): StandInResponse {
+    const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, any>) : {};
+    const error = (type: string, message: string) => ({ status: 400, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type }, body: JSON.stringify({ __type: type, message }) });
+    const secret = this.find(String(input.SecretId ?? ''));
+    if (!secret) return error('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    const ok = (value: unknown) => ({ status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(value) });
+    if (target === 'DescribeSecret') return ok({ ARN: secret.arn, Name: secret.name, VersionIdsToStages: { [secret.versionId]: ['AWSCURRENT'] } });
+    if (target !== 'GetSecretValue') return error('InvalidRequestException', `the assembly runner's Secrets Manager supports GetSecretValue and DescribeSecret only (got ${target})`);
+    const stage = String(input.VersionStage ?? 'AWSCURRENT');
+    this.reads.push({ arn: secret.arn, stage });
+    // Never rotated here: only the current version exists.
+    if (stage !== 'AWSCURRENT') return error('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${stage}`);
+    return ok({ ARN: secret.arn, Name: secret.name, VersionId: secret.versionId, SecretString: secret.value, VersionStages: ['AWSCURRENT'], CreatedDate: secret.createdAt.getTime() / 1000 });
+  }
+}

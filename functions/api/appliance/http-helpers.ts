@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { DomainError, validationError } from '../../core/errors.js';
+import { requestBodyStream } from '../body-limit.js';
 import { problemJson, type AppEnv, type ErrorFormatter } from '../http.js';
 
 /** problem+json, plus `Retry-After` when the error says when to come back (site down while installing). */
@@ -44,13 +45,10 @@ export function binaryBody(c: Context<AppEnv>): { body: AsyncIterable<Uint8Array
   const length = c.req.header('content-length');
   const contentLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
   if (contentLength === 0) throw validationError('PackageCorrupt', 'the request body is empty; send the package file');
-  // On the Node server, read the IncomingMessage itself: Node 20's Readable.toWeb (behind c.req.raw.body)
-  // counts buffered chunks instead of bytes, so a fast client can fill memory; the Node stream keeps backpressure.
-  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
-  if (incoming instanceof Readable && !incoming.readableDidRead) return { body: incoming, contentLength };
-  const stream = c.req.raw.body;
-  if (!stream) throw validationError('PackageCorrupt', 'the request body is empty; send the package file');
-  return { body: stream as unknown as AsyncIterable<Uint8Array>, contentLength };
+  // Counted against the route's limit as it streams (body-limit.ts), with byte-exact backpressure on the Node server.
+  const body = requestBodyStream(c);
+  if (!body) throw validationError('PackageCorrupt', 'the request body is empty; send the package file');
+  return { body, contentLength };
 }
 
 /** Streams an async byte iterable as a web response body. */

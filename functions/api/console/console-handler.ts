@@ -29,7 +29,8 @@ const serve = (name: string): RouteHandler => async (c) => {
   return c.body(await asset(name), 200, {
     'content-type': TYPES[name]!,
     'cache-control': 'no-cache',
-    'content-security-policy': `default-src 'self'; style-src 'self'; script-src 'self'; connect-src ${connectSources(tokenEndpoint)}; img-src 'self' data:; frame-ancestors 'none'`,
+    // No injected <base> or form may send anything elsewhere (sign-in redirects by navigation, not a form).
+    'content-security-policy': `default-src 'self'; style-src 'self'; script-src 'self'; connect-src ${connectSources(tokenEndpoint)}; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
     'x-content-type-options': 'nosniff',
   });
 };

@@ -83,7 +83,8 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, whe
   throw new DomainError('validation', 'ValidationFailed', `invalid ${where}: ${summary}`, { in: where, errors });
 }
 
-async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
+/** The JSON body (empty = `{}`); 415 for another media type, 400 `MalformedJson` for bad JSON. */
+export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === '') return {};
   const type = c.req.header('content-type') ?? '';

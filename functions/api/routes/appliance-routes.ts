@@ -1,3 +1,4 @@
+import { BODY_LIMITS } from '../body-limit.js';
 import type { Route } from '../http.js';
 import { createBackupHandler, downloadBackupHandler, listBackupsHandler, restoreBackupHandler } from '../appliance/backups-handler.js';
 import {
@@ -27,7 +28,8 @@ const A = '/appliances/:applianceId';
 const BACKUPS = '/login/software-management/backups';
 const USERS = '/login/users';
 const TEAMS = '/login/support-teams';
-const route = (r: Omit<Route, 'group' | 'formatError'>): Route => ({ ...r, group: 'appliance', formatError: problemWithRetryAfter });
+// JSON bodies here are small (an appliance, a console, a user, install options); package files declare their own limit.
+const route = (r: Omit<Route, 'group' | 'formatError'>): Route => ({ bodyLimit: r.method === 'GET' ? BODY_LIMITS.none : BODY_LIMITS.small, ...r, group: 'appliance', formatError: problemWithRetryAfter });
 /** The appliance's own /login and /appliance pages: under /appliances/:applianceId and at its site root. */
 const sitePage = (r: Omit<Route, 'group' | 'formatError' | 'site'>): Route => route({ ...r, site: true });
 
@@ -36,13 +38,13 @@ export const applianceRoutes: Route[] = [
   route({ method: 'GET', path: '/appliances', handler: listAppliancesHandler, auth: 'operator', summary: 'List the emulated fleet' }),
   route({ method: 'POST', path: '/appliances', handler: createApplianceHandler, auth: 'appliance-admin', summary: 'Add an appliance to the fleet' }),
   route({ method: 'GET', path: '/packages', handler: listPackagesHandler, auth: 'operator', summary: 'List stored packages (catalog and uploads)' }),
-  route({ method: 'POST', path: '/packages', handler: uploadPackageHandler, auth: 'appliance-admin', summary: 'Upload a signed package file (streamed, content-addressed)' }),
+  route({ method: 'POST', path: '/packages', handler: uploadPackageHandler, bodyLimit: BODY_LIMITS.package, auth: 'appliance-admin', summary: 'Upload a signed package file (streamed, content-addressed)' }),
   route({ method: 'GET', path: '/packages/:packageId', handler: getPackageHandler, auth: 'operator', summary: 'One package and its prerequisites' }),
   route({ method: 'GET', path: '/staff-consoles/report', handler: fleetConsolesReportHandler, auth: 'operator', summary: 'Staff consoles behind their site, fleet-wide' }),
   route({ method: 'GET', path: A, handler: getApplianceHandler, auth: 'operator', summary: 'One appliance (state settled to now)' }),
   sitePage({ method: 'GET', path: '/login', handler: siteLoginHandler, auth: 'public', summary: 'Site /login landing: 503 + Retry-After while installing' }),
   sitePage({ method: 'GET', path: '/appliance/updates', handler: checkForUpdatesHandler, auth: 'appliance-admin', summary: 'Check for Updates: packages, status, reasons, license' }),
-  sitePage({ method: 'POST', path: '/appliance/updates/manual', handler: manualUpdateHandler, auth: 'appliance-admin', summary: 'Manual update: upload a package file and install it' }),
+  sitePage({ method: 'POST', path: '/appliance/updates/manual', handler: manualUpdateHandler, bodyLimit: BODY_LIMITS.package, auth: 'appliance-admin', summary: 'Manual update: upload a package file and install it' }),
   sitePage({ method: 'POST', path: '/appliance/updates/:packageId/install', handler: installUpdateHandler, auth: 'appliance-admin', summary: 'Install this Update' }),
   sitePage({ method: 'GET', path: '/appliance/install', handler: installStatusHandler, auth: 'appliance-admin', summary: 'Install status (current or last)' }),
   sitePage({ method: 'GET', path: '/appliance/installs', handler: listInstallsHandler, auth: 'appliance-admin', summary: 'Install history' }),

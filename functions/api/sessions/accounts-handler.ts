@@ -1,31 +1,45 @@
+import * as z from 'zod';
 import { validationError } from '../../core/errors.js';
 import { assertApplianceId } from '../../app/backups.js';
 import { createApiAccount, regenerateSecret } from '../../app/api-accounts.js';
 import { exportIntegrationClient } from '../../app/ic-export.js';
+import { parseOrThrow, readJsonBody } from '../control/control-route.js';
 import type { RouteHandler } from '../http.js';
 
 async function jsonBody(c: Parameters<RouteHandler>[0]): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
-  if (text.length > 16_384) throw validationError('RequestTooLarge', 'body too large');
-  if (text.trim() === '') return {};
-  const value: unknown = JSON.parse(text);
+  const value = await readJsonBody(c);
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw validationError('InvalidBody', 'body must be a JSON object');
   return value as Record<string, unknown>;
 }
+
+/** The API account as the vendor's API Configuration page has it: a name and per-API permissions. Unknown fields are refused. */
+export const CreateApiAccountBody = z.strictObject({
+  name: z.string().max(128).optional(),
+  permissions: z
+    .strictObject({
+      reporting: z.boolean().optional(),
+      command: z.enum(['full', 'read_only', 'deny']).optional(),
+      backup: z.boolean().optional(),
+    })
+    .optional(),
+});
+
+/** The answer carries a secret shown once: no cache may keep it (RFC 6749 §5.1 asks the same of tokens). */
+const SECRET_HEADERS = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
 /** POST /v1/appliances/:applianceId/api-accounts → 201 with the client secret (shown once). */
 export const createApiAccountHandler: RouteHandler = async (c) => {
   const applianceId = c.req.param('applianceId');
   assertApplianceId(applianceId);
-  const body = await jsonBody(c);
-  return c.json(await createApiAccount(c.get('services'), applianceId, body), 201);
+  const body = parseOrThrow(CreateApiAccountBody, await readJsonBody(c), 'body');
+  return c.json(await createApiAccount(c.get('services'), applianceId, body), 201, SECRET_HEADERS);
 };
 
 /** POST /v1/appliances/:applianceId/api-accounts/:clientId/secret → new secret; older tokens stop working. */
 export const regenerateSecretHandler: RouteHandler = async (c) => {
   const applianceId = c.req.param('applianceId');
   assertApplianceId(applianceId);
-  return c.json(await regenerateSecret(c.get('services'), applianceId, c.req.param('clientId') ?? ''));
+  return c.json(await regenerateSecret(c.get('services'), applianceId, c.req.param('clientId') ?? ''), 200, SECRET_HEADERS);
 };
 
 /** POST /v1/appliances/:applianceId/ic-exports {fromLseq?, incremental?} → 201 with the export manifest. */

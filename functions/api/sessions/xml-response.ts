@@ -68,7 +68,7 @@ export const xmlError: ErrorFormatter = (error, status, c) => {
 export const oauthError: ErrorFormatter = (error, status, c) => {
   const oauthCode = ['invalid_client', 'invalid_request', 'unsupported_grant_type', 'slow_down'].includes(error.code)
     ? error.code
-    : error.kind === 'validation' || error.kind === 'unsupported-media' || error.kind === 'too-large'
+    : ['validation', 'unsupported-media', 'too-large', 'method-not-allowed', 'uri-too-long', 'headers-too-large'].includes(error.kind)
       ? 'invalid_request'
       : error.kind === 'not-found'
         ? 'invalid_client'

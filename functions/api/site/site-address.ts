@@ -3,7 +3,7 @@ import type { Appliance } from '../../core/appliance.js';
 import { siteAvailable } from '../../core/appliance.js';
 import { DomainError } from '../../core/errors.js';
 import { siteHostname } from '../../core/site-host.js';
-import { requireAppliance } from '../../app/appliance-store.js';
+import { requireApplianceForSite } from '../../app/appliance-store.js';
 import { resolveSiteHost, type SiteAddress } from '../../app/site-hosts.js';
 import { assertApplianceId } from '../../app/backups.js';
 import type { AppEnv } from '../http.js';
@@ -49,7 +49,7 @@ export const sitePath = (c: Context<AppEnv>, path: string) => (c.get('site') ? p
 
 /** The appliance record a site request addresses, in whatever state (the site root already read it: no second read). */
 export async function addressedApplianceRecord(c: Context<AppEnv>): Promise<Appliance> {
-  return c.get('site')?.appliance ?? (await requireAppliance(c.get('services'), siteApplianceId(c)));
+  return c.get('site')?.appliance ?? (await requireApplianceForSite(c.get('services'), siteApplianceId(c)));
 }
 
 /** Refuses while the site is down (installing/restarting): 503 with Retry-After until the modelled restart ends. */
