@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { getAppliance } from '../../functions/app/appliance-store.js';
-import { listRuns } from '../../functions/app/run-store.js';
+import { listRuns, updateRun } from '../../functions/app/run-store.js';
+import type { RunTraffic } from '../../functions/core/pipeline.js';
 import { estimateInstallMinutes } from '../../functions/core/install.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { issueTestTokens, TOKENS } from '../helpers/control.js';
@@ -210,6 +211,25 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     await confirm.getByRole('button', { name: 'Start window 2 now' }).click();
     await expect.poll(runStatus, { timeout: 20_000 }).toBe('succeeded');
     await snap('succeeded');
+
+    // No live traffic on this run: no downtime section. Once the traffic area stores its measurements on the
+    // run (the issue-14 contract, written here as the fixture), the page shows them beside the estimate.
+    expect(await page.locator('#run-traffic').isHidden()).toBe(true);
+    const traffic: RunTraffic = {
+      windows: [
+        { window: 1, from: '2026-12-03T16:00:00.000Z', to: '2026-12-03T16:40:00.000Z', attempts: 400, failures: 6, longestOutageMinutes: 1.5, totalOutageMinutes: 2, estimateMinutes: 5 },
+        { window: 2, from: '2026-12-05T16:00:00.000Z', to: '2026-12-05T16:40:00.000Z', attempts: 380, failures: 0, longestOutageMinutes: 0, totalOutageMinutes: 0, estimateMinutes: 0 },
+      ],
+      reconciliation: { at: '2026-12-05T16:45:00.000Z', primaryId: b, completed: 30, present: 29, missing: 1, duplicated: 0, renumbered: 3, byAppliance: { [b]: 29 } },
+    };
+    await updateRun(runtime.services, runId, (r) => ({ ...r, traffic }) as typeof r);
+    await page.reload();
+    const measured = page.getByRole('table', { name: 'Measured downtime beside the estimate' });
+    await expect.poll(() => measured.isVisible()).toBe(true);
+    expect((await measured.getByRole('row').nth(1).textContent())!).toMatch(/Window 1.*5 min.*1\.5 min.*2 min.*6 of 400.*2026-12-04 01:00:00 \+09:00/);
+    const reconciled = page.getByRole('table', { name: /Sessions reconciled at 2026-12-06 01:45:00 \+09:00/ });
+    expect(await reconciled.textContent()).toContain(`${b}: 29`);
+    await snap('measured-downtime');
 
     const audit = (await page.getByRole('table', { name: 'Audit trail' }).textContent())!;
     for (const entry of ['run.create', 'window1.start', 'interim.approve', 'window2.end']) expect(audit).toContain(entry);
