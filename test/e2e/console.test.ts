@@ -3,7 +3,7 @@
  * Skipped, with a message, when no browser is installed: see docs/control.md for the one-time setup.
  * The upgrade runs through the real state machines (statemachines/failover-option2.asl.json) on a real pair.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,7 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
   let b: string;
 
   beforeAll(async () => {
+    rmSync(SHOTS, { recursive: true, force: true }); // only this run's screenshots
     mkdirSync(SHOTS, { recursive: true });
     runtime = await startTestRuntime({ env: RUNTIME_ENV });
     await issueTestTokens(runtime.services);
