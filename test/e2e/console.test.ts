@@ -15,8 +15,10 @@ import { listRuns, updateRun } from '../../functions/app/run-store.js';
 import type { RunTraffic } from '../../functions/core/pipeline.js';
 import { estimateInstallMinutes } from '../../functions/core/install.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
-import { issueTestTokens, TOKENS } from '../helpers/control.js';
-import { pairFixture } from '../helpers/workflow-fixture.js';
+import { controlClient, issueTestTokens, TOKENS } from '../helpers/control.js';
+import { newRun, pairFixture } from '../helpers/workflow-fixture.js';
+import { createApp } from '../../functions/api/app.js';
+import { routes } from '../../functions/api/routes.js';
 import { ROOT } from '../helpers/process.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((p): p is string => Boolean(p));
@@ -252,4 +254,33 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     expect((await getAppliance(runtime.services, b))?.failover).toMatchObject({ role: 'primary', pairStatus: 'established' });
     expect((await listRuns(runtime.services)).runs.find((r) => r.runId === runId)?.status).toBe('succeeded');
   }, 120_000);
+
+  it('where responses are buffered (API Gateway HTTP API on AWS) the run page falls back to ETag polling and still follows the run', async () => {
+    // The Lambda entry's app (bufferedResponses, as functions/api/lambda-handler.ts builds it) answers the
+    // events request whole: one snapshot and a `fallback` event. The browser gets exactly that answer.
+    const lambdaApp = createApp(runtime.services, routes, { bufferedResponses: true });
+    let buffered = 0;
+    await page.route('**/v1/runs/*/events', async (route) => {
+      const request = route.request();
+      const answer = await lambdaApp.fetch(new Request(new URL(request.url()).href, { headers: await request.allHeaders() }));
+      buffered += 1;
+      await route.fulfill({ status: answer.status, headers: Object.fromEntries(answer.headers), body: await answer.text() });
+    });
+    try {
+      const fb = await pairFixture(runtime.services, 'fallback');
+      const run = await newRun(runtime.services, 'option2', fb.a, fb.b);
+      await signIn(TOKENS.carol);
+      await page.goto(`${runtime.url}/#/runs/${run.runId}`);
+      await expect.poll(() => runStatus()).toBe('scheduled');
+      await expect.poll(() => page.locator('#live').textContent()).toContain('Checking every second');
+      expect(buffered).toBeGreaterThan(0);
+      // A change made elsewhere (the API, another operator) reaches the page by polling.
+      const cancelled = await controlClient(runtime.url, TOKENS.carol).post(`/v1/runs/${run.runId}/cancel`, { reason: 'fallback test' }, { 'idempotency-key': `fb-${run.runId}` });
+      expect(cancelled.status).toBeLessThan(300);
+      await expect.poll(runStatus, { timeout: 10_000 }).toBe('cancelled');
+      await snap('buffered-fallback-polling');
+    } finally {
+      await page.unroute('**/v1/runs/*/events');
+    }
+  }, 60_000);
 });
