@@ -200,22 +200,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
    * its elapsed and estimated time (again every ~10 s while a long step runs), until `until` holds.
    */
   const follow = async (id: string, until: (status: string) => boolean, seen = 0) => {
+    // With --json, stdout carries only the final document; the progress goes to stderr.
+    const progress = o.json ? io.err : io.out;
     let last = '';
     let lastStep = '';
     let polls = 0;
     for (;;) {
       const d = (await call('GET', `/v1/runs/${id}`)) as unknown as RunDetail;
       const zone = d.run.windows[0]?.timeZone;
-      for (const e of d.audit.slice(seen)) io.out(`  ${formatClock(e.at, zone)}  ${e.step.padEnd(18)} ${e.outcome.padEnd(9)} ${e.actor}${e.detail ? `  ${e.detail}` : ''}`);
+      for (const e of d.audit.slice(seen)) progress(`  ${formatClock(e.at, zone)}  ${e.step.padEnd(18)} ${e.outcome.padEnd(9)} ${e.actor}${e.detail ? `  ${e.detail}` : ''}`);
       seen = d.audit.length;
-      if (d.run.status !== last) io.out(`status: ${d.run.status}${d.run.statusReason ? ` (${d.run.statusReason})` : ''}`);
+      if (d.run.status !== last) progress(`status: ${d.run.status}${d.run.statusReason ? ` (${d.run.statusReason})` : ''}`);
       last = d.run.status;
       const cur = d.pipeline?.current;
       if (cur) {
         const key = `${cur.index}`;
         if (key !== lastStep || polls % 10 === 0) {
           const step = d.pipeline!.steps[cur.index - 1];
-          io.out(`  step ${cur.index}/${d.pipeline!.total}: ${step?.description ?? cur.label}${step?.status === 'running' ? ` — ${formatMinutes(cur.elapsedMinutes ?? 0)} of ~${formatMinutes(cur.estimatedMinutes)}` : ' — starting'}`);
+          progress(`  step ${cur.index}/${d.pipeline!.total}: ${step?.description ?? cur.label}${step?.status === 'running' ? ` — ${formatMinutes(cur.elapsedMinutes ?? 0)} of ~${formatMinutes(cur.estimatedMinutes)}` : ' — starting'}`);
         }
         lastStep = key;
       }

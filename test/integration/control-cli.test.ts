@@ -44,6 +44,7 @@ describe('upgrade-cp CLI', () => {
     expect(w1.code).toBe(0);
     expect(w1.out).toContain('window1.start');
     expect(w1.out).toContain('status: interim');
+    expect(w1.out).toMatch(/^  step \d+\/\d+: .+ — (starting|\S+ min of ~\S+ min)$/m); // progress: the current step
 
     const self = await cli(['approve', runId]);
     expect(self.code).toBe(1);
@@ -61,6 +62,10 @@ describe('upgrade-cp CLI', () => {
     const watched = await cli(['status', runId, '--watch']);
     expect(watched.code).toBe(0);
     expect(watched.out).toContain('status: succeeded');
+    // --json with --watch: stdout is the final document only, the progress is on stderr.
+    const watchedJson = await cli(['status', runId, '--watch', '--json']);
+    expect(JSON.parse(watchedJson.out).run.status).toBe('succeeded');
+    expect(watchedJson.err).toContain('status: succeeded');
     expect((await getAppliance(runtime.services, 'pair-1-a'))?.productVersion).toBe('11.1.1');
   });
 
