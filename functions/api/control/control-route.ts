@@ -6,8 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DomainError } from '../../core/errors.js';
+import '../../core/validation.js';
 import type { AppContext } from '../../app/context.js';
 import { controlSettings } from '../../app/control-settings.js';
 import { requestFingerprint, withIdempotency } from '../../app/idempotency.js';
@@ -29,7 +30,7 @@ export interface ControlResult {
   body: unknown;
 }
 
-export interface ControlRouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+export interface ControlRouteSpec<P extends z.ZodMiniType, Q extends z.ZodMiniType, B extends z.ZodMiniType> {
   method: HttpMethod;
   path: string;
   role: Role;
@@ -38,7 +39,7 @@ export interface ControlRouteSpec<P extends z.ZodType, Q extends z.ZodType, B ex
   query?: Q;
   body?: B;
   /** Success status and body schema, for the OpenAPI document (`contentType` when it is not JSON). */
-  response: { status: number; schema: z.ZodType; description?: string; contentType?: string };
+  response: { status: number; schema: z.ZodMiniType; description?: string; contentType?: string };
   /** The JSON answer. GET answers carry a weak ETag and answer `If-None-Match` with 304. */
   handle?: (req: ControlRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ControlResult>;
   /** Instead of `handle`: a response of its own (a stream), after the same auth and validation. */
@@ -50,7 +51,7 @@ export interface ControlRouteSpec<P extends z.ZodType, Q extends z.ZodType, B ex
 /** A control route: a `Route` plus what the OpenAPI generator needs. */
 export type ControlRoute = RoleAwareRoute & {
   role: Role;
-  openapi: { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; response: { status: number; schema: z.ZodType; description?: string; contentType?: string } };
+  openapi: { params?: z.ZodMiniType; query?: z.ZodMiniType; body?: z.ZodMiniType; response: { status: number; schema: z.ZodMiniType; description?: string; contentType?: string } };
 };
 
 /** Weak validator of a JSON answer: the same bytes give the same tag, so pollers can ask "changed?" cheaply. */
@@ -69,7 +70,7 @@ function paths(path: readonly PropertyKey[]) {
   return { path: dotted || '(root)', pointer: `/${path.map(String).join('/')}` === '/' ? '' : `/${path.map(String).join('/')}` };
 }
 
-export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: 'path' | 'query' | 'body'): z.output<S> {
+export function parseOrThrow<S extends z.ZodMiniType>(schema: S, value: unknown, where: 'path' | 'query' | 'body'): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const errors = result.error.issues.flatMap((issue) => {
@@ -98,7 +99,7 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   }
 }
 
-export function controlRoute<P extends z.ZodType = z.ZodType<Record<string, never>>, Q extends z.ZodType = z.ZodType<Record<string, never>>, B extends z.ZodType = z.ZodType<undefined>>(
+export function controlRoute<P extends z.ZodMiniType = z.ZodMiniType<Record<string, never>>, Q extends z.ZodMiniType = z.ZodMiniType<Record<string, never>>, B extends z.ZodMiniType = z.ZodMiniType<undefined>>(
   spec: ControlRouteSpec<P, Q, B>,
 ): ControlRoute {
   if (Boolean(spec.handle) === Boolean(spec.respond)) throw new Error(`${spec.method} ${spec.path}: give exactly one of handle or respond`);
