@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, DomainError, isDomainError, preconditionFailed, validationError } from '../core/errors.js';
 import type { PackageKind } from '../core/packages.js';
+import type { PlannedStep } from '../core/pipeline.js';
 import { ConditionFailedError } from '../core/ports.js';
 import { crosses106, integrationClientReady } from '../core/plan.js';
 import { plannedDowntime } from './run-traffic.js';
@@ -79,6 +80,8 @@ export interface NewRun {
   warnings?: RunWarning[];
   /** The plan's production downtime per window (computed here when not given: live traffic compares with it). */
   downtimeEstimateMinutes?: number[];
+  /** The chosen option's steps from the plan (core/pipeline.ts): what the run page tracks. */
+  plannedSteps?: PlannedStep[];
 }
 
 /** A claim without its run is a creation in progress for this long (the run is written right after its claims). */
@@ -176,6 +179,7 @@ export async function createUpgradeRun(ctx: AppContext, input: NewRun, actor: st
       holds: { applianceIds: members },
       ...(input.warnings?.length ? { warnings: input.warnings } : {}),
       ...(estimate ? { downtimeEstimateMinutes: estimate } : {}),
+      ...(input.plannedSteps?.length ? { plannedSteps: input.plannedSteps } : {}),
     });
   } catch (e) {
     // A replayed creation (same run id) keeps what it holds; any other failure gives the appliances back.

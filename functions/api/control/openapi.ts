@@ -41,7 +41,8 @@ export function buildOpenApi(routes: readonly ControlRoute[], extra: { title?: s
       ],
       ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(body) } } } } : {}),
       responses: {
-        [String(response.status)]: { description: response.description ?? 'OK', content: { 'application/json': { schema: ref(response.schema) } } },
+        [String(response.status)]: { description: response.description ?? 'OK', content: { [response.contentType ?? 'application/json']: { schema: ref(response.schema) } } },
+        ...(route.method === 'GET' && !response.contentType ? { 304: { description: 'Not modified: the If-None-Match ETag is current' } } : {}),
         ...(params || query || body ? { 400: problem('Invalid request: `errors` lists each field path') } : {}),
         401: problem('Missing, unknown or expired operator token'),
         403: problem(`Needs the ${route.role} role (or self-approval is forbidden)`),

@@ -8,7 +8,7 @@ import { runRoutes } from '../control/runs-handler.js';
 import { tokenRoutes } from '../control/tokens-handler.js';
 import { trafficRoutes } from '../control/traffic-handler.js';
 import { getSignInConfig } from '../auth/sign-in-handler.js';
-import { getConsoleSignInScript } from '../console/console-handler.js';
+import { getConsoleClockScript, getConsoleSignInScript } from '../console/console-handler.js';
 import { htmlError, publicSiteHandler } from '../site/public-site-handler.js';
 
 /** The /v1 control API: every route declares its role; `auth: 'operator'` is enforced in functions/api/app.ts. */
@@ -33,5 +33,6 @@ export const controlRoutes: Route[] = [
   { method: 'GET', path: '/console/console.js', handler: getConsoleScript, group: 'control', auth: 'public', summary: 'Operator console script' },
   { method: 'GET', path: '/v1/auth/config', handler: getSignInConfig, group: 'control', auth: 'public', summary: 'How the console signs in: the OIDC issuer, client id and endpoints (or none)' },
   { method: 'GET', path: '/console/sign-in.js', handler: getConsoleSignInScript, group: 'control', auth: 'public', summary: 'Operator console sign-in (OIDC authorization code + PKCE)' },
+  { method: 'GET', path: '/console/clock.js', handler: getConsoleClockScript, group: 'control', auth: 'public', summary: 'Operator console clock (one time format, shared with the CLI)' },
   { method: 'GET', path: '/console/console.css', handler: getConsoleStyles, group: 'control', auth: 'public', summary: 'Operator console styles' },
 ];
