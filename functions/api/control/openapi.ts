@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import '../../core/validation.js';
 import type { ControlRoute } from './control-route.js';
 import { schemas } from './schemas.js';
+import { controlApiRoutes } from '../routes/control-routes.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -63,4 +64,9 @@ export function buildOpenApi(routes: readonly ControlRoute[], extra: { title?: s
     },
     paths,
   };
+}
+
+/** The document as `npm run openapi` writes it (functions/api/console/assets/openapi.json). */
+export async function openApiText(): Promise<string> {
+  return `${JSON.stringify(buildOpenApi(controlApiRoutes), null, 1)}\n`;
 }

@@ -1,9 +1,8 @@
 import type { Route } from '../http.js';
-import { getConsolePage, getConsoleScript, getConsoleStyles } from '../console/console-handler.js';
+import { getConsolePage, getConsoleScript, getConsoleStyles, getOpenApiDocument } from '../console/console-handler.js';
 import { campaignRoutes } from '../control/campaigns-handler.js';
 import type { ControlRoute } from '../control/control-route.js';
 import { fleetRoutes } from '../control/fleet-handler.js';
-import { buildOpenApi } from '../control/openapi.js';
 import { runRoutes } from '../control/runs-handler.js';
 import { tokenRoutes } from '../control/tokens-handler.js';
 import { trafficRoutes } from '../control/traffic-handler.js';
@@ -14,14 +13,12 @@ import { htmlError, publicSiteHandler } from '../site/public-site-handler.js';
 /** The /v1 control API: every route declares its role; `auth: 'operator'` is enforced in functions/api/app.ts. */
 export const controlApiRoutes: ControlRoute[] = [...fleetRoutes, ...runRoutes, ...campaignRoutes, ...tokenRoutes, ...trafficRoutes];
 
-let openapi: ReturnType<typeof buildOpenApi> | undefined;
-
 /** Routes of the control area: the /v1 API, its OpenAPI document and the operator console. */
 export const controlRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/openapi.json',
-    handler: (c) => c.json((openapi ??= buildOpenApi(controlApiRoutes))),
+    handler: getOpenApiDocument,
     group: 'control',
     auth: 'public',
     summary: 'OpenAPI 3.1 document of the control API',
