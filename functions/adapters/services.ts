@@ -1,5 +1,6 @@
 import { oidcSettings, type OidcSettings } from '../app/oidc-settings.js';
 import type { RemoteScheduler } from '../app/scheduler.js';
+import type { ApplianceDrivers } from '../core/appliance-driver.js';
 import type { DnsPublisher } from '../core/failover.js';
 import type { BlobStore, Clock, RecordStore, WorkflowEngine } from '../core/ports.js';
 import type { AwsClients } from './clients.js';
@@ -27,6 +28,8 @@ export interface Services {
   oidc?: OidcSettings;
   /** Local runtime only: the Prometheus exposition behind `GET /metrics` (on AWS the metrics are EMF in CloudWatch). */
   metricsExposition?: { render(): Promise<string>; contentType: string };
+  /** The control plane's drivers to appliances (docs/driver.md); set by the composition root. */
+  drivers?: ApplianceDrivers;
   /** SDK clients, for health checks and emulator bootstrap only; created on first call. */
   awsClients(): Promise<AwsClients>;
   /** Releases SDK clients (sockets) if they were created. */

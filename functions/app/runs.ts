@@ -22,6 +22,7 @@ import {
 } from '../core/run.js';
 import { listApiUsage, type ApiUsage } from './api-usage.js';
 import { requireAppliance } from './appliance-store.js';
+import { isDriverUsage } from './appliance-drivers.js';
 import type { AppContext } from './context.js';
 import { controlSettings } from './control-settings.js';
 import { listIntegrationClients } from './primary-hostname.js';
@@ -405,7 +406,7 @@ const usageKey = (u: ApiUsage) => `${u.applianceId}:${u.kind}:${u.principalId}`;
 async function startGateFacts(ctx: AppContext, run: Run) {
   const since = new Date(ctx.clock.now().getTime() - controlSettings().apiUsageDays * 86_400_000).toISOString();
   const members = [run.primaryId, ...(run.backupId ? [run.backupId] : [])];
-  const apiUsers = (await Promise.all(members.map((id) => listApiUsage(ctx, id, since)))).flat();
+  const apiUsers = (await Promise.all(members.map((id) => listApiUsage(ctx, id, since)))).flat().filter((u) => !isDriverUsage(u));
   const tooOld = run.pairId ? (await listIntegrationClients(ctx, run.pairId)).filter((c) => !integrationClientReady(c.version)) : [];
   const ackedUsers = new Set(run.acknowledgements?.apiUsers?.items ?? []);
   const ackedClients = new Set(run.acknowledgements?.integrationClients?.items ?? []);
