@@ -205,6 +205,14 @@ export class SiteDriver implements ApplianceDriver {
     return this.call<InstallStatusView>(applianceId, 'GET', this.site(applianceId, '/appliance/install'));
   }
 
+  async listInstalls(applianceId: string) {
+    return (await this.call<{ installs: { installId: string; requestKey?: string; state?: string }[] }>(applianceId, 'GET', this.site(applianceId, '/appliance/installs'))).installs;
+  }
+
+  integrationReadiness(pairId: string, targetPrimaryId: string) {
+    return this.call<{ ready: boolean; integrations: { name: string; ready: boolean }[] }>(targetPrimaryId, 'GET', `/failover-pairs/${encodeURIComponent(pairId)}/integration-readiness?primary=${encodeURIComponent(targetPrimaryId)}`);
+  }
+
   async listBackups(applianceId: string): Promise<BackupView[]> {
     return (await this.call<{ backups: BackupView[] }>(applianceId, 'GET', this.site(applianceId, '/login/software-management/backups'))).backups;
   }

@@ -112,6 +112,8 @@ export interface ApplianceDriver {
   establishPair(input: { primaryId: string; backupId: string; holdToken?: string }): Promise<PairChangeView>;
   startInstall(applianceId: string, packageId: string, request: InstallRequest): Promise<InstallView>;
   installStatus(applianceId: string): Promise<InstallStatusView>;
+  /** Install history (each with the request key it was started with). */
+  listInstalls(applianceId: string): Promise<{ installId: string; requestKey?: string; state?: string }[]>;
   /** Newest first. */
   listBackups(applianceId: string): Promise<BackupView[]>;
   createBackup(applianceId: string, idempotencyKey: string): Promise<BackupView>;
@@ -124,6 +126,8 @@ export interface ApplianceDriver {
   exportSessionsAtRisk(pairId: string, primaryId: string): Promise<SessionsExportView>;
   /** Re-imports exported sessions into the primary (`via`: the member whose credential is used). */
   reimportSessions(pairId: string, via: string): Promise<ReimportView>;
+  /** Would each Integration Client registered on the pair reach `targetPrimaryId` after a DNS move? */
+  integrationReadiness(pairId: string, targetPrimaryId: string): Promise<{ ready: boolean; integrations: { name: string; ready: boolean }[] }>;
   hold(applianceId: string, input: { owner: string; token: string; expiresAt: string }): Promise<void>;
   releaseHold(applianceId: string, token: string): Promise<void>;
 }

@@ -71,7 +71,7 @@ describe('install failure', () => {
 describe('install started, record not written', () => {
   it('option 1 window 1: A went down installing but the step failed before recording it; production moves to B', async () => {
     const { a, b, hostname } = await pairFixture(ctx(), 'f-partial');
-    const run = await newRun(ctx(), 'option1', a, b, 2000);
+    const run = await newRun(ctx(), 'option1', a, b);
     faults.add({ target: 'task:beginInstall', kind: 'delay', delayMs: 500, runId: run.runId });
     const started = await startRunWindow(ctx(), run.runId, 1, 'olivia');
     await eventually(async () => ((await auditSteps(ctx(), run.runId)).includes('w1#break-pair:succeeded') ? true : undefined));

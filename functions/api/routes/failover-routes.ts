@@ -29,7 +29,7 @@ export const failoverRoutes: Route[] = [
   { method: 'POST', path: '/failover-pairs/:pairId/reimport', handler: postReimport, bodyLimit: BODY_LIMITS.small, group: 'failover', auth: 'appliance-admin', summary: 'Re-import exported sessions into the primary and sync them' },
   { method: 'GET', path: '/failover-pairs/:pairId/integrations', handler: getIntegrations, group: 'failover', auth: 'operator', summary: 'Integration clients of the pair' },
   { method: 'PUT', path: '/failover-pairs/:pairId/integrations/:integrationId', handler: putIntegration, bodyLimit: BODY_LIMITS.small, group: 'failover', auth: 'operator', summary: 'Register how an integration client reaches the primary (hostname or IP)' },
-  { method: 'GET', path: '/failover-pairs/:pairId/integration-readiness', handler: getIntegrationReadiness, group: 'failover', auth: 'operator', summary: 'Would each integration follow a DNS swap of the primary hostname?' },
+  { method: 'GET', path: '/failover-pairs/:pairId/integration-readiness', handler: getIntegrationReadiness, group: 'failover', auth: 'appliance-admin', summary: 'Would each integration follow a DNS swap of the primary hostname?' },
   { method: 'GET', path: '/primary-hostnames', handler: getHostnames, group: 'failover', auth: 'operator', summary: 'Primary-hostname DNS records' },
   { method: 'GET', path: '/primary-hostnames/:hostname', handler: getHostname, group: 'failover', auth: 'operator', summary: 'One primary-hostname record' },
   { method: 'PUT', path: '/primary-hostnames/:hostname', handler: putHostname, bodyLimit: BODY_LIMITS.small, group: 'failover', auth: 'appliance-admin', summary: 'Point a primary hostname at an appliance (DNS swap)' },
