@@ -16,6 +16,7 @@ import type {
   ConsolesReportView,
   DnsRecordView,
   FailoverStatusView,
+  HealthView,
   InstallStatusView,
   InstallView,
   PairChangeView,
@@ -163,7 +164,18 @@ export class SiteDriver implements ApplianceDriver {
 
   async apiInfo(applianceId: string): Promise<ApiInfoView> {
     const text = await this.xml(applianceId, 'command', { action: 'get_api_info' });
-    return { productVersion: element(text, 'product_version') ?? '', apiVersion: element(text, 'api_version') ?? '' };
+    return { apiVersion: element(text, 'api_version') ?? '' };
+  }
+
+  async health(applianceId: string): Promise<HealthView> {
+    const text = await this.xml(applianceId, 'command', { action: 'check_health' });
+    return {
+      version: element(text, 'version') ?? '',
+      success: element(text, 'success') === '1',
+      failoverRole: element(text, 'failover_role') ?? 'none',
+      lastDataSyncTime: new RegExp('<last_data_sync_time[^>]*>([^<]*)</last_data_sync_time>').exec(text)?.[1],
+      lastDataSyncStatus: element(text, 'last_data_sync_status'),
+    };
   }
 
   async completedSessions(applianceId: string): Promise<number> {
@@ -250,7 +262,7 @@ export class SiteDriver implements ApplianceDriver {
   }
 }
 
-const element = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+const element = (xml: string, name: string) => new RegExp(`<${name}(?:\\s[^>]*)?>([^<]*)</${name}>`).exec(xml)?.[1];
 const basic = (c: SiteCredential) => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
 const holdHeader = (token: string | undefined): Record<string, string> => (token ? { 'maintenance-hold-token': token } : {});
 

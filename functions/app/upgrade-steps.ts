@@ -27,6 +27,9 @@ export interface StepInput {
 /** Backups older than this are refreshed by preflight. */
 export const MAX_BACKUP_AGE_HOURS = 24;
 
+/** The step's key on the appliance side (idempotency, a guided step's confirmation). */
+const requestKeyOf = (input: StepInput) => `${input.runId}:w${input.window}:${input.step}${input.applianceId ? `:${input.applianceId}` : ''}`;
+
 const stepKey = (input: StepInput) => `w${input.window}#${input.step}${input.applianceId ? `#${input.applianceId}` : ''}`;
 
 /** Runs `work` as an audited, idempotent, cancellable step. */
@@ -147,7 +150,7 @@ export function syncBeforeBreak(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const backupId = run.backupId!;
     const driver = driverOf(ctx, backupId);
-    const sync = await driver.forceSync(backupId);
+    const sync = await driver.forceSync(backupId, { requestKey: requestKeyOf(input) });
     // After the pull, the backup's failover page must show nothing of the primary's missing.
     const status = await driver.failoverStatus(backupId);
     if (status.behind !== 0) {
@@ -160,7 +163,7 @@ export function syncBeforeBreak(ctx: AppContext, input: StepInput) {
 
 export function breakFailover(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
-    const { pairId, changed } = await driverOf(ctx, run.primaryId).breakPair(run.primaryId, { holdToken: await holdTokenOf(ctx, run.runId) });
+    const { pairId, changed } = await driverOf(ctx, run.primaryId).breakPair(run.primaryId, { holdToken: await holdTokenOf(ctx, run.runId), requestKey: requestKeyOf(input) });
     return { pairId, changed };
   });
 }
@@ -185,6 +188,7 @@ export function beginInstall(ctx: AppContext, input: StepInput) {
       requestKey: `${run.runId}:w${input.window}:install:${applianceId}`,
       requireBrokenFailover: run.option !== 'single',
       holdToken: await holdTokenOf(ctx, run.runId),
+      targetVersion: run.targetVersion,
     });
     return { applianceId, installId, replayed, estimateMinutes: estimate, ...(backup ? { backupId: backup.backupId } : {}) };
   });
@@ -237,7 +241,7 @@ export function reestablishFailover(ctx: AppContext, input: StepInput) {
     if (!pairId) throw preconditionFailed('NotAPair', `${run.primaryId} is no longer in a failover pair`);
     const driver = driverOf(ctx, primaryId);
     const exported = await driver.exportSessionsAtRisk(pairId, primaryId);
-    const established = await driver.establishPair({ primaryId, backupId, holdToken: await holdTokenOf(ctx, run.runId) });
+    const established = await driver.establishPair({ primaryId, backupId, holdToken: await holdTokenOf(ctx, run.runId), requestKey: requestKeyOf(input) });
     // Always: a retry after the pair was re-established exports nothing new, but an earlier attempt's
     // export may still be pending (the re-import is idempotent).
     const reimported = await driver.reimportSessions(pairId, primaryId);
@@ -249,7 +253,7 @@ export function resyncPair(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const backupId = servingAfterWindow1(run) === run.primaryId ? run.backupId! : run.primaryId;
     const driver = driverOf(ctx, backupId);
-    const sync = await driver.forceSync(backupId);
+    const sync = await driver.forceSync(backupId, { requestKey: requestKeyOf(input) });
     const status = await driver.failoverStatus(backupId);
     if (!status.inSync) throw preconditionFailed('PairNotInSync', `pair ${status.pairId} is not in sync after the resync`);
     const versions = status.members.map((m) => runVersionOf(run, m));

@@ -87,14 +87,23 @@ export interface ReimportView {
   reimported: number;
 }
 
-/** get_api_info as the command API answers it. */
+/** get_api_info as the command API answers it (the API version; the product version is check_health's, docs/vendor-api.md F1). */
 export interface ApiInfoView {
-  productVersion: string;
   apiVersion: string;
+}
+
+export interface HealthView {
+  version: string;
+  success: boolean;
+  failoverRole: string;
+  lastDataSyncTime?: string;
+  lastDataSyncStatus?: string;
 }
 
 export interface InstallRequest {
   requestKey: string;
+  /** The version the install must end at (what a guided install's verification checks). */
+  targetVersion?: string;
   requireBrokenFailover: boolean;
   holdToken?: string;
 }
@@ -107,9 +116,12 @@ export interface ApplianceDriver {
   failoverStatus(applianceId: string): Promise<FailoverStatusView>;
   /** Completed sessions the appliance holds (the reporting API's SupportSessionSummary). */
   completedSessions(applianceId: string): Promise<number>;
-  forceSync(applianceId: string): Promise<SyncView>;
-  breakPair(applianceId: string, options: { holdToken?: string }): Promise<PairChangeView>;
-  establishPair(input: { primaryId: string; backupId: string; holdToken?: string }): Promise<PairChangeView>;
+  /** check_health as the command API answers it. */
+  health(applianceId: string): Promise<HealthView>;
+  /** `requestKey` names the workflow step (a guided driver keys the operator's confirmation by it). */
+  forceSync(applianceId: string, options?: { requestKey?: string }): Promise<SyncView>;
+  breakPair(applianceId: string, options: { holdToken?: string; requestKey?: string }): Promise<PairChangeView>;
+  establishPair(input: { primaryId: string; backupId: string; holdToken?: string; requestKey?: string }): Promise<PairChangeView>;
   startInstall(applianceId: string, packageId: string, request: InstallRequest): Promise<InstallView>;
   installStatus(applianceId: string): Promise<InstallStatusView>;
   /** Install history (each with the request key it was started with). */
