@@ -18,7 +18,7 @@ export const SYSTEM_MAP: ReadonlyMap<string, System> = new Map<string, System>([
   ...list('control-plane', 'core', 'plan run run-transitions schedule downtime'),
   ...list('control-plane', 'adapters', 'site-driver driver-credentials eventbridge-scheduler sfn-workflow-engine'),
   ...list('control-plane', 'api', `control/campaigns-handler control/control-route control/fleet-handler control/openapi control/runs-handler control/schemas
-    control/tokens-handler console/console-handler auth/oidc auth/sign-in-handler routes/control-routes entries/control`),
+    control/tokens-handler control/manual-steps-handler console/console-handler auth/oidc auth/sign-in-handler routes/control-routes entries/control`),
   ...list('control-plane', 'tasks', 'create-backup-task index instrument lambda-handler task upgrade-tasks'),
   ...list('control-plane', 'scheduler', 'lambda-handler'),
   ...list('control-plane', 'cli', 'main upgrade-cp tokens-bootstrap'),

@@ -9,7 +9,8 @@ import { requireAppliance } from '../../functions/app/appliance-store.js';
 import type { AppContext } from '../../functions/app/context.js';
 import { getPair } from '../../functions/app/failover-pair-store.js';
 import { establishPair, breakPair, forceSync } from '../../functions/app/failover-pairs.js';
-import { confirmManualStep, GuidedDriver, listManualSteps, type ManualStep } from '../../functions/app/guided-driver.js';
+import { getManualStep, GuidedDriver, listManualSteps, type ManualStep } from '../../functions/app/guided-driver.js';
+import { issueOperatorToken } from '../../functions/app/operator-tokens.js';
 import { startInstall } from '../../functions/app/install.js';
 import { resolveHostname } from '../../functions/app/primary-hostname.js';
 import { holdTokenOf } from '../../functions/app/run-holds.js';
@@ -20,10 +21,12 @@ import { auditSteps, newRun, pairFixture, runWindow } from '../helpers/workflow-
 
 let rt: TestRuntime;
 let site: ApplianceDrivers;
+const olgaToken = 'olga-operator-token-0123456789';
 const ctx = () => rt.services;
 beforeAll(async () => {
   rt = await startTestRuntime();
   site = rt.services.drivers!;
+  await issueOperatorToken(rt.services, { operatorId: 'olga', displayName: 'Olga', roles: ['viewer', 'operator'], token: olgaToken });
 });
 afterAll(() => rt?.dispose());
 
@@ -35,7 +38,7 @@ function mixFleet(guidedIds: string[]) {
 
 type Operator = { stop(): Promise<void>; done: ManualStep[] };
 
-/** Watches for pending manual steps, does each one by hand, then confirms it. */
+/** Watches the run's manual steps in the control API, does each one by hand, then confirms it there. */
 function scriptedOperator(c: AppContext, act: (step: ManualStep) => Promise<void>): Operator {
   let running = true;
   const done: ManualStep[] = [];
@@ -43,7 +46,12 @@ function scriptedOperator(c: AppContext, act: (step: ManualStep) => Promise<void
     while (running) {
       for (const step of await listManualSteps(c, 'pending')) {
         await act(step);
-        done.push(await confirmManualStep(c, step.requestKey, 'olga'));
+        const [runId, ...rest] = step.requestKey.split(':');
+        const listed = (await (await fetch(`${rt.url}/v1/runs/${runId}/manual-steps`)).json()) as { steps: { step: string; status: string }[] };
+        expect(listed.steps.find((s) => s.step === rest.join(':'))?.status).toBe('pending');
+        const res = await fetch(`${rt.url}/v1/runs/${runId}/manual-steps/${rest.join(':')}/confirm`, { method: 'POST', headers: { authorization: `Bearer ${olgaToken}` } });
+        expect(res.status, await res.clone().text()).toBe(200);
+        done.push((await getManualStep(c, step.requestKey))!);
       }
       await new Promise((r) => setTimeout(r, 10));
     }

@@ -5,13 +5,14 @@ import type { ControlRoute } from '../control/control-route.js';
 import { fleetRoutes } from '../control/fleet-handler.js';
 import { buildOpenApi } from '../control/openapi.js';
 import { runRoutes } from '../control/runs-handler.js';
+import { manualStepRoutes } from '../control/manual-steps-handler.js';
 import { tokenRoutes } from '../control/tokens-handler.js';
 import { getSignInConfig } from '../auth/sign-in-handler.js';
 import { getConsoleSignInScript } from '../console/console-handler.js';
 import { htmlError, publicSiteHandler } from '../site/public-site-handler.js';
 
 /** The /v1 control API: every route declares its role; `auth: 'operator'` is enforced in functions/api/app.ts. */
-export const controlApiRoutes: ControlRoute[] = [...fleetRoutes, ...runRoutes, ...campaignRoutes, ...tokenRoutes];
+export const controlApiRoutes: ControlRoute[] = [...fleetRoutes, ...runRoutes, ...manualStepRoutes, ...campaignRoutes, ...tokenRoutes];
 
 let openapi: ReturnType<typeof buildOpenApi> | undefined;
 
