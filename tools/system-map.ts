@@ -62,6 +62,6 @@ export const PENDING: Readonly<Record<string, readonly string[]>> = {
   'functions/app/campaigns.ts': ['functions/app/appliance-store.ts'],
   'functions/app/downtime.ts': ['functions/app/install-records.ts'],
   'functions/app/fleet.ts': ['functions/core/failover.ts', 'functions/app/api-usage.ts', 'functions/app/backups.ts', 'functions/app/install-records.ts', 'functions/app/primary-hostname.ts', 'functions/app/busy-hours.ts', 'functions/app/packages.ts', 'functions/app/appliance-store.ts'],
-  'functions/app/runs.ts': ['functions/app/api-usage.ts', 'functions/app/appliance-store.ts', 'functions/app/primary-hostname.ts'],
+  'functions/app/runs.ts': ['functions/app/api-usage.ts', 'functions/app/primary-hostname.ts'],
   'functions/app/upgrade-steps.ts': ['functions/app/packages.ts'],
 };

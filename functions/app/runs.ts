@@ -21,8 +21,7 @@ import {
   type WindowIndex,
 } from '../core/run.js';
 import { listApiUsage, type ApiUsage } from './api-usage.js';
-import { requireAppliance } from './appliance-store.js';
-import { isDriverUsage } from './appliance-drivers.js';
+import { driverOf, isDriverUsage } from './appliance-drivers.js';
 import type { AppContext } from './context.js';
 import { controlSettings } from './control-settings.js';
 import { listIntegrationClients } from './primary-hostname.js';
@@ -144,7 +143,7 @@ export async function createUpgradeRun(ctx: AppContext, input: NewRun, actor: st
   const windows: MaintenanceWindow[] = input.windows.map((w, i) => ({ ...w, index: (i + 1) as WindowIndex, status: 'scheduled' }));
   const runId = input.runId ?? `run-${randomUUID()}`;
   const members = [input.primaryId, ...(input.backupId ? [input.backupId] : [])];
-  for (const id of members) await requireAppliance(ctx, id);
+  for (const id of members) await driverOf(ctx, id).describe(id);
   const giveBack = await claimAppliances(ctx, runId, members);
   // The appliances keep the hold themselves: their own install and failover paths refuse anyone else.
   try {
@@ -360,7 +359,7 @@ export async function cancelRun(ctx: AppContext, runId: string, actor: string, r
 /** The install of this run's window `index` still running on an appliance, if any. */
 async function installRunning(ctx: AppContext, run: Run, index: WindowIndex) {
   for (const id of installTargets(run, index)) {
-    const a = await requireAppliance(ctx, id).catch(() => undefined);
+    const a = await driverOf(ctx, id).describe(id).catch(() => undefined);
     if (a?.install?.requestKey === `${run.runId}:w${index}:install:${id}`) return { window: index, applianceId: id, onlineAt: a.install.onlineAt };
   }
   return undefined;
@@ -381,7 +380,7 @@ export function cancelNotice(run: Run): string | undefined {
  */
 async function assertStartGates(ctx: AppContext, run: Run, index: WindowIndex): Promise<void> {
   if ((run.packageKind ?? 'product') !== 'product') return;
-  const targets = await Promise.all(installTargets(run, index).map((id) => requireAppliance(ctx, id)));
+  const targets = await Promise.all(installTargets(run, index).map((id) => driverOf(ctx, id).describe(id)));
   if (!targets.some((a) => crosses106(a.productVersion, run.targetVersion))) return;
   const gates = await startGateFacts(ctx, run);
   if (gates.unacknowledgedApiUsers.length > 0) {
