@@ -4,6 +4,8 @@ import type { ApplianceDrivers } from '../core/appliance-driver.js';
 import type { DnsPublisher } from '../core/failover.js';
 import type { BlobStore, Clock, RecordStore, WorkflowEngine } from '../core/ports.js';
 import type { AwsClients } from './clients.js';
+import { SecretsManagerDriverCredentials } from './driver-credentials.js';
+import { siteDrivers } from './site-driver.js';
 import { BUCKETS, loadConfig, ROUTE53_ZONE_ENV, TABLES, type BucketName, type Config, type TableName } from './config.js';
 import { cursorCodecFor } from './cursor-key.js';
 import { lazyPort, once } from './lazy.js';
@@ -83,6 +85,16 @@ export function buildServices(config: Config = loadConfig(), clock: Clock = syst
     targetArn && roleArn
       ? lazyPort<RemoteScheduler>(async () => (await import('./eventbridge-scheduler.js')).eventBridgeWindowScheduler(config.region, { targetArn, roleArn, groupName: env.SCHEDULER_GROUP?.trim() || undefined }), {})
       : undefined;
+  // On AWS the control plane reaches the appliances' sites at APPLIANCE_BASE_URL with credentials from
+  // Secrets Manager (docs/driver.md); the local runtime sets its own drivers.
+  const applianceBaseUrl = env.APPLIANCE_BASE_URL?.trim().replace(/\/+$/, '');
+  const drivers: ApplianceDrivers | undefined = applianceBaseUrl
+    ? siteDrivers({
+        baseUrl: () => applianceBaseUrl,
+        transport: (request) => fetch(request),
+        credentials: new SecretsManagerDriverCredentials(config.region, env.DRIVER_CREDENTIALS_PREFIX?.trim() || 'upgrade-cp/appliances/'),
+      })
+    : undefined;
   return {
     config,
     clock,
@@ -91,6 +103,7 @@ export function buildServices(config: Config = loadConfig(), clock: Clock = syst
     workflows,
     dns,
     windowScheduler,
+    drivers,
     oidc: oidcSettings(env),
     awsClients,
     destroy: () => created?.destroy(),
