@@ -7,6 +7,7 @@ import { installTargets, runVersionOf, servingAfterWindow1, type InterimCheck, t
 import { siteAvailable } from '../core/appliance.js';
 import type { ApplianceView, FailoverStatusView } from '../core/appliance-driver.js';
 import { driverOf } from './appliance-drivers.js';
+import { getManualStep } from './guided-driver.js';
 import type { AppContext } from './context.js';
 import { appendAudit, getStep, requireRun, updateRun } from './run-store.js';
 import { recordWindowOutcome } from './runs.js';
@@ -153,6 +154,8 @@ async function anyInstallStarted(ctx: AppContext, run: Run, window: WindowIndex)
     const appliance = await describeIfReachable(ctx, id);
     if (appliance?.install?.requestKey === requestKey || appliance?.lastInstall?.requestKey === requestKey) return true;
     if ((await driver.listInstalls(id)).some((r) => r.requestKey === requestKey)) return true;
+    // A guided install: once the operator was asked to install, it may have started (conservative).
+    if (await getManualStep(ctx, requestKey)) return true;
   }
   return false;
 }
