@@ -42,7 +42,7 @@ function load(url: string, headers: Record<string, string>): Promise<autocannon.
 const bench: Benchmark = async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-load-'));
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
+  const child = spawn(process.execPath, ['tools/start.mjs'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, TIME_SCALE_MS_PER_MINUTE: '50', SITE_BASE_PORT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],

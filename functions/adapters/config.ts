@@ -1,5 +1,6 @@
 // Namespace import: `{ z }` re-exports zod's whole namespace (all locales), which esbuild cannot tree-shake (~440 KB per Lambda bundle).
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { trimmed } from '../core/validation.js';
 import { MIN_CURSOR_SECRET_LENGTH } from './cursor.js';
 
 /** The tables and buckets the control plane uses; one definition for the local bootstrap and the CDK stack. */
@@ -23,36 +24,38 @@ export const TABLE_KEY_SCHEMA = {
   ttlAttribute: 'expiresAt',
 } as const;
 
-const optionalUrl = z
-  .string()
-  .trim()
-  .transform((v) => (v === '' ? undefined : v))
-  .pipe(z.string().url().optional())
-  .optional();
+const optionalUrl = z.optional(
+  z.pipe(
+    z.pipe(
+      trimmed(),
+      z.transform((v) => (v === '' ? undefined : v)),
+    ),
+    z.optional(z.string().check(z.url())),
+  ),
+);
 
 const envSchema = z.object({
-  AWS_REGION: z.string().trim().min(1).default('us-east-1'),
+  AWS_REGION: z._default(trimmed(z.minLength(1)), 'us-east-1'),
   DYNAMODB_ENDPOINT: optionalUrl,
   S3_ENDPOINT: optionalUrl,
   SFN_ENDPOINT: optionalUrl,
-  TABLE_PREFIX: z.string().trim().default(''),
-  BUCKET_PREFIX: z.string().trim().default('upgrade-cp-'),
-  STATE_MACHINE_ARN_PREFIX: z.string().trim().default('arn:aws:states:us-east-1:000000000000:stateMachine:'),
+  TABLE_PREFIX: z._default(trimmed(), ''),
+  BUCKET_PREFIX: z._default(trimmed(), 'upgrade-cp-'),
+  STATE_MACHINE_ARN_PREFIX: z._default(trimmed(), 'arn:aws:states:us-east-1:000000000000:stateMachine:'),
   /** Real milliseconds per modelled minute of appliance work; 10 makes a 60-minute install take 600 ms. */
-  TIME_SCALE_MS_PER_MINUTE: z.coerce.number().positive().default(60_000),
+  TIME_SCALE_MS_PER_MINUTE: z._default(z.coerce.number().check(z.positive()), 60_000),
   /** Pagination cursor key(s), comma-separated (functions/adapters/cursor.ts); the local runtime sets it from the data dir. */
   CURSOR_KEY: z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => v || undefined)
-    .refine((v) => v === undefined || v.split(',').every((k) => k.trim().length >= MIN_CURSOR_SECRET_LENGTH), `each key must be at least ${MIN_CURSOR_SECRET_LENGTH} characters`),
+    .pipe(
+      z.optional(trimmed()),
+      z.transform((v) => v || undefined),
+    )
+    .check(z.refine((v) => v === undefined || v.split(',').every((k) => k.trim().length >= MIN_CURSOR_SECRET_LENGTH), `each key must be at least ${MIN_CURSOR_SECRET_LENGTH} characters`)),
   /** On AWS: the Secrets Manager secret holding the cursor key (the stack creates it). */
-  CURSOR_KEY_SECRET_ARN: z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => v || undefined),
+  CURSOR_KEY_SECRET_ARN: z.pipe(
+    z.optional(trimmed()),
+    z.transform((v) => v || undefined),
+  ),
 });
 
 export interface Config {

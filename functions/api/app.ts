@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { secureHeaders } from 'hono/secure-headers';
 import { TrieRouter } from 'hono/router/trie-router';
 import { DomainError, isDomainError } from '../core/errors.js';
 import { ConditionFailedError } from '../core/ports.js';
@@ -10,6 +9,7 @@ import { problemJson, STATUS_BY_KIND, type AppEnv, type ErrorFormatter, type Rou
 import { authorizeRoute } from './auth/operator-auth.js';
 import { assertPathParams, assertRequestHead, headersTooLarge, isHeaderOverflow, urlLimitOf } from './request-limits.js';
 import { observeRequests } from './observe.js';
+import { securityHeaders } from './response-headers.js';
 import { errorFields, log } from '../observability/logger.js';
 import { appendLogContext } from '../observability/log-context.js';
 import { recordMetric } from '../observability/metrics.js';
@@ -21,6 +21,8 @@ import { siteNotFound } from './site/public-site-handler.js';
 export interface AppOptions {
   /** Serve only the site-root paths, the site named by the listener (a per-site port); default false. */
   sitesOnly?: boolean;
+  /** The Node server in front sets the security headers itself (`nodeResponseHeaders`); default false. */
+  headersAtServer?: boolean;
 }
 
 /** Builds the HTTP application from the route table; the same app runs on the local server and in Lambda. */
@@ -31,8 +33,7 @@ export function createApp(services: Services, routes: readonly Route[], options:
     c.set('services', services);
     await next();
   });
-  // Handlers that set their own (the console's CSP) keep them.
-  app.use('*', secureHeaders({ referrerPolicy: 'no-referrer', overwrite: false }));
+  if (!options.headersAtServer) app.use('*', securityHeaders());
   const mounted = mountRoutes(routes);
   const siteRoot = mounted.filter((r) => r.mount === 'site-root');
   const others = options.sitesOnly ? [] : mounted.filter((r) => r.mount !== 'site-root');

@@ -36,11 +36,13 @@ const MAX_LOGGED_PATH = 256;
 
 export const observeRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = performance.now();
-  const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
+  // A local Node server has chosen the id and set the header already (response-headers.ts).
+  const fromServer = (c.env as { requestId?: string } | undefined)?.requestId;
+  const requestId = fromServer ?? requestIdFrom(c.req.header(REQUEST_ID_HEADER));
   c.set('requestId', requestId);
   await withLogContext({ requestId }, async () => {
     await next();
-    setResponseHeader(c, REQUEST_ID_HEADER, requestId);
+    if (fromServer === undefined) setResponseHeader(c, REQUEST_ID_HEADER, requestId);
     const status = c.res.status;
     const route = c.get('route') ?? '(no route)';
     const fields = {

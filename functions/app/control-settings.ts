@@ -1,25 +1,28 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_PLAN_SETTINGS, type PlanSettings } from '../core/plan.js';
+import { integer, trimmed } from '../core/validation.js';
 
-const bool = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'expected true or false')
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.pipe(
+  trimmed(
+    z.toLowerCase(),
+    z.refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'expected true or false'),
+  ),
+  z.transform((v) => v === 'true' || v === '1' || v === 'yes'),
+);
+const positive = (fallback: number) => z._default(z.coerce.number().check(z.positive()), fallback);
 
 const schema = z.object({
   /** Refuse an interim approval by the operator who created the run. */
-  CONTROL_FORBID_SELF_APPROVAL: bool.default(true),
-  CONTROL_IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
-  CONTROL_STALE_BACKUP_HOURS: z.coerce.number().positive().default(DEFAULT_PLAN_SETTINGS.staleBackupHours),
-  CONTROL_DNS_CUTOVER_MINUTES: z.coerce.number().nonnegative().default(DEFAULT_PLAN_SETTINGS.dnsCutoverMinutes),
+  CONTROL_FORBID_SELF_APPROVAL: z._default(bool, true),
+  CONTROL_IDEMPOTENCY_TTL_HOURS: positive(24),
+  CONTROL_STALE_BACKUP_HOURS: positive(DEFAULT_PLAN_SETTINGS.staleBackupHours),
+  CONTROL_DNS_CUTOVER_MINUTES: z._default(z.coerce.number().check(z.nonnegative()), DEFAULT_PLAN_SETTINGS.dnsCutoverMinutes),
   /** The interim between the windows above this is a plan risk and a run warning (guide: keep it short). */
-  CONTROL_MAX_INTERIM_HOURS: z.coerce.number().positive().default(DEFAULT_PLAN_SETTINGS.maxInterimHours),
+  CONTROL_MAX_INTERIM_HOURS: positive(DEFAULT_PLAN_SETTINGS.maxInterimHours),
   /** API calls within this many days count as "in use" (API users to prepare before crossing 10.6). */
-  CONTROL_API_USAGE_DAYS: z.coerce.number().positive().default(90),
+  CONTROL_API_USAGE_DAYS: positive(90),
   /** Local scheduler loop period; 0 disables the loop. */
-  SCHEDULER_INTERVAL_MS: z.coerce.number().int().nonnegative().default(1000),
+  SCHEDULER_INTERVAL_MS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 1000),
 });
 
 export interface ControlSettings {

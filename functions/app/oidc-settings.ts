@@ -3,7 +3,8 @@
  * from that issuer (functions/api/auth/oidc.ts verifies them). Read once when the services are built, so
  * a bad value fails the cold start with the variable's name.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { trimmed } from '../core/validation.js';
 import { ROLES, type Role } from './operator-tokens.js';
 
 export interface OidcSettings {
@@ -28,11 +29,9 @@ const isUrl = (v: string) => {
     return false;
   }
 };
-const url = z.string().trim().refine(isUrl, 'expected an http(s) URL');
-const roleMap = z
-  .string()
-  .trim()
-  .refine((text) => {
+const url = trimmed(z.refine(isUrl, 'expected an http(s) URL'));
+const roleMap = trimmed(
+  z.refine((text: string) => {
     try {
       const parsed = JSON.parse(text) as unknown;
       return (
@@ -42,17 +41,18 @@ const roleMap = z
     } catch {
       return false;
     }
-  }, `must be a JSON object of group → roles (${ROLES.join(', ')}), e.g. {"ops-team":["operator"]}`);
+  }, `must be a JSON object of group → roles (${ROLES.join(', ')}), e.g. {"ops-team":["operator"]}`),
+);
 const envSchema = z.object({
   OIDC_ISSUER: url,
-  OIDC_AUDIENCE: z.string().trim().min(1),
-  OIDC_JWKS_URL: url.optional(),
-  OIDC_ROLES_CLAIM: z.string().trim().min(1).default('groups'),
-  OIDC_ROLE_MAP: roleMap.optional(),
-  OIDC_CLIENT_ID: z.string().trim().min(1).optional(),
-  OIDC_AUTHORIZATION_ENDPOINT: url.optional(),
-  OIDC_TOKEN_ENDPOINT: url.optional(),
-  OIDC_SCOPE: z.string().trim().min(1).default('openid email profile'),
+  OIDC_AUDIENCE: trimmed(z.minLength(1)),
+  OIDC_JWKS_URL: z.optional(url),
+  OIDC_ROLES_CLAIM: z._default(trimmed(z.minLength(1)), 'groups'),
+  OIDC_ROLE_MAP: z.optional(roleMap),
+  OIDC_CLIENT_ID: z.optional(trimmed(z.minLength(1))),
+  OIDC_AUTHORIZATION_ENDPOINT: z.optional(url),
+  OIDC_TOKEN_ENDPOINT: z.optional(url),
+  OIDC_SCOPE: z._default(trimmed(z.minLength(1)), 'openid email profile'),
 });
 
 /** OIDC settings from the environment, `undefined` when no issuer is configured; bad values fail with the variable's name. */

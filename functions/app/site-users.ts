@@ -7,7 +7,7 @@
  *   APPLIANCE#<id> / SITE-COUNTER#users|teams          id counters (optimistic)
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { conflict, DomainError, notFound, validationError } from '../core/errors.js';
 import { ConditionFailedError, queryAll, type StoredItem } from '../core/ports.js';
 import {
@@ -20,6 +20,7 @@ import {
   type SiteUserPermissions,
   type SupportTeam,
 } from '../core/site-users.js';
+import { integer, trimmed } from '../core/validation.js';
 import { requireAppliance } from './appliance-store.js';
 import { assertApplianceId } from './backups.js';
 import type { AppContext } from './context.js';
@@ -28,43 +29,38 @@ import { SITE_USER_SK_PREFIX, siteCounterKey, siteUserKey, SUPPORT_TEAM_SK_PREFI
 import { memoPerStore } from './memo.js';
 import { sourceLimits, tooManyFailures } from './source-limits.js';
 
-const displayName = z.string().trim().min(1).max(128);
-const permissionsSchema = z
-  .object({
-    administrator: z.boolean().optional(),
-    commandApi: z.boolean().optional(),
-    provideRemoteSupport: z.boolean().optional(),
-    reportingApi: z.boolean().optional(),
-    backupApi: z.boolean().optional(),
-  })
-  .strict();
-const password = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
+const displayName = trimmed(z.minLength(1), z.maxLength(128));
+const permissionsSchema = z.strictObject({
+  administrator: z.optional(z.boolean()),
+  commandApi: z.optional(z.boolean()),
+  provideRemoteSupport: z.optional(z.boolean()),
+  reportingApi: z.optional(z.boolean()),
+  backupApi: z.optional(z.boolean()),
+});
+const password = z.string().check(z.minLength(MIN_PASSWORD_LENGTH), z.maxLength(MAX_PASSWORD_LENGTH));
 
-export const createSiteUserSchema = z
-  .object({
-    username: z.string().regex(USERNAME_PATTERN, 'username must be 1-64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit'),
-    password,
-    publicDisplayName: displayName.optional(),
-    privateDisplayName: displayName.optional(),
-    permissions: permissionsSchema.default({}),
-    disabled: z.boolean().default(false),
-    showOnRepList: z.boolean().default(true),
-    /** Seeds and restores pin ids (so a failover pair's users match); otherwise the next free one. */
-    userId: z.number().int().min(1).max(999_999_999).optional(),
-  })
-  .strict();
+export const createSiteUserSchema = z.strictObject({
+  username: z.string().check(z.regex(USERNAME_PATTERN, 'username must be 1-64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit')),
+  password,
+  publicDisplayName: z.optional(displayName),
+  privateDisplayName: z.optional(displayName),
+  permissions: z._default(permissionsSchema, {}),
+  disabled: z._default(z.boolean(), false),
+  showOnRepList: z._default(z.boolean(), true),
+  /** Seeds and restores pin ids (so a failover pair's users match); otherwise the next free one. */
+  userId: z.optional(integer(z.gte(1), z.lte(999_999_999))),
+});
 
 export const updateSiteUserSchema = z
-  .object({
-    password: password.optional(),
-    publicDisplayName: displayName.optional(),
-    privateDisplayName: displayName.optional(),
-    permissions: permissionsSchema.optional(),
-    disabled: z.boolean().optional(),
-    showOnRepList: z.boolean().optional(),
+  .strictObject({
+    password: z.optional(password),
+    publicDisplayName: z.optional(displayName),
+    privateDisplayName: z.optional(displayName),
+    permissions: z.optional(permissionsSchema),
+    disabled: z.optional(z.boolean()),
+    showOnRepList: z.optional(z.boolean()),
   })
-  .strict()
-  .refine((o) => Object.keys(o).length > 0, 'give at least one field to change');
+  .check(z.refine((o) => Object.keys(o).length > 0, 'give at least one field to change'));
 
 const NO_PERMISSIONS: SiteUserPermissions = { administrator: false, commandApi: false, provideRemoteSupport: false, reportingApi: false, backupApi: false };
 
@@ -262,17 +258,16 @@ async function checkPassword(ctx: AppContext, applianceId: string, username: str
 
 // ---- support teams ----
 
-const memberSchema = z.object({ userId: z.number().int().min(1), role: z.enum(['member', 'lead', 'manager']).default('member') }).strict();
-export const createTeamSchema = z
-  .object({
-    name: z.string().trim().min(1).max(128),
-    codeName: z.string().regex(CODE_NAME_PATTERN, 'codeName must be 1-64 lowercase letters, digits or "_"'),
-    members: z.array(memberSchema).max(500).default([]),
-    issues: z.array(z.string().regex(CODE_NAME_PATTERN, 'issue code names are 1-64 lowercase letters, digits or "_"')).max(100).default([]),
-    teamId: z.number().int().min(1).max(999_999_999).optional(),
-  })
-  .strict();
-export const updateTeamSchema = createTeamSchema.omit({ teamId: true }).partial().strict();
+const memberSchema = z.strictObject({ userId: integer(z.gte(1)), role: z._default(z.enum(['member', 'lead', 'manager']), 'member') });
+export const createTeamSchema = z.strictObject({
+  name: trimmed(z.minLength(1), z.maxLength(128)),
+  codeName: z.string().check(z.regex(CODE_NAME_PATTERN, 'codeName must be 1-64 lowercase letters, digits or "_"')),
+  members: z._default(z.array(memberSchema).check(z.maxLength(500)), []),
+  issues: z._default(z.array(z.string().check(z.regex(CODE_NAME_PATTERN, 'issue code names are 1-64 lowercase letters, digits or "_"'))).check(z.maxLength(100)), []),
+  teamId: z.optional(integer(z.gte(1), z.lte(999_999_999))),
+});
+// Strict like createTeamSchema: omit and partial keep its unknown-key rule.
+export const updateTeamSchema = z.partial(z.omit(createTeamSchema, { teamId: true }));
 
 function toTeam(item: StoredItem): SupportTeam {
   const { pk: _p, sk: _s, type: _t, version: _v, ...rest } = item;

@@ -1,7 +1,8 @@
 /** Use cases for staff consoles: register, start (log in, auto-update), redeploy, laggards report. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { conflict, notFound, validationError } from '../core/errors.js';
 import { consoleReport, redeployConsole, startConsole, type StaffConsole } from '../core/staff-console.js';
+import { trimmed } from '../core/validation.js';
 import { isVersionString, compareVersions } from '../core/versions.js';
 import { listAppliances, requireAppliance } from './appliance-store.js';
 import { assertApplianceId } from './backups.js';
@@ -10,17 +11,15 @@ import { requireSiteAvailable } from './site.js';
 import { getConsole, listConsoles, putConsole } from './staff-console-store.js';
 import { ConditionFailedError } from '../core/ports.js';
 
-export const registerConsoleSchema = z
-  .object({
-    consoleId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'consoleId must be 1-64 letters, digits, ".", "_" or "-"'),
-    username: z.string().trim().min(1).max(128),
-    version: z.string().refine(isVersionString, 'version must be a version such as 10.5.2').optional(),
-    deployment: z.enum(['auto-update', 'msi']),
-    /** The machine is locked down; for MSI consoles the default is true (an MSI console there must be redeployed after an upgrade). */
-    lockedDown: z.boolean().optional(),
-    loggedIn: z.boolean().default(false),
-  })
-  .strict();
+export const registerConsoleSchema = z.strictObject({
+  consoleId: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'consoleId must be 1-64 letters, digits, ".", "_" or "-"')),
+  username: trimmed(z.minLength(1), z.maxLength(128)),
+  version: z.optional(z.string().check(z.refine(isVersionString, 'version must be a version such as 10.5.2'))),
+  deployment: z.enum(['auto-update', 'msi']),
+  /** The machine is locked down; for MSI consoles the default is true (an MSI console there must be redeployed after an upgrade). */
+  lockedDown: z.optional(z.boolean()),
+  loggedIn: z._default(z.boolean(), false),
+});
 
 export async function registerConsole(ctx: AppContext, applianceId: string, input: z.infer<typeof registerConsoleSchema>): Promise<StaffConsole> {
   assertApplianceId(applianceId);

@@ -45,11 +45,26 @@ export const COMMAND_ACTIONS = {
 
 export type CommandActionName = keyof typeof COMMAND_ACTIONS;
 
+type NamedAction = Readonly<ActionSpec & { name: CommandActionName }>;
+
+// Every command request looks its action up: the actions of each API version are worked out once.
+const actionsByApiVersion = new Map<string, ReadonlyMap<string, NamedAction>>();
+
+function actionsFor(apiVersion: string): ReadonlyMap<string, NamedAction> {
+  let actions = actionsByApiVersion.get(apiVersion);
+  if (!actions) {
+    const entries = (Object.entries(COMMAND_ACTIONS) as [CommandActionName, ActionSpec][])
+      .filter(([, spec]) => isAtLeast(apiVersion, spec.since))
+      .map(([name, spec]) => [name, Object.freeze({ ...spec, name })] as const);
+    actions = new Map(entries);
+    if (actionsByApiVersion.size < 1_000) actionsByApiVersion.set(apiVersion, actions);
+  }
+  return actions;
+}
+
 /** The action by name when the appliance's API version has it (own keys only: `__proto__` is no action). */
-export function actionSpec(name: string | undefined, flavor: ApiFlavor): (ActionSpec & { name: CommandActionName }) | undefined {
-  if (name === undefined || !Object.hasOwn(COMMAND_ACTIONS, name)) return undefined;
-  const spec: ActionSpec = COMMAND_ACTIONS[name as CommandActionName];
-  return isAtLeast(flavor.apiVersion, spec.since) ? { ...spec, name: name as CommandActionName } : undefined;
+export function actionSpec(name: string | undefined, flavor: ApiFlavor): NamedAction | undefined {
+  return name === undefined ? undefined : actionsFor(flavor.apiVersion).get(name);
 }
 
 export const actionsOf = (flavor: ApiFlavor) => (Object.keys(COMMAND_ACTIONS) as CommandActionName[]).filter((n) => actionSpec(n, flavor));

@@ -2,53 +2,47 @@
  * Software packages and their prerequisites, as the appliance's `/appliance > Support > Updates` page
  * shows them. Pure: no I/O, no crypto (signatures are checked in functions/app/package-signing.ts).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Appliance } from './appliance.js';
 import { validationError } from './errors.js';
+import { integer } from './validation.js';
 import { compareVersions, isVersionString } from './versions.js';
 
 /** `product` upgrades the site (Bomgar-x.y.z); `base` upgrades the appliance OS (Base Software-x.y.z). */
 export type PackageKind = 'product' | 'base';
 
-const version = z.string().refine(isVersionString, { message: 'must be a version such as 10.6.0' });
+const version = z.string().check(z.refine(isVersionString, { message: 'must be a version such as 10.6.0' }));
 
 /** What a package requires of the appliance it is installed on. */
-export const requirementsSchema = z
-  .object({
-    minBaseVersion: version.optional(),
-    minProductVersion: version.optional(),
-    /** Highest product version the package can upgrade from (major jumps must go step by step). */
-    maxProductVersion: version.optional(),
-    license: z
-      .object({
-        /** The license must not be expired on the install date. */
-        notExpired: z.boolean().optional(),
-        minCount: z.number().int().positive().optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+export const requirementsSchema = z.strictObject({
+  minBaseVersion: z.optional(version),
+  minProductVersion: z.optional(version),
+  /** Highest product version the package can upgrade from (major jumps must go step by step). */
+  maxProductVersion: z.optional(version),
+  license: z.optional(
+    z.strictObject({
+      /** The license must not be expired on the install date. */
+      notExpired: z.optional(z.boolean()),
+      minCount: z.optional(integer(z.positive())),
+    }),
+  ),
+});
 export type Requirements = z.infer<typeof requirementsSchema>;
 
 /** The signed part of a package file: what it is, what it needs and the digest of its payload. */
-export const manifestSchema = z
-  .object({
-    format: z.literal(1),
-    packageId: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'packageId must be lowercase letters, digits, "." or "-"'),
-    kind: z.enum(['product', 'base']),
-    version,
-    requires: requirementsSchema.default({}),
-    payload: z
-      .object({
-        size: z.number().int().nonnegative().max(16 * 1024 ** 3),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex characters'),
-      })
-      .strict(),
-    releasedAt: z.string().datetime().optional(),
-    notes: z.string().max(2000).optional(),
-  })
-  .strict();
+export const manifestSchema = z.strictObject({
+  format: z.literal(1),
+  packageId: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'packageId must be lowercase letters, digits, "." or "-"')),
+  kind: z.enum(['product', 'base']),
+  version,
+  requires: z._default(requirementsSchema, {}),
+  payload: z.strictObject({
+    size: integer(z.nonnegative(), z.lte(16 * 1024 ** 3)),
+    sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex characters')),
+  }),
+  releasedAt: z.optional(z.string().check(z.iso.datetime())),
+  notes: z.optional(z.string().check(z.maxLength(2000))),
+});
 export type PackageManifest = z.infer<typeof manifestSchema>;
 
 /** The name the appliance shows: `Bomgar-11.1.1` or `Base Software-3.2.6`. */

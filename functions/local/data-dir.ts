@@ -22,7 +22,8 @@ import { createReadStream } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { integer } from '../core/validation.js';
 import { newCursorSecret } from '../adapters/cursor.js';
 import { StartupError } from './emulators.js';
 
@@ -47,19 +48,19 @@ export class DataDirError extends StartupError {
 }
 
 const sealSchema = z.object({
-  dynamodb: z.record(z.string(), z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
-  s3: z.record(z.string(), z.number().int().nonnegative()),
+  dynamodb: z.record(z.string(), z.object({ bytes: integer(z.nonnegative()), sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)) })),
+  s3: z.record(z.string(), integer(z.nonnegative())),
 });
 const markerSchema = z.object({
   format: z.literal(1),
-  id: z.string().uuid(),
-  generation: z.number().int().nonnegative(),
+  id: z.string().check(z.uuid()),
+  generation: integer(z.nonnegative()),
   createdAt: z.string(),
   state: z.enum(['open', 'closed']),
-  pid: z.number().int().optional(),
-  openedAt: z.string().optional(),
-  closedAt: z.string().optional(),
-  seal: sealSchema.optional(),
+  pid: z.optional(integer()),
+  openedAt: z.optional(z.string()),
+  closedAt: z.optional(z.string()),
+  seal: z.optional(sealSchema),
 });
 export type DataDirMarker = z.infer<typeof markerSchema>;
 export type DataDirSeal = z.infer<typeof sealSchema>;

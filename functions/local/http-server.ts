@@ -1,9 +1,10 @@
-import { createAdaptorServer } from '@hono/node-server';
+import { createAdaptorServer, getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { headerOverflowRequest, SERVER_MAX_HEADER_BYTES } from '../api/request-limits.js';
 import type { AppEnv } from '../api/http.js';
+import { nodeResponseHeaders, staticSecurityHeaders } from '../api/response-headers.js';
 
 /**
  * The Node HTTP server for the app (the control API locally; site listeners should use it too). Its header
@@ -13,9 +14,24 @@ import type { AppEnv } from '../api/http.js';
  * holds the request line, so the route, and with it the route's own format, is unknown at that point.)
  */
 export function createApiServer(app: Hono<AppEnv>): Server {
-  const server = createAdaptorServer({ fetch: app.fetch, serverOptions: HTTP_SERVER_OPTIONS }) as Server;
+  const server = createAdaptorServer({ fetch: nodeFetch(app), serverOptions: HTTP_SERVER_OPTIONS }) as Server;
   answerClientErrors(server, app);
   return server;
+}
+
+type FetchCallback = Parameters<typeof getRequestListener>[0];
+
+/**
+ * The app behind a Node server that sets the security headers and request id itself (an app created with
+ * `headersAtServer`), with `bindings` added to the app's env (a site listener's hostname).
+ */
+export function nodeFetch(app: Hono<AppEnv>, bindings: object = {}): FetchCallback {
+  const headers = nodeResponseHeaders();
+  // Only HTTP/1.1 servers here (node:http, node:https): the env is theirs.
+  return async (request, env) => {
+    const { incoming, outgoing } = env as { incoming: IncomingMessage; outgoing: ServerResponse };
+    return app.fetch(request, { ...(await headers(incoming, outgoing)), ...bindings });
+  };
 }
 
 /** Options for every Node server in front of the app (the API port and the per-site listeners). */
@@ -48,7 +64,9 @@ async function answerClientError(app: Hono<AppEnv>, error: NodeJS.ErrnoException
   try {
     const res = await app.fetch(headerOverflowRequest('GET', path));
     const body = Buffer.from(await res.arrayBuffer());
-    const headers = [...res.headers].filter(([name]) => name !== 'content-length' && name !== 'connection' && name !== 'transfer-encoding');
+    const own = [...res.headers].filter(([name]) => name !== 'content-length' && name !== 'connection' && name !== 'transfer-encoding');
+    // The app behind a Node server leaves the security headers to the server (nodeFetch).
+    const headers = [...(await staticSecurityHeaders()).filter(([name]) => !res.headers.has(name)), ...own];
     const head = [`HTTP/1.1 ${res.status} ${REASONS[res.status] ?? 'Error'}`, ...headers.map(([k, v]) => `${k}: ${v}`), `Content-Length: ${body.length}`, 'Connection: close'];
     socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), body]));
   } catch {

@@ -162,7 +162,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       services.destroy();
     });
 
-    const app = createApp(services, routes);
+    const app = createApp(services, routes, { headersAtServer: true });
     const host = options.host ?? '127.0.0.1';
     const httpServer = createApiServer(app);
     const port = await listen(httpServer, options.port ?? 3000, 'HTTP API', host);
@@ -179,7 +179,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         basePort: options.sites.basePort ?? DEFAULT_SITE_BASE_PORT,
         plainHttp: options.sites.plainHttp,
         services,
-        app: createApp(services, routes, { sitesOnly: true }),
+        app: createApp(services, routes, { sitesOnly: true, headersAtServer: true }),
         log: options.sites.log,
       });
       const started = siteListeners;

@@ -9,7 +9,7 @@
  * turned off, plain HTTP too: the first byte of a connection tells (a TLS ClientHello starts with 0x16).
  */
 import { getRequestListener } from '@hono/node-server';
-import { answerClientErrors, HTTP_SERVER_OPTIONS } from './http-server.js';
+import { answerClientErrors, HTTP_SERVER_OPTIONS, nodeFetch } from './http-server.js';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -226,7 +226,7 @@ export class SiteListeners {
 
   private listen(hostname: string, port: number, key: string, cert: string): Promise<Listener> {
     const bindings: SiteBindings = { siteHostname: hostname };
-    const requests = getRequestListener((request, env) => this.options.app.fetch(request, { ...(env as object), ...bindings }));
+    const requests = getRequestListener(nodeFetch(this.options.app, bindings));
     const tlsServer = https.createServer({ key, cert, ...HTTP_SERVER_OPTIONS }, requests);
     const httpServer = http.createServer(HTTP_SERVER_OPTIONS, requests);
     // Heads too large for Node get the app's 431 with a body, as on the API port.

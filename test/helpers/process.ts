@@ -15,11 +15,11 @@ export interface StartedProcess {
 }
 
 /**
- * Runs the `npm start` entry point (`tsx functions/local/main.ts`) as a child process. Its site listeners
+ * Runs the `npm start` entry point (`tools/start.mjs`: functions/local/main.ts, bundled once) as a child process. Its site listeners
  * take free ports (SITE_BASE_PORT=0) unless the test says otherwise: parallel test files share the machine.
  */
 export function spawnRuntime(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
+  const child = spawn(process.execPath, ['tools/start.mjs'], {
     cwd: ROOT,
     env: { ...process.env, SITE_BASE_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

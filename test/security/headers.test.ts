@@ -4,6 +4,8 @@
  * type) is sent with `X-Content-Type-Options: nosniff`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../functions/api/app.js';
+import { routes } from '../../functions/api/routes.js';
 import { createApiAccount, issueToken } from '../../functions/app/api-accounts.js';
 import { createAppliance } from '../../functions/app/appliance-store.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
@@ -62,5 +64,32 @@ describe('every response', () => {
     await res.arrayBuffer();
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+});
+
+describe('the same headers in both runtimes', () => {
+  // Locally the Node server sets them before the app runs; on Lambda the app's middleware does.
+  const lambdaApp = () => createApp(rt.services, routes);
+  const names = (res: Response) => [...res.headers.keys()].filter((n) => !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(n)).sort();
+
+  it.each(['/health', '/v1/pairs', '/nowhere'])('%s: the local server and the Lambda app send the same header names', async (path) => {
+    const local = await rawFetch(`${rt.url}${path}`);
+    await local.arrayBuffer();
+    const lambda = await lambdaApp().request(path);
+    expect(names(local)).toEqual(names(lambda));
+    expect(names(local)).toContain('strict-transport-security');
+    expect(local.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('a caller-chosen request id comes back from the local server', async () => {
+    const res = await rawFetch(`${rt.url}/health`, { headers: { 'x-request-id': 'trace-42' } });
+    expect(res.headers.get('x-request-id')).toBe('trace-42');
+  });
+
+  it("a handler's own header wins over the server's default (the console's frame policy)", async () => {
+    const local = await rawFetch(`${rt.url}/`);
+    const lambda = await lambdaApp().request('/');
+    expect(local.headers.get('content-security-policy')).toBe(lambda.headers.get('content-security-policy'));
+    expect(local.headers.get('x-frame-options')).toBe(lambda.headers.get('x-frame-options'));
   });
 });

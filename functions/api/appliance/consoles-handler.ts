@@ -1,6 +1,7 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { parseBasicAuth } from '../../core/api-access.js';
 import { DomainError } from '../../core/errors.js';
+import '../../core/validation.js';
 import { usernameKey } from '../../core/site-users.js';
 import { requireSiteAvailable } from '../../app/site.js';
 import { authenticateSiteUser } from '../../app/site-users.js';
@@ -18,7 +19,7 @@ export const registerConsoleHandler: RouteHandler = async (c) => {
 
 export const listConsolesHandler: RouteHandler = async (c) => c.json({ consoles: await listStaffConsoles(c.get('services'), c.req.param('applianceId')!) });
 
-const consoleLogin = z.object({ username: z.string().max(64), password: z.string().max(256) }).strict();
+const consoleLogin = z.strictObject({ username: z.string().check(z.maxLength(64)), password: z.string().check(z.maxLength(256)) });
 const loginRefused = (code: string, message: string) => new DomainError('unauthorized', code, message);
 
 /**
@@ -44,7 +45,7 @@ export const startConsoleHandler: RouteHandler = async (c) => {
   return c.json(await startStaffConsole(ctx, applianceId, consoleId));
 };
 
-const redeploySchema = z.object({ version: z.string().optional() }).strict();
+const redeploySchema = z.strictObject({ version: z.optional(z.string()) });
 export const redeployConsoleHandler: RouteHandler = async (c) => {
   const { version } = await readJson(c, redeploySchema);
   return c.json(await redeployStaffConsole(c.get('services'), c.req.param('applianceId')!, c.req.param('consoleId')!, version));

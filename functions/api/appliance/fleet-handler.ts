@@ -1,27 +1,28 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { createAppliance, listAppliances, requireAppliance } from '../../app/appliance-store.js';
 import { assertApplianceId } from '../../app/backups.js';
 import { requireSiteAvailable } from '../../app/site.js';
+import { integer, trimmed } from '../../core/validation.js';
 import { isVersionString } from '../../core/versions.js';
 import type { RouteHandler } from '../http.js';
 import { readJson } from './http-helpers.js';
 import { siteApplianceId } from '../site/site-address.js';
 
-const version = z.string().refine(isVersionString, 'must be a version such as 10.5.2');
-const createSchema = z
-  .object({
-    applianceId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'applianceId must be 1-128 letters, digits, ".", "_" or "-"'),
-    hostname: z.string().trim().min(1).max(253),
-    ipAddress: z.string().trim().min(1).max(64).default('10.0.0.1'),
-    productVersion: version,
-    baseVersion: version,
-    license: z
-      .object({ primaryHostname: z.string().trim().min(1), licenseCount: z.number().int().nonnegative(), expires: z.string().date().nullable().default(null) })
-      .strict(),
-    storedDataGb: z.number().nonnegative().max(1_000_000).default(0),
-    staging: z.boolean().default(false),
-  })
-  .strict();
+const version = z.string().check(z.refine(isVersionString, 'must be a version such as 10.5.2'));
+const createSchema = z.strictObject({
+  applianceId: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'applianceId must be 1-128 letters, digits, ".", "_" or "-"')),
+  hostname: trimmed(z.minLength(1), z.maxLength(253)),
+  ipAddress: z._default(trimmed(z.minLength(1), z.maxLength(64)), '10.0.0.1'),
+  productVersion: version,
+  baseVersion: version,
+  license: z.strictObject({
+    primaryHostname: trimmed(z.minLength(1)),
+    licenseCount: integer(z.nonnegative()),
+    expires: z._default(z.nullable(z.string().check(z.iso.date())), null),
+  }),
+  storedDataGb: z._default(z.number().check(z.nonnegative(), z.lte(1_000_000)), 0),
+  staging: z._default(z.boolean(), false),
+});
 
 export const listAppliancesHandler: RouteHandler = async (c) => c.json({ appliances: await listAppliances(c.get('services')) });
 

@@ -1,7 +1,7 @@
 /** Request parsing and response helpers shared by the appliance area's handlers. */
 import type { Context } from 'hono';
 import { Readable } from 'node:stream';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { DomainError, validationError } from '../../core/errors.js';
 import { requestBodyStream } from '../body-limit.js';
 import { problemJson, type AppEnv, type ErrorFormatter } from '../http.js';
@@ -15,7 +15,7 @@ export const problemWithRetryAfter: ErrorFormatter = (error, status, c) => {
 };
 
 /** Parses an optional JSON body (empty body = `{}`) against `schema`; 415 for other media types. */
-export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.infer<S>> {
+export async function readJson<S extends z.ZodMiniType>(c: Context<AppEnv>, schema: S): Promise<z.infer<S>> {
   const text = await c.req.text();
   const type = c.req.header('content-type') ?? '';
   if (text.trim() !== '' && !/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
@@ -25,7 +25,7 @@ export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: 
   return parseWith(schema, raw);
 }
 
-export function parseWith<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, raw: unknown): z.infer<S> {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,8 +1,9 @@
 /** The appliance's maintenance hold (admin API): the control plane holds an appliance while a run drives it. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Context } from 'hono';
 import { getApplianceHold, holdAppliance, releaseApplianceHold } from '../../app/maintenance-holds.js';
 import { validationError } from '../../core/errors.js';
+import '../../core/validation.js';
 import type { AppEnv, RouteHandler } from '../http.js';
 import { siteApplianceId } from '../site/site-address.js';
 import { readJson } from './http-helpers.js';
@@ -11,7 +12,7 @@ import { readJson } from './http-helpers.js';
 export const HOLD_TOKEN_HEADER = 'maintenance-hold-token';
 export const holdTokenOf = (c: Context<AppEnv>) => c.req.header(HOLD_TOKEN_HEADER);
 
-const placeSchema = z.strictObject({ owner: z.string().min(1).max(128), expiresAt: z.string().datetime() });
+const placeSchema = z.strictObject({ owner: z.string().check(z.minLength(1), z.maxLength(128)), expiresAt: z.string().check(z.iso.datetime()) });
 
 export const getHoldHandler: RouteHandler = async (c) => c.json(await getApplianceHold(c.get('services'), siteApplianceId(c)));
 

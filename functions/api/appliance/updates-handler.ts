@@ -1,21 +1,20 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { checkForUpdates, getInstall, installStatus, listInstalls, manualUpdate, startInstall, type InstallOptions } from '../../app/install.js';
 import { validationError } from '../../core/errors.js';
+import '../../core/validation.js';
 import type { AppEnv, RouteHandler } from '../http.js';
 import type { Context } from 'hono';
 import { holdTokenOf } from './maintenance-hold-handler.js';
 import { binaryBody, queryBoolean, queryNumber, readJson } from './http-helpers.js';
 import { sitePath, siteApplianceId } from '../site/site-address.js';
 
-const installSchema = z
-  .object({
-    force: z.boolean().optional(),
-    requireBrokenFailover: z.boolean().optional(),
-    requireBackupWithinHours: z.number().positive().max(24 * 365).optional(),
-    requestKey: z.string().min(1).max(200).optional(),
-    simulateFailure: z.boolean().optional(),
-  })
-  .strict();
+const installSchema = z.strictObject({
+  force: z.optional(z.boolean()),
+  requireBrokenFailover: z.optional(z.boolean()),
+  requireBackupWithinHours: z.optional(z.number().check(z.positive(), z.lte(24 * 365))),
+  requestKey: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  simulateFailure: z.optional(z.boolean()),
+});
 
 /** `Idempotency-Key` header and body `requestKey` name the same thing; both given must agree. */
 function requestKey(c: Context<AppEnv>, fromBody?: string): string | undefined {

@@ -5,8 +5,9 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DomainError } from '../../core/errors.js';
+import '../../core/validation.js';
 import type { AppContext } from '../../app/context.js';
 import { controlSettings } from '../../app/control-settings.js';
 import { requestFingerprint, withIdempotency } from '../../app/idempotency.js';
@@ -28,7 +29,7 @@ export interface ControlResult {
   body: unknown;
 }
 
-export interface ControlRouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+export interface ControlRouteSpec<P extends z.ZodMiniType, Q extends z.ZodMiniType, B extends z.ZodMiniType> {
   method: HttpMethod;
   path: string;
   role: Role;
@@ -37,7 +38,7 @@ export interface ControlRouteSpec<P extends z.ZodType, Q extends z.ZodType, B ex
   query?: Q;
   body?: B;
   /** Success status and body schema, for the OpenAPI document. */
-  response: { status: number; schema: z.ZodType; description?: string };
+  response: { status: number; schema: z.ZodMiniType; description?: string };
   handle: (req: ControlRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ControlResult>;
   /** `false`: the answer holds a secret, so it is never stored for Idempotency-Key replays (the key is ignored). */
   replayable?: false;
@@ -46,7 +47,7 @@ export interface ControlRouteSpec<P extends z.ZodType, Q extends z.ZodType, B ex
 /** A control route: a `Route` plus what the OpenAPI generator needs. */
 export type ControlRoute = RoleAwareRoute & {
   role: Role;
-  openapi: { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; response: { status: number; schema: z.ZodType; description?: string } };
+  openapi: { params?: z.ZodMiniType; query?: z.ZodMiniType; body?: z.ZodMiniType; response: { status: number; schema: z.ZodMiniType; description?: string } };
 };
 
 /** `windows[0].timeZone` and `/windows/0/timeZone` for an issue path. */
@@ -55,7 +56,7 @@ function paths(path: readonly PropertyKey[]) {
   return { path: dotted || '(root)', pointer: `/${path.map(String).join('/')}` === '/' ? '' : `/${path.map(String).join('/')}` };
 }
 
-export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: 'path' | 'query' | 'body'): z.output<S> {
+export function parseOrThrow<S extends z.ZodMiniType>(schema: S, value: unknown, where: 'path' | 'query' | 'body'): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const errors = result.error.issues.flatMap((issue) => {
@@ -84,7 +85,7 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   }
 }
 
-export function controlRoute<P extends z.ZodType = z.ZodType<Record<string, never>>, Q extends z.ZodType = z.ZodType<Record<string, never>>, B extends z.ZodType = z.ZodType<undefined>>(
+export function controlRoute<P extends z.ZodMiniType = z.ZodMiniType<Record<string, never>>, Q extends z.ZodMiniType = z.ZodMiniType<Record<string, never>>, B extends z.ZodMiniType = z.ZodMiniType<undefined>>(
   spec: ControlRouteSpec<P, Q, B>,
 ): ControlRoute {
   return {

@@ -1,17 +1,18 @@
 /** OpenAPI 3.1 document of the control API, generated from the same zod schemas that validate requests. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../../core/validation.js';
 import type { ControlRoute } from './control-route.js';
 import { schemas } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
 
 const strip = ({ $schema: _s, $id: _i, ...rest }: JsonSchema) => rest;
-const ref = (schema: z.ZodType): JsonSchema => {
+const ref = (schema: z.ZodMiniType): JsonSchema => {
   const id = schemas.get(schema)?.id;
   return id ? { $ref: `#/components/schemas/${id}` } : strip(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema);
 };
 
-function parameters(schema: z.ZodType | undefined, where: 'path' | 'query') {
+function parameters(schema: z.ZodMiniType | undefined, where: 'path' | 'query') {
   if (!schema) return [];
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, s]) => ({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: s }));

@@ -3,21 +3,22 @@
  * single source of the OpenAPI 3.1 document (functions/api/control/openapi.ts): every named schema is
  * registered in `schemas` with its component id.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isDomainError } from '../../core/errors.js';
 import { isIanaTimeZone, resolveWindow } from '../../core/schedule.js';
+import { integer, trimmed } from '../../core/validation.js';
 import { ROLES } from '../../app/operator-tokens.js';
 
 export const schemas = z.registry<{ id: string; description?: string }>();
-const named = <T extends z.ZodType>(id: string, schema: T, description?: string): T => {
+const named = <T extends z.ZodMiniType>(id: string, schema: T, description?: string): T => {
   schemas.add(schema, { id, description });
   return schema;
 };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-export const Id = z.string().regex(ID, 'expected 1-128 letters, digits, ".", "_" or "-"');
-const Instant = z.string().describe('ISO 8601 instant');
-const Version = z.string().regex(/^\d{1,5}(?:\.\d{1,5}){1,3}$/, 'expected a version like 11.1.1');
+export const Id = z.string().check(z.regex(ID, 'expected 1-128 letters, digits, ".", "_" or "-"'));
+const Instant = z.string().check(z.describe('ISO 8601 instant'));
+const Version = z.string().check(z.regex(/^\d{1,5}(?:\.\d{1,5}){1,3}$/, 'expected a version like 11.1.1'));
 
 // ---- requests --------------------------------------------------------------------------------------
 
@@ -25,30 +26,32 @@ export const WindowInput = named(
   'WindowInput',
   z
     .strictObject({
-      localStart: z.string().optional().describe('Wall-clock start in timeZone, YYYY-MM-DDTHH:mm (DST-correct). Give this or start.'),
-      start: z.string().optional().describe('Absolute start, ISO 8601 with offset or Z. Give this or localStart.'),
-      durationMinutes: z.number().int().min(1).max(1440),
-      timeZone: z.string().describe('IANA time zone name, e.g. Asia/Tokyo'),
+      localStart: z.optional(z.string()).check(z.describe('Wall-clock start in timeZone, YYYY-MM-DDTHH:mm (DST-correct). Give this or start.')),
+      start: z.optional(z.string()).check(z.describe('Absolute start, ISO 8601 with offset or Z. Give this or localStart.')),
+      durationMinutes: integer(z.gte(1), z.lte(1440)),
+      timeZone: z.string().check(z.describe('IANA time zone name, e.g. Asia/Tokyo')),
     })
-    .superRefine((w, ctx) => {
-      try {
-        resolveWindow(w);
-      } catch (e) {
-        if (!isDomainError(e)) throw e;
-        const field = typeof e.details?.field === 'string' ? e.details.field : 'start';
-        ctx.addIssue({ code: 'custom', path: [field], message: e.message, params: { code: e.code } });
-      }
-    }),
+    .check(
+      z.superRefine((w, ctx) => {
+        try {
+          resolveWindow(w);
+        } catch (e) {
+          if (!isDomainError(e)) throw e;
+          const field = typeof e.details?.field === 'string' ? e.details.field : 'start';
+          ctx.addIssue({ code: 'custom', path: [field], message: e.message, params: { code: e.code } });
+        }
+      }),
+    ),
   'A maintenance window: a start (wall clock in an IANA zone, or an instant), a duration and the zone.',
 );
 
 const TargetFields = {
-  pairId: Id.optional().describe('A failover pair (A = its primary, B = its backup)'),
-  applianceId: Id.optional().describe('A single appliance'),
-  primaryId: Id.optional(),
-  backupId: Id.optional(),
+  pairId: z.optional(Id).check(z.describe('A failover pair (A = its primary, B = its backup)')),
+  applianceId: z.optional(Id).check(z.describe('A single appliance')),
+  primaryId: z.optional(Id),
+  backupId: z.optional(Id),
 };
-const oneTarget = (v: { pairId?: string; applianceId?: string; primaryId?: string }, ctx: z.RefinementCtx) => {
+const oneTarget = (v: { pairId?: string; applianceId?: string; primaryId?: string }, ctx: z.core.$RefinementCtx) => {
   const given = [v.pairId, v.applianceId, v.primaryId].filter(Boolean).length;
   if (given !== 1) ctx.addIssue({ code: 'custom', path: ['pairId'], message: 'give exactly one of pairId, applianceId or primaryId (+ backupId)' });
 };
@@ -59,10 +62,10 @@ export const PlanRequest = named(
     .strictObject({
       ...TargetFields,
       packageId: Id,
-      windowMinutes: z.array(z.number().int().min(1).max(1440)).max(2).optional().describe('Booked window lengths, to flag windows that are too short'),
-      windows: z.array(WindowInput).min(1).max(2).optional().describe('The windows you intend to book: checked for length, interim length and busy hours'),
+      windowMinutes: z.optional(z.array(integer(z.gte(1), z.lte(1440))).check(z.maxLength(2))).check(z.describe('Booked window lengths, to flag windows that are too short')),
+      windows: z.optional(z.array(WindowInput).check(z.minLength(1), z.maxLength(2))).check(z.describe('The windows you intend to book: checked for length, interim length and busy hours')),
     })
-    .superRefine(oneTarget),
+    .check(z.superRefine(oneTarget)),
 );
 
 export const UpgradeOption = z.enum(['single', 'option1', 'option2']);
@@ -74,51 +77,53 @@ export const CreateRunRequest = named(
       ...TargetFields,
       option: UpgradeOption,
       packageId: Id,
-      windows: z.array(WindowInput).min(1).max(2),
-      schedule: z.boolean().default(true).describe('Start each window automatically at its start (maintenance-window execution)'),
+      windows: z.array(WindowInput).check(z.minLength(1), z.maxLength(2)),
+      schedule: z._default(z.boolean(), true).check(z.describe('Start each window automatically at its start (maintenance-window execution)')),
     })
-    .superRefine(oneTarget),
+    .check(z.superRefine(oneTarget)),
 );
 
-export const ApproveRequest = named('ApproveRequest', z.strictObject({ comment: z.string().max(500).optional() }));
+export const ApproveRequest = named('ApproveRequest', z.strictObject({ comment: z.optional(z.string().check(z.maxLength(500))) }));
 export const AcknowledgeRequest = named(
   'AcknowledgeRequest',
   z.strictObject({
-    subject: z.enum(['api-users', 'integration-clients']).describe('api-users: the API users were prepared for 10.6; integration-clients: start although an Integration Client is older than 10.6'),
-    reason: z.string().trim().min(1, 'a reason is required').max(500),
+    subject: z.enum(['api-users', 'integration-clients']).check(z.describe('api-users: the API users were prepared for 10.6; integration-clients: start although an Integration Client is older than 10.6')),
+    reason: trimmed(z.minLength(1, 'a reason is required'), z.maxLength(500)),
   }),
 );
-export const ReasonRequest = named('ReasonRequest', z.strictObject({ reason: z.string().trim().min(1, 'a reason is required').max(500) }));
+export const ReasonRequest = named('ReasonRequest', z.strictObject({ reason: trimmed(z.minLength(1, 'a reason is required'), z.maxLength(500)) }));
 
 export const CreateCampaignRequest = named(
   'CreateCampaignRequest',
   z
     .strictObject({
-      campaignId: Id.optional().describe('Client-chosen id (default: generated)'),
+      campaignId: z.optional(Id).check(z.describe('Client-chosen id (default: generated)')),
       packageId: Id,
-      pairIds: z.array(Id).max(1000).default([]),
-      applianceIds: z.array(Id).max(1000).default([]),
-      option: z.enum(['option1', 'option2']).default('option2'),
-      concurrency: z.number().int().min(1).max(100).default(5),
-      waveSize: z.number().int().min(1).max(1000).default(10),
-      canaryApplianceId: Id.optional().describe('A staging appliance; by default the first staging appliance not in the targets'),
-      windowMinutes: z.number().int().min(1).max(1440).default(240),
-      timeZone: z.string().max(64).default('UTC').describe('IANA time zone name of the campaign windows'),
+      pairIds: z._default(z.array(Id).check(z.maxLength(1000)), []),
+      applianceIds: z._default(z.array(Id).check(z.maxLength(1000)), []),
+      option: z._default(z.enum(['option1', 'option2']), 'option2'),
+      concurrency: z._default(integer(z.gte(1), z.lte(100)), 5),
+      waveSize: z._default(integer(z.gte(1), z.lte(1000)), 10),
+      canaryApplianceId: z.optional(Id).check(z.describe('A staging appliance; by default the first staging appliance not in the targets')),
+      windowMinutes: z._default(integer(z.gte(1), z.lte(1440)), 240),
+      timeZone: z._default(z.string().check(z.maxLength(64)), 'UTC').check(z.describe('IANA time zone name of the campaign windows')),
     })
-    .superRefine((v, ctx) => {
-      if (v.pairIds.length + v.applianceIds.length === 0) ctx.addIssue({ code: 'custom', path: ['pairIds'], message: 'give at least one pair or appliance' });
-      if (!isIanaTimeZone(v.timeZone)) {
-        ctx.addIssue({ code: 'custom', path: ['timeZone'], message: `"${v.timeZone}" is not an IANA time zone name (e.g. Asia/Tokyo)`, params: { code: 'InvalidTimeZone' } });
-      }
-    }),
+    .check(
+      z.superRefine((v, ctx) => {
+        if (v.pairIds.length + v.applianceIds.length === 0) ctx.addIssue({ code: 'custom', path: ['pairIds'], message: 'give at least one pair or appliance' });
+        if (!isIanaTimeZone(v.timeZone)) {
+          ctx.addIssue({ code: 'custom', path: ['timeZone'], message: `"${v.timeZone}" is not an IANA time zone name (e.g. Asia/Tokyo)`, params: { code: 'InvalidTimeZone' } });
+        }
+      }),
+    ),
 );
 
 export const RunIdParams = z.object({ runId: Id });
-export const WindowParams = z.object({ runId: Id, window: z.enum(['1', '2']).transform((w) => Number(w) as 1 | 2) });
+export const WindowParams = z.object({ runId: Id, window: z.pipe(z.enum(['1', '2']), z.transform((w) => Number(w) as 1 | 2)) });
 export const CampaignIdParams = z.object({ campaignId: Id });
 export const ApplianceIdParams = z.object({ applianceId: Id });
 export const PairIdParams = z.object({ pairId: Id });
-export const ListRunsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(2000).optional() });
+export const ListRunsQuery = z.object({ limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(200)), 50), cursor: z.optional(z.string().check(z.maxLength(2000))) });
 
 // ---- responses -------------------------------------------------------------------------------------
 
@@ -127,10 +132,10 @@ export const Problem = named(
   z.looseObject({
     type: z.string(),
     title: z.string(),
-    status: z.number().int(),
+    status: integer(),
     detail: z.string(),
-    code: z.string().describe('Stable machine-readable error code'),
-    errors: z.array(z.object({ path: z.string(), pointer: z.string(), message: z.string(), code: z.string() })).optional().describe('Validation errors with field paths'),
+    code: z.string().check(z.describe('Stable machine-readable error code')),
+    errors: z.optional(z.array(z.object({ path: z.string(), pointer: z.string(), message: z.string(), code: z.string() }))).check(z.describe('Validation errors with field paths')),
   }),
   'RFC 9457 problem details',
 );
@@ -148,8 +153,8 @@ export const Appliance = named(
     storedDataGb: z.number(),
     staging: z.boolean(),
     state: z.enum(['online', 'installing', 'restarting', 'failed']),
-    failover: z.looseObject({ pairId: z.string().optional(), role: z.enum(['none', 'primary', 'backup']), pairStatus: z.enum(['established', 'broken', 'syncing']).optional(), lastSyncAt: z.string().optional() }),
-    pendingUpdates: z.array(z.object({ packageId: z.string(), version: z.string(), installable: z.boolean(), reason: z.string().optional() })).optional().describe('Catalog packages newer than this appliance'),
+    failover: z.looseObject({ pairId: z.optional(z.string()), role: z.enum(['none', 'primary', 'backup']), pairStatus: z.optional(z.enum(['established', 'broken', 'syncing'])), lastSyncAt: z.optional(z.string()) }),
+    pendingUpdates: z.optional(z.array(z.object({ packageId: z.string(), version: z.string(), installable: z.boolean(), reason: z.optional(z.string()) }))).check(z.describe('Catalog packages newer than this appliance')),
   }),
 );
 
@@ -157,11 +162,11 @@ export const Pair = named(
   'Pair',
   z.object({
     pairId: z.string(),
-    primaryId: z.string().optional(),
-    backupId: z.string().optional(),
+    primaryId: z.optional(z.string()),
+    backupId: z.optional(z.string()),
     status: z.enum(['established', 'broken', 'syncing', 'unknown']),
-    lastSyncAt: z.string().optional(),
-    lastSyncStatus: z.string().optional(),
+    lastSyncAt: z.optional(z.string()),
+    lastSyncStatus: z.optional(z.string()),
     appliances: z.array(Appliance),
   }),
 );
@@ -173,11 +178,11 @@ export const Package = named(
     name: z.string(),
     kind: z.enum(['product', 'base']),
     version: Version,
-    prerequisites: z.object({ minBaseVersion: z.string().optional(), minProductVersion: z.string().optional() }),
-    requires: z.looseObject({}).optional().describe("The signed manifest's rules, checked by plans and preflight alike"),
-    source: z.enum(['catalog', 'upload']).optional().describe('catalog: offered by Check for Updates; upload: a signed file for Update Software'),
-    releasedAt: z.string().optional(),
-    sha256: z.string().optional(),
+    prerequisites: z.object({ minBaseVersion: z.optional(z.string()), minProductVersion: z.optional(z.string()) }),
+    requires: z.optional(z.looseObject({})).check(z.describe("The signed manifest's rules, checked by plans and preflight alike")),
+    source: z.optional(z.enum(['catalog', 'upload'])).check(z.describe('catalog: offered by Check for Updates; upload: a signed file for Update Software')),
+    releasedAt: z.optional(z.string()),
+    sha256: z.optional(z.string()),
   }),
 );
 
@@ -187,15 +192,15 @@ const Risk = named(
     code: z.string(),
     severity: z.enum(['blocker', 'warning', 'info']),
     message: z.string(),
-    applianceId: z.string().optional(),
+    applianceId: z.optional(z.string()),
     options: z.array(UpgradeOption),
   }),
 );
 
 const PlanStep = z.object({
-  window: z.number().int(),
+  window: integer(),
   action: z.string(),
-  applianceId: z.string().optional(),
+  applianceId: z.optional(z.string()),
   description: z.string(),
   estimatedMinutes: z.number(),
   productionDown: z.boolean(),
@@ -208,7 +213,7 @@ export const Plan = named(
     targetVersion: z.string(),
     kind: z.enum(['single', 'pair']),
     primaryId: z.string(),
-    backupId: z.string().optional(),
+    backupId: z.optional(z.string()),
     options: z.array(
       z.object({
         option: UpgradeOption,
@@ -216,37 +221,37 @@ export const Plan = named(
         steps: z.array(PlanStep),
         productionDowntimeMinutes: z.number(),
         windowMinutes: z.array(z.number()),
-        withoutFailoverMinutes: z.number().optional().describe('How long the pair runs without failover (break in window 1 to re-establish in window 2)'),
+        withoutFailoverMinutes: z.optional(z.number()).check(z.describe('How long the pair runs without failover (break in window 1 to re-establish in window 2)')),
         risks: z.array(Risk),
         blocked: z.boolean(),
       }),
     ),
     risks: z.array(Risk),
-    recommendation: z.object({ option: UpgradeOption.nullable(), reason: z.string() }),
-    backups: z.array(z.looseObject({ applianceId: z.string(), backupId: z.string().optional(), productVersion: z.string(), downloadPath: z.string(), reason: z.string().optional() })).describe('Settings backups to download before the install'),
-    apiUsers: z.looseObject({ users: z.array(z.looseObject({ applianceId: z.string(), kind: z.string(), principalId: z.string(), name: z.string() })), checks: z.array(z.string()) }).optional(),
-    integrations: z.array(z.looseObject({ integrationId: z.string(), name: z.string(), target: z.string(), version: z.string().optional(), reachesBackupAfterSwap: z.boolean() })).optional(),
-    suggestedWindows: z.array(z.looseObject({ start: z.string(), localStart: z.string(), timeZone: z.string(), durationMinutes: z.number(), expectedSessions: z.number() })).optional(),
-    traffic: z.looseObject({}).optional(),
-    stagingRun: z.looseObject({ applianceId: z.string(), option: z.literal('single'), packageId: z.string(), reason: z.string() }).optional(),
-    proceed: z.looseObject({ option: z.literal('single'), applianceId: z.string(), reason: z.string() }).optional(),
+    recommendation: z.object({ option: z.nullable(UpgradeOption), reason: z.string() }),
+    backups: z.array(z.looseObject({ applianceId: z.string(), backupId: z.optional(z.string()), productVersion: z.string(), downloadPath: z.string(), reason: z.optional(z.string()) })).check(z.describe('Settings backups to download before the install')),
+    apiUsers: z.optional(z.looseObject({ users: z.array(z.looseObject({ applianceId: z.string(), kind: z.string(), principalId: z.string(), name: z.string() })), checks: z.array(z.string()) })),
+    integrations: z.optional(z.array(z.looseObject({ integrationId: z.string(), name: z.string(), target: z.string(), version: z.optional(z.string()), reachesBackupAfterSwap: z.boolean() }))),
+    suggestedWindows: z.optional(z.array(z.looseObject({ start: z.string(), localStart: z.string(), timeZone: z.string(), durationMinutes: z.number(), expectedSessions: z.number() }))),
+    traffic: z.optional(z.looseObject({})),
+    stagingRun: z.optional(z.looseObject({ applianceId: z.string(), option: z.literal('single'), packageId: z.string(), reason: z.string() })),
+    proceed: z.optional(z.looseObject({ option: z.literal('single'), applianceId: z.string(), reason: z.string() })),
   }),
   'Dry run: nothing is changed',
 );
 
 const MaintenanceWindow = z.looseObject({
-  index: z.number().int(),
+  index: integer(),
   start: Instant,
   durationMinutes: z.number(),
   timeZone: z.string(),
   status: z.enum(['scheduled', 'running', 'succeeded', 'failed', 'missed', 'cancelled']),
-  executionArn: z.string().optional(),
-  startedAt: z.string().optional(),
-  endedAt: z.string().optional(),
-  error: z.string().optional(),
-  interrupted: z.object({ at: z.string(), reason: z.string() }).optional().describe('The execution ended without reporting: start the window again to resume, or cancel the run'),
-  attempt: z.number().int().optional().describe('Attempt being (or last) started: the execution is named <runId>-w<index>-a<attempt>'),
-  startingAt: z.string().optional().describe('Set while StartExecution is awaited'),
+  executionArn: z.optional(z.string()),
+  startedAt: z.optional(z.string()),
+  endedAt: z.optional(z.string()),
+  error: z.optional(z.string()),
+  interrupted: z.optional(z.object({ at: z.string(), reason: z.string() })).check(z.describe('The execution ended without reporting: start the window again to resume, or cancel the run')),
+  attempt: z.optional(integer()).check(z.describe('Attempt being (or last) started: the execution is named <runId>-w<index>-a<attempt>')),
+  startingAt: z.optional(z.string()).check(z.describe('Set while StartExecution is awaited')),
 });
 
 export const Run = named(
@@ -257,16 +262,16 @@ export const Run = named(
     packageId: z.string(),
     targetVersion: z.string(),
     primaryId: z.string(),
-    backupId: z.string().optional(),
-    pairId: z.string().optional(),
+    backupId: z.optional(z.string()),
+    pairId: z.optional(z.string()),
     windows: z.array(MaintenanceWindow),
     interim: z.looseObject({}),
     status: z.enum(['scheduled', 'window1-running', 'interim', 'window2-running', 'succeeded', 'failed', 'cancelled']),
-    statusReason: z.string().optional(),
+    statusReason: z.optional(z.string()),
     createdBy: z.string(),
     createdAt: Instant,
     updatedAt: Instant,
-    version: z.number().int(),
+    version: integer(),
   }),
 );
 
@@ -275,15 +280,15 @@ export const Schedule = named(
   z.object({
     scheduleId: z.string(),
     runId: z.string(),
-    window: z.number().int(),
+    window: integer(),
     fireAt: Instant,
     endsAt: Instant,
     timeZone: z.string(),
     status: z.enum(['pending', 'fired', 'started', 'refused', 'missed', 'cancelled']),
-    outcome: z.string().optional(),
-    firedAt: z.string().optional(),
-    remoteName: z.string().optional(),
-    version: z.number().int(),
+    outcome: z.optional(z.string()),
+    firedAt: z.optional(z.string()),
+    remoteName: z.optional(z.string()),
+    version: integer(),
   }),
 );
 
@@ -296,7 +301,7 @@ export const AuditEvent = named(
     actor: z.string(),
     inputsDigest: z.string(),
     outcome: z.enum(['started', 'succeeded', 'failed', 'skipped', 'refused', 'info']),
-    detail: z.string().optional(),
+    detail: z.optional(z.string()),
   }),
 );
 
@@ -304,12 +309,12 @@ export const RunDetail = named(
   'RunDetail',
   z.object({
     run: Run,
-    steps: z.array(z.object({ key: z.string(), status: z.string(), attempts: z.number(), startedAt: z.string().optional(), endedAt: z.string().optional() })),
+    steps: z.array(z.object({ key: z.string(), status: z.string(), attempts: z.number(), startedAt: z.optional(z.string()), endedAt: z.optional(z.string()) })),
     schedules: z.array(Schedule),
     audit: z.array(AuditEvent),
-    localWindows: z.array(z.object({ index: z.number().int(), localStart: z.string(), localEnd: z.string(), timeZone: z.string() })),
-    warnings: z.array(z.object({ code: z.string(), message: z.string() })).describe('The plan warnings the run was created with, and live ones (e.g. the interim running too long)'),
-    notice: z.string().optional(),
+    localWindows: z.array(z.object({ index: integer(), localStart: z.string(), localEnd: z.string(), timeZone: z.string() })),
+    warnings: z.array(z.object({ code: z.string(), message: z.string() })).check(z.describe('The plan warnings the run was created with, and live ones (e.g. the interim running too long)')),
+    notice: z.optional(z.string()),
   }),
 );
 
@@ -322,26 +327,26 @@ export const Campaign = named(
     packageId: z.string(),
     targetVersion: z.string(),
     option: z.enum(['option1', 'option2']),
-    concurrency: z.number().int(),
-    waveSize: z.number().int(),
+    concurrency: integer(),
+    waveSize: integer(),
     status: z.enum(['created', 'canary', 'rolling', 'succeeded', 'halted', 'cancelled']),
-    statusReason: z.string().optional(),
+    statusReason: z.optional(z.string()),
     targets: z.array(
       z.object({
         targetId: z.string(),
         kind: z.enum(['pair', 'single']),
         primaryId: z.string(),
-        backupId: z.string().optional(),
-        pairId: z.string().optional(),
+        backupId: z.optional(z.string()),
+        pairId: z.optional(z.string()),
         option: UpgradeOption,
-        wave: z.number().int(),
+        wave: integer(),
         status: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']),
-        runId: z.string().optional(),
-        error: z.string().optional(),
+        runId: z.optional(z.string()),
+        error: z.optional(z.string()),
       }),
     ),
     createdBy: z.string(),
-    startedBy: z.string().optional(),
+    startedBy: z.optional(z.string()),
   }),
 );
 
@@ -350,8 +355,8 @@ export const ApplianceOnly = named('ApplianceOnly', z.object({ appliance: Applia
 export const PairList = named('PairList', z.object({ pairs: z.array(Pair) }));
 export const PairDetail = named('PairDetail', z.object({ pair: Pair, runs: z.array(Run), backups: z.array(z.looseObject({ backupId: z.string(), applianceId: z.string(), createdAt: z.string() })) }));
 export const PackageList = named('PackageList', z.object({ packages: z.array(Package) }));
-export const RunList = named('RunList', z.object({ runs: z.array(Run), cursor: z.string().optional() }));
+export const RunList = named('RunList', z.object({ runs: z.array(Run), cursor: z.optional(z.string()) }));
 export const CampaignList = named('CampaignList', z.object({ campaigns: z.array(Campaign) }));
 export const Me = named('Me', z.object({ operator: Operator, forbidSelfApproval: z.boolean() }));
-export const RunOnly = named('RunOnly', z.object({ run: Run, notice: z.string().optional().describe('Plain words about what the action does, e.g. a cancel during an install') }));
+export const RunOnly = named('RunOnly', z.object({ run: Run, notice: z.optional(z.string()).check(z.describe('Plain words about what the action does, e.g. a cancel during an install')) }));
 export const CampaignOnly = named('CampaignOnly', z.object({ campaign: Campaign }));

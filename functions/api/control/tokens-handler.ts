@@ -3,18 +3,19 @@
  * this one answer only, `Cache-Control: no-store`), list tokens without secrets, revoke one. Every change
  * is audited under the audit id `operator-tokens` and listed with the tokens.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { listAudit, appendAudit } from '../../app/run-store.js';
 import { issueOperatorToken, listOperatorTokens, MAX_TOKEN_TTL_HOURS, revokeOperatorTokenById, ROLES, TOKEN_AUDIT_ID } from '../../app/operator-tokens.js';
+import { trimmed } from '../../core/validation.js';
 import { controlRoute } from './control-route.js';
 import { schemas } from './schemas.js';
 
-const named = <T extends z.ZodType>(id: string, schema: T): T => {
+const named = <T extends z.ZodMiniType>(id: string, schema: T): T => {
   schemas.add(schema, { id });
   return schema;
 };
 
-const Roles = z.array(z.enum(ROLES)).min(1, 'at least one role').max(ROLES.length);
+const Roles = z.array(z.enum(ROLES)).check(z.minLength(1, 'at least one role'), z.maxLength(ROLES.length));
 const TokenSummary = named(
   'OperatorToken',
   z.object({
@@ -23,28 +24,28 @@ const TokenSummary = named(
     displayName: z.string(),
     roles: z.array(z.enum(ROLES)),
     createdAt: z.string(),
-    createdBy: z.string().optional(),
-    expiresAt: z.number().optional().describe('epoch seconds'),
-    revokedAt: z.string().optional(),
-    revokedBy: z.string().optional(),
+    createdBy: z.optional(z.string()),
+    expiresAt: z.optional(z.number()).check(z.describe('epoch seconds')),
+    revokedAt: z.optional(z.string()),
+    revokedBy: z.optional(z.string()),
     status: z.enum(['active', 'expired', 'revoked']),
   }),
 );
 const CreateTokenRequest = named(
   'CreateTokenRequest',
   z.strictObject({
-    operatorId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'expected 1-64 letters, digits, ".", "_", "@" or "-"'),
-    displayName: z.string().trim().min(1).max(100).optional(),
+    operatorId: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'expected 1-64 letters, digits, ".", "_", "@" or "-"')),
+    displayName: z.optional(trimmed(z.minLength(1), z.maxLength(100))),
     roles: Roles,
-    expiresInHours: z.number().positive().max(MAX_TOKEN_TTL_HOURS).describe(`lifetime in hours (at most ${MAX_TOKEN_TTL_HOURS})`),
+    expiresInHours: z.number().check(z.positive(), z.lte(MAX_TOKEN_TTL_HOURS), z.describe(`lifetime in hours (at most ${MAX_TOKEN_TTL_HOURS})`)),
   }),
 );
 const CreatedToken = named(
   'CreatedToken',
-  z.object({ token: z.string().describe('shown once; only its SHA-256 is stored'), tokenId: z.string(), operator: z.object({ operatorId: z.string(), displayName: z.string(), roles: z.array(z.enum(ROLES)) }), expiresAt: z.number() }),
+  z.object({ token: z.string().check(z.describe('shown once; only its SHA-256 is stored')), tokenId: z.string(), operator: z.object({ operatorId: z.string(), displayName: z.string(), roles: z.array(z.enum(ROLES)) }), expiresAt: z.number() }),
 );
 const TokenList = named('OperatorTokenList', z.object({ tokens: z.array(TokenSummary), audit: z.array(z.unknown()) }));
-const TokenIdParams = z.object({ tokenId: z.string().regex(/^[0-9a-f]{16}$/, 'expected a 16-hex-digit token id') });
+const TokenIdParams = z.object({ tokenId: z.string().check(z.regex(/^[0-9a-f]{16}$/, 'expected a 16-hex-digit token id')) });
 
 export const tokenRoutes = [
   controlRoute({

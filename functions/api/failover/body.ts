@@ -1,16 +1,20 @@
 import type { Context } from 'hono';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { validationError } from '../../core/errors.js';
+import '../../core/validation.js';
 import type { AppEnv } from '../http.js';
 
 /** The appliance UI posts forms with 0/1 flags; JSON clients send booleans. Both are accepted. */
-export const flag = z.preprocess((v) => (v === '1' || v === 1 || v === 'true' ? true : v === '0' || v === 0 || v === 'false' ? false : v), z.boolean());
+export const flag = z.pipe(
+  z.transform((v: unknown) => (v === '1' || v === 1 || v === 'true' ? true : v === '0' || v === 0 || v === 'false' ? false : v)),
+  z.boolean(),
+);
 
 /**
  * Parses the request body (JSON or form-encoded; empty means `{}`) with `schema`. Bad input is a
  * 400 with the failing fields listed, before any state is read or changed.
  */
-export async function parseBody<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.infer<T>> {
+export async function parseBody<T extends z.ZodMiniType>(c: Context<AppEnv>, schema: T): Promise<z.infer<T>> {
   const type = c.req.header('content-type') ?? '';
   let raw: unknown = {};
   if (type.includes('application/x-www-form-urlencoded') || type.includes('multipart/form-data')) {
@@ -26,7 +30,7 @@ export async function parseBody<T extends z.ZodType>(c: Context<AppEnv>, schema:
   return validate(schema, raw);
 }
 
-export function validate<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
+export function validate<T extends z.ZodMiniType>(schema: T, raw: unknown): z.infer<T> {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));

@@ -1,5 +1,6 @@
 /** The appliance's /login > Management > Failover page: status, force sync, break, establish, set role. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../../core/validation.js';
 import { breakPair, establishPair, forceSync, pairStatus, setFailoverRole } from '../../app/failover-pairs.js';
 import { holdTokenOf } from '../appliance/maintenance-hold-handler.js';
 import type { RouteHandler } from '../http.js';
@@ -9,7 +10,7 @@ const applianceId = (c: Parameters<RouteHandler>[0]) => c.req.param('applianceId
 
 export const getFailoverStatus: RouteHandler = async (c) => c.json(await pairStatus(c.get('services'), applianceId(c), { byAppliance: true }));
 
-const syncBody = z.strictObject({ full: flag.optional(), force: flag.optional() });
+const syncBody = z.strictObject({ full: z.optional(flag), force: z.optional(flag) });
 export const postForceSync: RouteHandler = async (c) => {
   const body = await parseBody(c, syncBody);
   const result = await forceSync(c.get('services'), applianceId(c), body);
@@ -23,10 +24,10 @@ export const postBreak: RouteHandler = async (c) => {
 };
 
 const establishBody = z.strictObject({
-  peerApplianceId: z.string().min(1),
+  peerApplianceId: z.string().check(z.minLength(1)),
   /** This appliance's role in the pair. */
   role: z.enum(['primary', 'backup']),
-  force: flag.optional(),
+  force: z.optional(flag),
 });
 export const postEstablish: RouteHandler = async (c) => {
   const body = await parseBody(c, establishBody);
@@ -48,7 +49,7 @@ export const postEstablish: RouteHandler = async (c) => {
   );
 };
 
-const roleBody = z.strictObject({ role: z.enum(['primary', 'backup']), dataSyncFirst: flag.optional(), force: flag.optional() });
+const roleBody = z.strictObject({ role: z.enum(['primary', 'backup']), dataSyncFirst: z.optional(flag), force: z.optional(flag) });
 export const postSetRole: RouteHandler = async (c) => {
   const body = await parseBody(c, roleBody);
   const result = await setFailoverRole(c.get('services'), applianceId(c), body.role, { ...body, holdToken: holdTokenOf(c) });

@@ -1,5 +1,6 @@
 /** Control-plane reads and session-preservation steps for failover pairs. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../../core/validation.js';
 import { listPairs } from '../../app/failover-pair-store.js';
 import { exportSessionsAtRisk, listSessionsAtRisk, pairStatus, reimportPreservedSessions } from '../../app/failover-pairs.js';
 import { integrationReadiness, listIntegrationClients, putIntegrationClient } from '../../app/primary-hostname.js';
@@ -7,7 +8,7 @@ import type { RouteHandler } from '../http.js';
 import { parseBody, validate } from './body.js';
 
 const pairId = (c: Parameters<RouteHandler>[0]) => c.req.param('pairId') ?? '';
-const primaryQuery = z.strictObject({ primary: z.string().min(1).optional() });
+const primaryQuery = z.strictObject({ primary: z.optional(z.string().check(z.minLength(1))) });
 
 export const getPairs: RouteHandler = async (c) => c.json({ pairs: await listPairs(c.get('services')) });
 
@@ -19,7 +20,7 @@ export const getSessionsAtRisk: RouteHandler = async (c) => {
 };
 
 export const postExport: RouteHandler = async (c) => {
-  const body = await parseBody(c, z.strictObject({ primaryId: z.string().min(1).optional() }));
+  const body = await parseBody(c, z.strictObject({ primaryId: z.optional(z.string().check(z.minLength(1))) }));
   const result = await exportSessionsAtRisk(c.get('services'), pairId(c), body);
   return c.json({ count: result.count, ...(result.export ? { export: result.export } : {}) }, result.export ? 201 : 200);
 };
@@ -29,10 +30,11 @@ export const postReimport: RouteHandler = async (c) => {
   return c.json(await reimportPreservedSessions(c.get('services'), pairId(c)));
 };
 
-const icVersion = z.string().min(1).max(32).optional();
+const icVersion = z.optional(z.string().check(z.minLength(1), z.maxLength(32)));
+const icName = () => z.string().check(z.minLength(1), z.maxLength(200));
 const integrationBody = z.union([
-  z.strictObject({ name: z.string().min(1).max(200), hostname: z.string().min(1), version: icVersion }),
-  z.strictObject({ name: z.string().min(1).max(200), ipAddress: z.string().min(1), version: icVersion }),
+  z.strictObject({ name: icName(), hostname: z.string().check(z.minLength(1)), version: icVersion }),
+  z.strictObject({ name: icName(), ipAddress: z.string().check(z.minLength(1)), version: icVersion }),
 ]);
 export const putIntegration: RouteHandler = async (c) => {
   const body = await parseBody(c, integrationBody);

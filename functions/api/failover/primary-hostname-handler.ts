@@ -1,7 +1,8 @@
 /** Primary-hostname DNS records (hostname → appliance, TTL); mirrored to Route 53 when configured. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { getPrimaryHostname, listPrimaryHostnames, normalizeHostname, switchPrimaryHostname } from '../../app/primary-hostname.js';
 import { notFound } from '../../core/errors.js';
+import { integer } from '../../core/validation.js';
 import type { RouteHandler } from '../http.js';
 import { parseBody } from './body.js';
 
@@ -15,7 +16,7 @@ export const getHostname: RouteHandler = async (c) => {
   return c.json(record);
 };
 
-const switchBody = z.strictObject({ applianceId: z.string().min(1), ttlSeconds: z.number().int().min(0).max(86_400).optional() });
+const switchBody = z.strictObject({ applianceId: z.string().check(z.minLength(1)), ttlSeconds: z.optional(integer(z.gte(0), z.lte(86_400))) });
 export const putHostname: RouteHandler = async (c) => {
   const hostname = normalizeHostname(c.req.param('hostname'));
   const body = await parseBody(c, switchBody);

@@ -1,5 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { validationError } from '../../core/errors.js';
+import '../../core/validation.js';
 import { assertApplianceId } from '../../app/backups.js';
 import { createApiAccount, regenerateSecret } from '../../app/api-accounts.js';
 import { exportIntegrationClient } from '../../app/ic-export.js';
@@ -14,14 +15,14 @@ async function jsonBody(c: Parameters<RouteHandler>[0]): Promise<Record<string, 
 
 /** The API account as the vendor's API Configuration page has it: a name and per-API permissions. Unknown fields are refused. */
 export const CreateApiAccountBody = z.strictObject({
-  name: z.string().max(128).optional(),
-  permissions: z
-    .strictObject({
-      reporting: z.boolean().optional(),
-      command: z.enum(['full', 'read_only', 'deny']).optional(),
-      backup: z.boolean().optional(),
-    })
-    .optional(),
+  name: z.optional(z.string().check(z.maxLength(128))),
+  permissions: z.optional(
+    z.strictObject({
+      reporting: z.optional(z.boolean()),
+      command: z.optional(z.enum(['full', 'read_only', 'deny'])),
+      backup: z.optional(z.boolean()),
+    }),
+  ),
 });
 
 /** The answer carries a secret shown once: no cache may keep it (RFC 6749 §5.1 asks the same of tokens). */
