@@ -37,11 +37,11 @@ export const SYSTEM_MAP: ReadonlyMap<string, System> = new Map<string, System>([
     site/site-address site/site-mounts routes/appliance-routes routes/failover-routes routes/sessions-routes entries/appliance entries/failover
     entries/sessions entries/sessions-stream`),
   // ---- shared platform (the wire's types and pure rules both sides apply; ports; plumbing) ----
-  ...list('platform', 'core', 'appliance-driver appliance backup-rules busy-hours errors install packages ports random versions'),
+  ...list('platform', 'core', 'appliance-driver appliance backup-rules busy-hours errors install packages ports random validation versions'),
   ...list('platform', 'adapters', `bootstrap clients config cursor-key cursor dynamo-record-store health lazy memory-blob-store memory-record-store
     s3-blob-store services`),
   ...list('platform', 'app', 'context credential-hash idempotency keys memo'), // keys: both systems' table keys (split by the move)
-  ...list('platform', 'api', `app body-limit health-handler http lambda-handler metrics-handler observe request-limits routes routes/system-routes
+  ...list('platform', 'api', `app body-limit health-handler http lambda-handler metrics-handler observe request-limits response-headers routes routes/system-routes
     entries/system auth/operator-auth`),
   ...list('platform', 'observability', 'log-context logger metrics redact'),
   // ---- composition root and the traffic client ----

@@ -1,5 +1,6 @@
 /** The guided driver's manual steps of a run (docs/driver.md): list them, confirm one (audited). */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../../core/validation.js';
 import { confirmManualStep, getManualStep, listManualSteps } from '../../app/guided-driver.js';
 import { appendAudit, requireRun } from '../../app/run-store.js';
 import { notFound } from '../../core/errors.js';
@@ -13,10 +14,10 @@ const ManualStepSchema = z.object({
   instruction: z.string(),
   status: z.enum(['pending', 'confirmed']),
   createdAt: z.string(),
-  confirmedBy: z.string().optional(),
-  confirmedAt: z.string().optional(),
+  confirmedBy: z.optional(z.string()),
+  confirmedAt: z.optional(z.string()),
 });
-const StepParams = z.object({ runId: S.RunIdParams.shape.runId, step: z.string().regex(/^w[12]:[a-z-]+(?::[A-Za-z0-9._-]+)?$/, 'a step key as listed, e.g. w2:establish-pair') });
+const StepParams = z.object({ runId: S.RunIdParams.shape.runId, step: z.string().check(z.regex(/^w[12]:[a-z-]+(?::[A-Za-z0-9._-]+)?$/, 'a step key as listed, e.g. w2:establish-pair')) });
 
 const view = (runId: string, s: Awaited<ReturnType<typeof getManualStep>> & object) => ({ ...s, step: s.requestKey.slice(runId.length + 1), requestKey: undefined });
 
