@@ -21,6 +21,11 @@ import { siteNotFound } from './site/public-site-handler.js';
 export interface AppOptions {
   /** Serve only the site-root paths, the site named by the listener (a per-site port); default false. */
   sitesOnly?: boolean;
+  /**
+   * Responses reach the client only once complete (API Gateway HTTP API in front of Lambda buffers them):
+   * streams (the run's server-sent events) send what they have and tell the client to poll instead.
+   */
+  bufferedResponses?: boolean;
   /** The Node server in front sets the security headers itself (`nodeResponseHeaders`); default false. */
   headersAtServer?: boolean;
 }
@@ -31,6 +36,7 @@ export function createApp(services: Services, routes: readonly Route[], options:
   app.use('*', observeRequests);
   app.use('*', async (c, next) => {
     c.set('services', services);
+    if (options.bufferedResponses) c.set('buffered', true);
     await next();
   });
   if (!options.headersAtServer) app.use('*', securityHeaders());

@@ -6,7 +6,8 @@ import type { SiteAddress } from '../app/site-hosts.js';
 
 export interface AppEnv {
   /** `site`: set when the request reached an appliance's site root (by Host header or the site's own port). */
-  Variables: { services: Services; site?: SiteAddress };
+  /** `buffered`: the response is delivered whole (API Gateway + Lambda), so a stream can only say so and end. */
+  Variables: { services: Services; site?: SiteAddress; buffered?: boolean };
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

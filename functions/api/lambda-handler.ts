@@ -12,7 +12,8 @@ type LambdaContext = Parameters<typeof log.addContext>[0];
  * function bundles only its own handlers. Log lines carry the Lambda context (request id, cold start).
  */
 export const apiHandler = (routes: readonly Route[]) => {
-  const app = handle(createApp(servicesFromEnvironment(), routes));
+  // API Gateway buffers the whole response: the run's event stream answers with a snapshot and says to poll.
+  const app = handle(createApp(servicesFromEnvironment(), routes, { bufferedResponses: true }));
   return (event: Parameters<typeof app>[0], context: LambdaContext) => {
     if (context) log.addContext(context);
     return app(event, context as Parameters<typeof app>[1]);

@@ -61,6 +61,8 @@ export interface Campaign {
   updatedAt: string;
   startedAt?: string;
   endedAt?: string;
+  /** An operator's halt (a failure halts without it). */
+  haltedBy?: { by: string; at: string; reason: string };
   /** Single-writer lease of the advancer (scheduler loop, API call, rate schedule) working on it. */
   lease?: { holder: string; until: number };
   version: number;
@@ -101,7 +103,9 @@ export async function listCampaigns(ctx: AppContext): Promise<Campaign[]> {
 async function updateCampaign(ctx: AppContext, campaignId: string, change: (c: Campaign) => Campaign): Promise<Campaign> {
   for (let attempt = 0; ; attempt++) {
     const current = await requireCampaign(ctx, campaignId);
-    const next = { ...change(current), campaignId, version: current.version + 1, updatedAt: ctx.clock.now().toISOString() };
+    const changed = change(current);
+    if (changed === current) return current; // nothing to change: no write (a repeated request does not contend)
+    const next = { ...changed, campaignId, version: current.version + 1, updatedAt: ctx.clock.now().toISOString() };
     try {
       await ctx.records.runs.put(toItem(next), { expectVersion: current.version });
       return next;
@@ -208,6 +212,30 @@ export async function startCampaign(ctx: AppContext, campaignId: string, approve
     return { ...c, status: 'canary', startedBy: approver, startedAt: ctx.clock.now().toISOString() };
   });
   await appendAudit(ctx, { runId: campaignId, step: 'campaign.start', actor: approver, outcome: 'succeeded', inputs: options });
+  return c;
+}
+
+/**
+ * An operator halts the campaign: no new run starts (pending targets are skipped), runs in flight finish and
+ * are recorded, as after a failure. Cancel instead also stops the runs in flight between steps.
+ */
+export async function haltCampaign(ctx: AppContext, campaignId: string, actor: string, reason: string): Promise<Campaign> {
+  let repeat = false;
+  const c = await updateCampaign(ctx, campaignId, (c) => {
+    if (c.status === 'halted' && c.haltedBy?.by === actor) {
+      repeat = true;
+      return c;
+    }
+    if (c.status !== 'created' && c.status !== 'canary' && c.status !== 'rolling') throw preconditionFailed('CampaignNotRunning', `campaign ${campaignId} is ${c.status}; only a created or running campaign can be halted`);
+    return {
+      ...c,
+      status: 'halted',
+      statusReason: `halted by ${actor}: ${reason}`,
+      haltedBy: { by: actor, at: ctx.clock.now().toISOString(), reason },
+      targets: c.targets.map((t) => (t.status === 'pending' ? { ...t, status: 'skipped' } : t)),
+    };
+  });
+  if (!repeat) await appendAudit(ctx, { runId: campaignId, step: 'campaign.halt', actor, outcome: 'succeeded', inputs: { reason } });
   return c;
 }
 

@@ -4,6 +4,7 @@
  * runtime, failed task without a failure handler) does not stay "running" forever.
  */
 import { queryAll } from '../core/ports.js';
+import { runPipeline } from '../core/pipeline.js';
 import type { MaintenanceWindow, Run, RunWarning, WindowIndex } from '../core/run.js';
 import { controlSettings } from './control-settings.js';
 import { releaseIfClosed } from './run-holds.js';
@@ -19,6 +20,8 @@ export interface StepProgress {
   attempts: number;
   startedAt?: string;
   endedAt?: string;
+  /** What the step produced (backup ids, install id, sessions synced, the DNS change...). */
+  output?: unknown;
 }
 
 /**
@@ -102,11 +105,21 @@ async function markInterrupted(ctx: AppContext, runId: string, index: WindowInde
 
 export async function listSteps(ctx: AppContext, runId: string): Promise<StepProgress[]> {
   const items = await queryAll(ctx.records.runs, { pk: `RUN#${runId}`, sk: { beginsWith: 'STEP#' } });
-  return items.map((item) => ({ key: item.sk.slice('STEP#'.length), status: String(item.status), attempts: Number(item.attempts ?? 1), startedAt: item.startedAt as string | undefined, endedAt: item.endedAt as string | undefined }));
+  return items.map((item) => ({
+    key: item.sk.slice('STEP#'.length),
+    status: String(item.status),
+    attempts: Number(item.attempts ?? 1),
+    startedAt: item.startedAt as string | undefined,
+    endedAt: item.endedAt as string | undefined,
+    ...(item.output !== undefined ? { output: item.output } : {}),
+  }));
 }
 
 export async function runProgress(ctx: AppContext, runId: string) {
   const run = await reconcileRun(ctx, await requireRun(ctx, runId));
   const [steps, schedules, audit] = await Promise.all([listSteps(ctx, runId), schedulesOfRun(ctx, run), listAudit(ctx, runId)]);
-  return { run, steps, schedules, audit, warnings: runWarnings(run, ctx.clock.now().getTime(), controlSettings().plan.maxInterimHours) };
+  const nowMs = ctx.clock.now().getTime();
+  // The run as an ordered pipeline over the plan's steps (core/pipeline.ts): status, timing and outputs per step.
+  const pipeline = runPipeline({ run, records: steps, audit, nowMs, msPerModelledMinute: ctx.config.msPerModelledMinute });
+  return { run, steps, schedules, audit, pipeline, warnings: runWarnings(run, nowMs, controlSettings().plan.maxInterimHours) };
 }

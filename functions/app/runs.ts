@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, DomainError, isDomainError, preconditionFailed, validationError } from '../core/errors.js';
 import type { PackageKind } from '../core/packages.js';
+import type { PlannedStep } from '../core/pipeline.js';
 import { ConditionFailedError } from '../core/ports.js';
 import { crosses106, integrationClientReady } from '../core/plan.js';
 import { GUID_LSID_SINCE } from '../core/versions.js';
@@ -76,6 +77,8 @@ export interface NewRun {
   runId?: string;
   /** Plan warnings the operator creates the run with (long interim, busy hours, not pre-tested...). */
   warnings?: RunWarning[];
+  /** The chosen option's steps from the plan (core/pipeline.ts): what the run page tracks. */
+  plannedSteps?: PlannedStep[];
 }
 
 /** A claim without its run is a creation in progress for this long (the run is written right after its claims). */
@@ -171,6 +174,7 @@ export async function createUpgradeRun(ctx: AppContext, input: NewRun, actor: st
       updatedAt: now,
       holds: { applianceIds: members },
       ...(input.warnings?.length ? { warnings: input.warnings } : {}),
+      ...(input.plannedSteps?.length ? { plannedSteps: input.plannedSteps } : {}),
     });
   } catch (e) {
     // A replayed creation (same run id) keeps what it holds; any other failure gives the appliances back.

@@ -34,6 +34,8 @@ export interface WindowSchedule {
   firedAt?: string;
   /** Name of the EventBridge schedule, when one was created. */
   remoteName?: string;
+  /** The window was started by hand before its time: the schedule was replaced, not failed. */
+  supersededBy?: { by: string; at: string };
   version: number;
 }
 
@@ -68,6 +70,15 @@ function fromItem(item: StoredItem): WindowSchedule {
 export async function getSchedule(ctx: AppContext, scheduleId: string): Promise<WindowSchedule | undefined> {
   const item = await ctx.records.runs.get(windowScheduleKey(scheduleId));
   return item ? fromItem(item) : undefined;
+}
+
+/**
+ * Schedules that will fire: pending ones in start order (the due index), plus claimed ones not yet started.
+ * What already fired, missed or was cancelled is on each run (`GET /v1/runs/:id` schedules).
+ */
+export async function listUpcomingSchedules(ctx: AppContext, options: { limit?: number; cursor?: string } = {}): Promise<{ schedules: WindowSchedule[]; cursor?: string }> {
+  const page = await ctx.records.runs.query({ index: 'gsi1', pk: PENDING, limit: options.limit ?? 100, cursor: options.cursor });
+  return { schedules: page.items.map(fromItem), cursor: page.cursor };
 }
 
 export async function schedulesOfRun(ctx: AppContext, run: Run): Promise<WindowSchedule[]> {
@@ -192,6 +203,6 @@ export async function cancelRunSchedules(ctx: AppContext, run: Run, remote?: Rem
 export async function supersedeSchedule(ctx: AppContext, runId: string, window: WindowIndex, actor: string, remote?: RemoteScheduler): Promise<void> {
   const s = await getSchedule(ctx, scheduleIdOf(runId, window));
   if (!s || s.status !== 'pending') return;
-  const done = await transition(ctx, s, { status: 'cancelled', outcome: `window started by ${actor} before its schedule` });
+  const done = await transition(ctx, s, { status: 'cancelled', outcome: `window started by ${actor} before its schedule`, supersededBy: { by: actor, at: ctx.clock.now().toISOString() } });
   if (done && remote && s.remoteName) await remote.delete(s.remoteName);
 }

@@ -10,6 +10,7 @@ import type { Appliance } from './appliance.js';
 import { backupCounts } from './backup-rules.js';
 import { installedVersion, unmetPrerequisites, type PackageKind, type Requirements } from './packages.js';
 import type { UpgradeOption, WindowIndex } from './run.js';
+import { pipelineDefinition, type PipelineStepDef, type PlannedStep, type StepAction } from './pipeline.js';
 import { busyHoursIn, quietestWindows, type SuggestedWindow, type TrafficProfile } from './busy-hours.js';
 import { compareVersions, GUID_LSID_SINCE, isAtLeast } from './versions.js';
 
@@ -121,29 +122,10 @@ export interface PlanInput {
   staging?: { pretested: boolean; detail: string; candidateId?: string };
 }
 
-export type StepAction =
-  | 'backup'
-  | 'check-api-integrations'
-  | 'upgrade-integration-client'
-  | 'force-sync'
-  | 'break-failover'
-  | 'install'
-  | 'verify'
-  | 'dns-switch'
-  | 'check-integrations'
-  | 'extract-sessions'
-  | 'reestablish-failover'
-  | 'resync';
+export type { StepAction } from './pipeline.js';
 
-export interface PlanStep {
-  window: WindowIndex;
-  action: StepAction;
-  applianceId?: string;
-  description: string;
-  estimatedMinutes: number;
-  /** True when the production site is down during this step. */
-  productionDown: boolean;
-}
+/** One step of an option, described and estimated: the same list the run page tracks (core/pipeline.ts). */
+export type PlanStep = PlannedStep;
 
 export type RiskCode =
   | 'PrerequisiteUnmet'
@@ -228,6 +210,8 @@ export interface UpgradePlan {
   traffic?: { timeZone: string; sessions: number; from: string; to: string; truncated: boolean; busyThreshold: number; busiest: { label: string; sessionsPerHour: number }[] };
   /** Pair: a staging run to make first (the guide recommends pre-testing on another appliance). */
   stagingRun?: { applianceId: string; option: 'single'; packageId: string; reason: string };
+  /** Every appliance already runs the package's version: the plan says so, recommends nothing and offers no run. */
+  nothingToUpgrade?: string;
   /** Mixed-version broken pair: how to proceed instead. */
   proceed?: { option: 'single'; applianceId: string; reason: string };
 }
@@ -464,15 +448,58 @@ function backupsOf(facts: ApplianceFacts[], now: number, settings: PlanSettings)
   });
 }
 
-const backupStep = (backups: PlanBackup[], m: PlanSettings['stepMinutes']) =>
-  step(
-    1,
-    'backup',
-    `Download a settings backup of each appliance before the install (/login > Management > Software Management): ${backups
-      .map((b) => (b.backupId ? `${b.applianceId}: backup ${b.backupId} of ${b.productVersion} (${b.createdAt}), GET ${b.downloadPath}` : `${b.applianceId}: none of ${b.productVersion} counts yet (${b.reason}); the run takes one in preflight: download it from ${b.downloadPath}`))
-      .join('; ')}`,
-    m.backup,
-  );
+const backupDescription = (backups: PlanBackup[]) =>
+  `Download a settings backup of each appliance before the install (/login > Management > Software Management): ${backups
+    .map((b) => (b.backupId ? `${b.applianceId}: backup ${b.backupId} of ${b.productVersion} (${b.createdAt}), GET ${b.downloadPath}` : `${b.applianceId}: none of ${b.productVersion} counts yet (${b.reason}); the run takes one in preflight: download it from ${b.downloadPath}`))
+    .join('; ')}`;
+
+interface StepWords {
+  backups: PlanBackup[];
+  apiUsers: PlanApiUser[];
+  m: PlanSettings['stepMinutes'];
+  describeInstall: (applianceId: string, window: WindowIndex) => string;
+  estimateInstall: (applianceId: string) => number;
+  verify: (applianceId: string, window: WindowIndex) => string;
+  integrationClients?: string;
+  dnsSwitch?: string;
+  dnsCutoverMinutes?: number;
+  integrationCheck?: string;
+  window2Backup?: string;
+  reestablish?: string;
+}
+
+/** Describes and estimates the steps of the option's definition (core/pipeline.ts): the list the run page tracks. */
+function describeSteps(defs: PipelineStepDef[], w: StepWords): PlanStep[] {
+  return defs.map((d) => {
+    const id = d.applianceId ?? '';
+    const [description, minutes] = ((): [string, number] => {
+      switch (d.action) {
+        case 'backup': return d.window === 1 ? [backupDescription(w.backups), w.m.backup] : [w.window2Backup ?? backupDescription(w.backups), w.m.backup];
+        case 'check-api-integrations': return [`Before the install: confirm with the owners of ${w.apiUsers.map((u) => u.name).join(', ')} that their integrations handle ${GUID_LSID_SINCE}: ${API_USER_CHECKS.join('; ')} (operator acknowledgement on the run)`, 0];
+        case 'upgrade-integration-client': return [w.integrationClients ?? 'Upgrade the Integration Client before the appliance', 0];
+        case 'force-sync': return [`On ${id} (/login > Management > Failover) force a sync and wait until the data is fully synchronized`, w.m.forceSync];
+        case 'break-failover': return ['Break the failover relationship', w.m.breakFailover];
+        case 'install': return [w.describeInstall(id, d.window), w.estimateInstall(id)];
+        case 'verify': return [w.verify(id, d.window), w.m.verify];
+        case 'dns-switch': return [w.dnsSwitch ?? `Move the primary hostname to ${id}`, w.dnsCutoverMinutes ?? 0];
+        case 'check-integrations': return [w.integrationCheck ?? `Integration Clients can extract from ${id}`, w.m.verify];
+        case 'extract-sessions': return ['Extract sessions completed while failover was broken (Integration Client / API): before 10.6 they are not synchronized on re-establish', w.m.extractSessions];
+        case 'reestablish-failover': return [w.reestablish ?? 'Re-establish failover', w.m.reestablish];
+        case 'resync': return ['Resynchronize the appliances', w.m.resync];
+        case 'console-report': return ['List the staff consoles that did not upgrade with the site: installed consoles upgrade on their next start; MSI-deployed consoles on locked-down computers must be redeployed', 0];
+      }
+    })();
+    return step(d.window, d.action, description, minutes, d.productionDown, d.applianceId);
+  });
+}
+
+/** "a and b already run 11.1.1": when no appliance of the target would change. */
+function nothingToUpgrade(appliances: Appliance[], pkg: PlanPackage): string | undefined {
+  const kind = pkg.kind ?? 'product';
+  if (!appliances.every((x) => compareVersions(installedVersion(x, kind), pkg.version) === 0)) return undefined;
+  const ids = appliances.map((x) => x.applianceId);
+  return `nothing to upgrade: ${ids.length === 1 ? `${ids[0]} already runs` : `${ids.join(' and ')} already run`} ${kind === 'base' ? 'base software ' : ''}${pkg.version}`;
+}
 
 /** Builds the dry-run plan. Never throws for domain problems: they come back as risks. */
 export function planUpgrade(input: PlanInput): UpgradePlan {
@@ -486,10 +513,6 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
   const crossing = facts.some((f) => crosses106(f.appliance.productVersion, pkg.version, pkg.kind));
   const apiUsers = crossing ? facts.flatMap((f) => f.apiUsers ?? []) : [];
   const backups = backupsOf(facts, now, settings);
-  const apiStep = (window: WindowIndex): PlanStep[] =>
-    apiUsers.length > 0
-      ? [step(window, 'check-api-integrations', `Before the install: confirm with the owners of ${apiUsers.map((u) => u.name).join(', ')} that their integrations handle ${GUID_LSID_SINCE}: ${API_USER_CHECKS.join('; ')} (operator acknowledgement on the run)`, 0)]
-      : [];
   const suggest = (plans: OptionPlan[], chosen: UpgradeOption | null) => {
     if (!input.traffic) return undefined;
     const basis = plans.find((p) => p.option === chosen) ?? plans[0]!;
@@ -514,16 +537,21 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
 
   if (!input.backup) {
     const risks = applianceRisks(input.primary, pkg, now, settings, ['single']);
-    const steps = [
-      backupStep(backups, m),
-      ...apiStep(1),
-      step(1, 'install', `Install ${pkg.name} on ${a.applianceId}: the site is down, logged-in staff and active sessions are disconnected`, install(a), true, a.applianceId),
-      step(1, 'verify', `Verify ${pkg.version} in production; staff consoles upgrade on next start (MSI consoles on locked-down machines must be redeployed)`, m.verify, false, a.applianceId),
-    ];
+    const steps = describeSteps(pipelineDefinition('single', { primaryId: a.applianceId, apiUsers: apiUsers.length > 0, integrationClientUpgrade: false, integrationCheck: false, extractSessions: false }), {
+      backups,
+      apiUsers,
+      m,
+      describeInstall: () => `Install ${pkg.name} on ${a.applianceId}: the site is down, logged-in staff and active sessions are disconnected`,
+      estimateInstall: () => install(a),
+      verify: () => `Verify ${pkg.version} on ${a.applianceId} in production`,
+    });
     let single = summarize('single', 'Single appliance', steps, risks, 1);
     single = { ...single, risks: [...single.risks, ...windowRisks(single, input.windowMinutes ?? input.windows?.map((w) => w.durationMinutes)), ...busyRisks(single, input)] };
     single.blocked = single.risks.some((r) => r.severity === 'blocker');
-    const recommendation = single.blocked
+    const idle = nothingToUpgrade([a], pkg);
+    const recommendation = idle
+      ? { option: null, reason: idle }
+      : single.blocked
       ? { option: null, reason: `blocked: ${single.risks.filter((r) => r.severity === 'blocker').map((r) => r.message).join('; ')}` }
       : { option: 'single' as const, reason: `one window, about ${single.productionDowntimeMinutes} min of production downtime` };
     return {
@@ -534,6 +562,7 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
       options: [single],
       risks: single.risks,
       recommendation,
+      ...(idle ? { nothingToUpgrade: idle } : {}),
       backups,
       ...(crossing ? { apiUsers: { users: apiUsers, checks: API_USER_CHECKS } } : {}),
       ...(input.traffic ? { suggestedWindows: suggest([single], recommendation.option), traffic: trafficBrief } : {}),
@@ -546,43 +575,34 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
   const needsExtract = [a, b].some((x) => !isAtLeast(x.productVersion, GUID_LSID_SINCE));
   const integrations = input.integrations ?? [];
   const stranded = integrations.some((i) => !i.reachesBackupAfterSwap);
-  const icUpgrade = (window: WindowIndex): PlanStep[] => {
-    const tooOld = integrations.filter((i) => !integrationClientReady(i.version));
-    return crossing && integrations.length > 0
-      ? [step(window, 'upgrade-integration-client', `Before the install: identify and change the reports, queries and software that use the Integration Client database (lsid becomes varchar(32), lseq is added), then upgrade the Integration Client${tooOld.length ? ` (${tooOld.map((i) => `${i.name}: ${i.version ?? 'version unknown'} → ${GUID_LSID_SINCE} or later`).join(', ')})` : ' (all registered ones already run 10.6 or later)'}; newer Integration Clients work with the older appliance`, 0)]
-      : [];
-  };
+  const tooOld = integrations.filter((i) => !integrationClientReady(i.version));
   const manual = pkg.source === 'upload' ? 'manual update ("Update Software") with the uploaded signed package' : 'manual update ("Update Software")';
-  const prologue = (): PlanStep[] => [
-    backupStep(backups, m),
-    ...apiStep(1),
-    ...icUpgrade(1),
-    step(1, 'force-sync', `On ${b.applianceId} (/login > Management > Failover) force a sync and wait until the data is fully synchronized`, m.forceSync, false, b.applianceId),
-    step(1, 'break-failover', 'Break the failover relationship', m.breakFailover),
-  ];
-  const extract = (window: WindowIndex): PlanStep[] =>
-    needsExtract ? [step(window, 'extract-sessions', 'Extract sessions completed while failover was broken (Integration Client / API): before 10.6 they are not synchronized on re-establish', m.extractSessions)] : [];
-
-  const option1Steps: PlanStep[] = [
-    ...prologue(),
-    step(1, 'install', `Install ${pkg.name} on ${a.applianceId} (production) by ${manual}: the site is down, staff and active sessions are disconnected`, install(a), true, a.applianceId),
-    step(1, 'verify', `Verify ${pkg.version} on ${a.applianceId} in production`, m.verify, false, a.applianceId),
-    step(2, 'install', `Install ${pkg.name} on ${b.applianceId} by ${manual}`, install(b), false, b.applianceId),
-    ...extract(2),
-    step(2, 'reestablish-failover', `Re-establish failover: ${a.applianceId} primary, ${b.applianceId} backup`, m.reestablish),
-    step(2, 'resync', 'Resynchronize the appliances', m.resync),
-  ];
-  const option2Steps: PlanStep[] = [
-    ...prologue(),
-    step(1, 'install', `Install ${pkg.name} on ${b.applianceId} (backup, not serving production) by ${manual}`, install(b), false, b.applianceId),
-    step(1, 'dns-switch', `Change DNS/network so the primary hostname resolves to ${b.applianceId}: sessions on ${a.applianceId} end`, settings.dnsCutoverMinutes, true, b.applianceId),
-    ...(integrations.length > 0 ? [step(1, 'check-integrations', `Confirm every Integration Client (${integrations.map((i) => `${i.name} → ${i.target}`).join(', ')}) can extract from ${b.applianceId}`, m.verify, false, b.applianceId)] : []),
-    step(1, 'verify', `Verify ${pkg.version} on ${b.applianceId} in production`, m.verify, false, b.applianceId),
-    step(2, 'install', `Install ${pkg.name} on ${a.applianceId} (now the backup) by ${manual}`, install(a), false, a.applianceId),
-    ...extract(2),
-    step(2, 'reestablish-failover', `Re-establish failover: ${b.applianceId} primary, ${a.applianceId} backup`, m.reestablish),
-    step(2, 'resync', 'Resynchronize the appliances', m.resync),
-  ];
+  const pairFacts = { primaryId: a.applianceId, backupId: b.applianceId, apiUsers: apiUsers.length > 0, integrationClientUpgrade: crossing && integrations.length > 0, extractSessions: needsExtract };
+  const byId = (id: string | undefined) => (id === a.applianceId ? a : b);
+  const shared = {
+    backups,
+    apiUsers,
+    m,
+    estimateInstall: (id: string) => install(byId(id)),
+    integrationClients: `Before the install: identify and change the reports, queries and software that use the Integration Client database (lsid becomes varchar(32), lseq is added), then upgrade the Integration Client${tooOld.length ? ` (${tooOld.map((i) => `${i.name}: ${i.version ?? 'version unknown'} → ${GUID_LSID_SINCE} or later`).join(', ')})` : ' (all registered ones already run 10.6 or later)'}; newer Integration Clients work with the older appliance`,
+    dnsCutoverMinutes: settings.dnsCutoverMinutes,
+  };
+  const option1Steps = describeSteps(pipelineDefinition('option1', { ...pairFacts, integrationCheck: false }), {
+    ...shared,
+    describeInstall: (id: string, w: WindowIndex) => (w === 1 ? `Install ${pkg.name} on ${id} (production) by ${manual}: the site is down, staff and active sessions are disconnected` : `Install ${pkg.name} on ${id} by ${manual}`),
+    verify: (id: string, w: WindowIndex) => (w === 1 ? `Verify ${pkg.version} on ${id} in production` : `Verify ${pkg.version} on ${id} (the backup)`),
+    window2Backup: `Before the install: preflight checks that the pair is as window 1 left it (${a.applianceId} at ${pkg.version}, failover broken, the primary hostname on ${a.applianceId}) and that a settings backup of each appliance still counts (the run takes a fresh one otherwise: download it)`,
+    reestablish: `Re-establish failover: ${a.applianceId} primary, ${b.applianceId} backup`,
+  });
+  const option2Steps = describeSteps(pipelineDefinition('option2', { ...pairFacts, integrationCheck: integrations.length > 0 }), {
+    ...shared,
+    describeInstall: (id: string, w: WindowIndex) => (w === 1 ? `Install ${pkg.name} on ${id} (backup, not serving production) by ${manual}` : `Install ${pkg.name} on ${id} (now the backup) by ${manual}`),
+    verify: (id: string, w: WindowIndex) => (w === 1 ? `Verify ${pkg.version} on ${id} before it serves production (online, at the version, the API answers)` : `Verify ${pkg.version} on ${id} (now the backup)`),
+    dnsSwitch: `Change DNS/network so the primary hostname resolves to ${b.applianceId}: sessions on ${a.applianceId} end`,
+    integrationCheck: `Confirm every Integration Client (${integrations.map((i) => `${i.name} → ${i.target}`).join(', ')}) can extract from ${b.applianceId} (checked with the interim checks)`,
+    window2Backup: `Before the install: preflight checks that the pair is as window 1 left it (${b.applianceId} at ${pkg.version}, failover broken, the primary hostname on ${b.applianceId}) and that a settings backup of each appliance still counts (the run takes a fresh one otherwise: download it)`,
+    reestablish: `Re-establish failover: ${b.applianceId} primary, ${a.applianceId} backup`,
+  });
   const plans = [
     summarize('option1', 'Option 1: upgrade production first (no failover event, longer downtime)', option1Steps, risks, 2),
     summarize('option2', 'Option 2: swap roles (minimal downtime, needs a failover change)', option2Steps, risks, 2),
@@ -594,7 +614,8 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
   });
   const perOption = new Set<RiskCode>(['WindowTooShort', 'LongInterim', 'WindowInBusyHours']);
   const allRisks = [...risks, ...plans.flatMap((p) => p.risks.filter((r) => perOption.has(r.code)))];
-  const recommendation = recommend(plans[0]!, plans[1]!, stranded);
+  const idle = nothingToUpgrade([a, b], pkg);
+  const recommendation = idle ? { option: null, reason: idle } : recommend(plans[0]!, plans[1]!, stranded);
   const mixed = risks.some((r) => r.code === 'MixedVersionPair');
   const [low, high] = compareVersions(a.productVersion, b.productVersion) < 0 ? [a, b] : [b, a];
   return {
@@ -605,6 +626,7 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
     backupId: b.applianceId,
     options: plans,
     risks: allRisks,
+    ...(idle ? { nothingToUpgrade: idle } : {}),
     recommendation: mixed ? { option: null, reason: `blocked: the pair is broken with mixed versions; proceed with a single-appliance run on ${low.applianceId} to ${high.productVersion}, then re-establish failover` } : recommendation,
     backups,
     integrations,

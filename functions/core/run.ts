@@ -5,6 +5,7 @@
  */
 import { conflict, DomainError, preconditionFailed } from './errors.js';
 import { installedVersion, type PackageKind } from './packages.js';
+import type { PlannedStep } from './pipeline.js';
 
 export type UpgradeOption = 'single' | 'option1' | 'option2';
 export type WindowIndex = 1 | 2;
@@ -111,6 +112,8 @@ export interface Run {
   installBackups?: InstallBackup[];
   /** The maintenance holds this run placed on its appliances (released when it closes). */
   holds?: { applianceIds: string[]; releasedAt?: string };
+  /** The chosen option's steps as the plan described and estimated them at creation (the run page's pipeline). */
+  plannedSteps?: PlannedStep[];
   version: number;
 }
 
@@ -190,6 +193,10 @@ export function decideApproval(run: Run, approver: string, options: { forbidSelf
   const existing = run.interim.approval;
   if (existing?.by === approver) return 'repeat';
   if (existing) throw conflict('AlreadyApproved', `run ${run.runId} was already approved by ${existing.by} at ${existing.at}`, { approvedBy: existing.by, approvedAt: existing.at });
+  // Before window 1 ended the checks have not run: say so (the approval is accepted only after them).
+  if (run.status === 'scheduled' || run.status === 'window1-running') {
+    throw preconditionFailed('InterimChecksPending', `the automated interim checks of run ${run.runId} run when window 1 ends (the run is ${run.status}); approve once they passed, or override with a reason`);
+  }
   if (run.status !== 'interim') throw preconditionFailed('NotInInterim', `run ${run.runId} is ${run.status}, not waiting in the interim`);
   if (options.forbidSelfApproval && run.createdBy === approver) {
     throw new DomainError('forbidden', 'SelfApprovalForbidden', 'the operator who started the run cannot approve its interim');

@@ -25,7 +25,7 @@ describe('NodejsFunction bundling (local esbuild)', () => {
     const files = readdirSync(dir).sort();
     // API functions also carry the console's static files (read at run time beside the bundle).
     expect(files.filter((f) => f !== 'assets')).toEqual(['index.mjs', 'index.mjs.map']);
-    if (files.includes('assets')) expect(readdirSync(join(dir, 'assets')).sort()).toEqual(['console.css', 'console.js', 'index.html', 'sign-in.js']);
+    if (files.includes('assets')) expect(readdirSync(join(dir, 'assets')).sort()).toEqual(['clock.d.ts', 'clock.js', 'console.css', 'console.js', 'index.html', 'openapi.json', 'sign-in.js']);
     const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
     expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}|export\s*\{\s*handler\s*\}/);
     expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);

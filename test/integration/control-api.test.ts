@@ -9,6 +9,7 @@ import * as S from '../../functions/api/control/schemas.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { controlClient, createPair, issueTestTokens, pairAppliances, seedFleet, TOKENS } from '../helpers/control.js';
 import { installStandInTask, registerStandInWorkflows } from '../helpers/stand-in-workflows.js';
+import { sampleAppliance } from '../helpers/fixtures.js';
 
 let runtime: TestRuntime;
 let viewer: ReturnType<typeof controlClient>;
@@ -356,6 +357,33 @@ describe('campaigns through the API', () => {
     expect(done.targets.every((t) => t.status === 'succeeded')).toBe(true);
     for (const id of ['staging-1', 'fleet-1-a', 'fleet-1-b', 'fleet-3-a', 'fleet-3-b']) expect((await getAppliance(runtime.services, id))?.productVersion).toBe('11.1.1');
     expect((await listAudit(runtime.services, done.targets[1]!.runId!)).find((e) => e.step === 'interim.approve')?.actor).toBe('amy');
+    // A finished campaign cannot be halted.
+    expect((await problemOf(await operator.post(`/v1/campaigns/${campaign.campaignId}/halt`, { reason: 'late' }))).code).toBe('CampaignNotRunning');
+  });
+
+  it('an operator halts a running campaign: no new run starts, pending targets are skipped, the canary finishes; halting again is the same answer', async () => {
+    for (const p of ['halt-1', 'halt-2']) await createPair(runtime.services, p, new Date().toISOString());
+    await createAppliance(runtime.services, sampleAppliance('staging-halt', { productVersion: '11.1.0', baseVersion: '3.2.6', staging: true, storedDataGb: 2 }));
+    const created = await carol.post('/v1/campaigns', { packageId: 'bomgar-11.1.1', pairIds: ['halt-1', 'halt-2'], concurrency: 1, waveSize: 1, canaryApplianceId: 'staging-halt' });
+    expect(created.status).toBe(201);
+    const { campaign } = S.CampaignOnly.parse(await created.json());
+    expect((await problemOf(await operator.post(`/v1/campaigns/${campaign.campaignId}/halt`, {}))).code).toBe('ValidationFailed'); // a reason is required
+    await approver.post(`/v1/campaigns/${campaign.campaignId}/start`);
+    const halted = await operator.post(`/v1/campaigns/${campaign.campaignId}/halt`, { reason: 'change freeze' });
+    expect(halted.status).toBe(200);
+    const c = S.CampaignOnly.parse(await halted.json()).campaign;
+    expect(c).toMatchObject({ status: 'halted', statusReason: 'halted by olivia: change freeze', haltedBy: { by: 'olivia', reason: 'change freeze' } });
+    expect(c.targets.map((t) => `${t.targetId}:${t.status}`)).toEqual(['staging-halt:running', 'halt-1:skipped', 'halt-2:skipped']);
+    const again = S.CampaignOnly.parse(await (await operator.post(`/v1/campaigns/${campaign.campaignId}/halt`, { reason: 'change freeze' })).json()).campaign;
+    expect(again.version).toBe(c.version);
+    const settled = await eventually(async () => {
+      await runtime.scheduler.tick();
+      const now = S.CampaignOnly.parse(await (await viewer.get(`/v1/campaigns/${campaign.campaignId}`)).json()).campaign;
+      return now.targets[0]!.status === 'succeeded' ? now : undefined;
+    }, 20_000);
+    expect(settled.status).toBe('halted');
+    expect(settled.targets.filter((t) => t.runId).map((t) => t.targetId)).toEqual(['staging-halt']);
+    expect((await listAudit(runtime.services, campaign.campaignId)).filter((e) => e.step === 'campaign.halt')).toHaveLength(1);
   });
 });
 

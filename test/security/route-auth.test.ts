@@ -27,6 +27,7 @@ const PUBLIC: Record<string, string> = {
   'GET /console/console.js': 'console asset',
   'GET /console/console.css': 'console asset',
   'GET /console/sign-in.js': 'console asset (OIDC sign-in flow)',
+  'GET /console/clock.js': 'console asset (time format shared with the CLI)',
   'GET /v1/auth/config': 'tells the console which identity provider to sign in with: issuer, public client id, endpoints (no secret)',
   'GET /metrics': 'Prometheus scrape of the local runtime (counts only, no ids or secrets); on AWS it answers 404 (metrics are in CloudWatch)',
   'GET /appliances/:applianceId/api/reporting.xsd': 'the vendor serves its schemas publicly',

@@ -7,7 +7,7 @@ import { consoleSignInConfig } from '../auth/oidc.js';
  * operator's token. Files sit beside this module; a Lambda bundle must copy functions/api/console/assets.
  */
 const ASSETS = new URL('./assets/', import.meta.url);
-const TYPES: Record<string, string> = { 'index.html': 'text/html; charset=utf-8', 'console.js': 'text/javascript; charset=utf-8', 'sign-in.js': 'text/javascript; charset=utf-8', 'console.css': 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = { 'index.html': 'text/html; charset=utf-8', 'console.js': 'text/javascript; charset=utf-8', 'sign-in.js': 'text/javascript; charset=utf-8', 'clock.js': 'text/javascript; charset=utf-8', 'console.css': 'text/css; charset=utf-8' };
 const cache = new Map<string, string>();
 
 async function asset(name: string): Promise<string> {
@@ -35,7 +35,16 @@ const serve = (name: string): RouteHandler => async (c) => {
   });
 };
 
+/**
+ * The control API's OpenAPI document, generated from the request schemas by `npm run openapi` (a test fails
+ * when it is stale): building it at run time would bundle zod's JSON Schema generator into the control
+ * function (~20 KB of its 300 KB budget) for one rarely read document.
+ */
+export const getOpenApiDocument: RouteHandler = async (c) =>
+  c.body(await asset('openapi.json'), 200, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
+
 export const getConsolePage = serve('index.html');
 export const getConsoleScript = serve('console.js');
 export const getConsoleStyles = serve('console.css');
 export const getConsoleSignInScript = serve('sign-in.js');
+export const getConsoleClockScript = serve('clock.js');

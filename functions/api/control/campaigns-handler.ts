@@ -1,4 +1,4 @@
-import { advanceCampaign, cancelCampaign, createCampaign, listCampaigns, requireCampaign, startCampaign } from '../../app/campaigns.js';
+import { advanceCampaign, cancelCampaign, createCampaign, haltCampaign, listCampaigns, requireCampaign, startCampaign } from '../../app/campaigns.js';
 import { controlSettings } from '../../app/control-settings.js';
 import { controlRoute } from './control-route.js';
 import * as S from './schemas.js';
@@ -41,6 +41,16 @@ export const campaignRoutes = [
       await startCampaign(ctx, params.campaignId, operator.operatorId, { forbidSelfApproval: controlSettings().forbidSelfApproval });
       return { status: 202, body: { campaign: await advanceCampaign(ctx, params.campaignId) } };
     },
+  }),
+  controlRoute({
+    method: 'POST',
+    path: '/v1/campaigns/:campaignId/halt',
+    role: 'operator',
+    summary: 'Halt a campaign: no new runs start (pending targets are skipped); runs in flight finish and are recorded',
+    params: S.CampaignIdParams,
+    body: S.ReasonRequest,
+    response: { status: 200, schema: S.CampaignOnly },
+    handle: async ({ ctx, operator, params, body }) => ({ status: 200, body: { campaign: await haltCampaign(ctx, params.campaignId, operator.operatorId, body.reason) } }),
   }),
   controlRoute({
     method: 'POST',

@@ -3,6 +3,7 @@
  * anything runs, errors as problem+json with field paths), the role required, the response schema (for the
  * OpenAPI document), and Idempotency-Key handling for POSTs.
  */
+import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as z from 'zod/mini';
@@ -37,9 +38,12 @@ export interface ControlRouteSpec<P extends z.ZodMiniType, Q extends z.ZodMiniTy
   params?: P;
   query?: Q;
   body?: B;
-  /** Success status and body schema, for the OpenAPI document. */
-  response: { status: number; schema: z.ZodMiniType; description?: string };
-  handle: (req: ControlRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ControlResult>;
+  /** Success status and body schema, for the OpenAPI document (`contentType` when it is not JSON). */
+  response: { status: number; schema: z.ZodMiniType; description?: string; contentType?: string };
+  /** The JSON answer. GET answers carry a weak ETag and answer `If-None-Match` with 304. */
+  handle?: (req: ControlRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ControlResult>;
+  /** Instead of `handle`: a response of its own (a stream), after the same auth and validation. */
+  respond?: (req: ControlRequest<z.output<P>, z.output<Q>, z.output<B>>) => Promise<Response>;
   /** `false`: the answer holds a secret, so it is never stored for Idempotency-Key replays (the key is ignored). */
   replayable?: false;
 }
@@ -47,8 +51,18 @@ export interface ControlRouteSpec<P extends z.ZodMiniType, Q extends z.ZodMiniTy
 /** A control route: a `Route` plus what the OpenAPI generator needs. */
 export type ControlRoute = RoleAwareRoute & {
   role: Role;
-  openapi: { params?: z.ZodMiniType; query?: z.ZodMiniType; body?: z.ZodMiniType; response: { status: number; schema: z.ZodMiniType; description?: string } };
+  openapi: { params?: z.ZodMiniType; query?: z.ZodMiniType; body?: z.ZodMiniType; response: { status: number; schema: z.ZodMiniType; description?: string; contentType?: string } };
 };
+
+/** Weak validator of a JSON answer: the same bytes give the same tag, so pollers can ask "changed?" cheaply. */
+export const etagOf = (text: string) => `W/"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+
+/** `If-None-Match` holds `tag` (or `*`); weak comparison, as RFC 9110 prescribes for If-None-Match. */
+export function matchesEtag(header: string | undefined, tag: string): boolean {
+  if (!header) return false;
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim() === '*' || bare(t) === bare(tag));
+}
 
 /** `windows[0].timeZone` and `/windows/0/timeZone` for an issue path. */
 function paths(path: readonly PropertyKey[]) {
@@ -88,6 +102,7 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
 export function controlRoute<P extends z.ZodMiniType = z.ZodMiniType<Record<string, never>>, Q extends z.ZodMiniType = z.ZodMiniType<Record<string, never>>, B extends z.ZodMiniType = z.ZodMiniType<undefined>>(
   spec: ControlRouteSpec<P, Q, B>,
 ): ControlRoute {
+  if (Boolean(spec.handle) === Boolean(spec.respond)) throw new Error(`${spec.method} ${spec.path}: give exactly one of handle or respond`);
   return {
     method: spec.method,
     path: spec.path,
@@ -102,8 +117,18 @@ export function controlRoute<P extends z.ZodMiniType = z.ZodMiniType<Record<stri
       const params = (spec.params ? parseOrThrow(spec.params, c.req.param(), 'path') : {}) as z.output<P>;
       const query = (spec.query ? parseOrThrow(spec.query, c.req.query(), 'query') : {}) as z.output<Q>;
       const body = (spec.body ? parseOrThrow(spec.body, await readJsonBody(c), 'body') : undefined) as z.output<B>;
-      const run = () => spec.handle({ c, ctx, operator, params, query, body });
+      const req = { c, ctx, operator, params, query, body };
+      if (spec.respond) return spec.respond(req);
+      const run = () => spec.handle!(req);
       const key = c.req.header('idempotency-key');
+      if (spec.method === 'GET') {
+        const r = await run();
+        const text = JSON.stringify(r.body);
+        const etag = etagOf(text);
+        const headers = { etag, 'cache-control': 'private, no-cache' };
+        if (r.status === 200 && matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
+        return c.body(text, r.status, { ...headers, 'content-type': 'application/json' });
+      }
       if (spec.method !== 'POST' || key === undefined || spec.replayable === false) {
         const r = await run();
         return c.json(r.body as object, r.status);

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import '../../core/validation.js';
 import type { ControlRoute } from './control-route.js';
 import { schemas } from './schemas.js';
+import { controlApiRoutes } from '../routes/control-routes.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -41,7 +42,8 @@ export function buildOpenApi(routes: readonly ControlRoute[], extra: { title?: s
       ],
       ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(body) } } } } : {}),
       responses: {
-        [String(response.status)]: { description: response.description ?? 'OK', content: { 'application/json': { schema: ref(response.schema) } } },
+        [String(response.status)]: { description: response.description ?? 'OK', content: { [response.contentType ?? 'application/json']: { schema: ref(response.schema) } } },
+        ...(route.method === 'GET' && !response.contentType ? { 304: { description: 'Not modified: the If-None-Match ETag is current' } } : {}),
         ...(params || query || body ? { 400: problem('Invalid request: `errors` lists each field path') } : {}),
         401: problem('Missing, unknown or expired operator token'),
         403: problem(`Needs the ${route.role} role (or self-approval is forbidden)`),
@@ -62,4 +64,9 @@ export function buildOpenApi(routes: readonly ControlRoute[], extra: { title?: s
     },
     paths,
   };
+}
+
+/** The document as `npm run openapi` writes it (functions/api/console/assets/openapi.json). */
+export async function openApiText(): Promise<string> {
+  return `${JSON.stringify(buildOpenApi(controlApiRoutes), null, 1)}\n`;
 }

@@ -7,8 +7,11 @@ import { planFor } from '../../app/fleet.js';
 import { reconcileRun, runProgress } from '../../app/run-progress.js';
 import { appendAudit, getRun, listRuns } from '../../app/run-store.js';
 import { acknowledgeRun, approveInterim, cancelNotice, cancelRun, createUpgradeRun, overrideInterim, startRunWindow } from '../../app/runs.js';
-import { cancelRunSchedules, scheduleRunWindows, supersedeSchedule } from '../../app/scheduler.js';
-import { controlRoute } from './control-route.js';
+import { cancelRunSchedules, listUpcomingSchedules, scheduleRunWindows, supersedeSchedule } from '../../app/scheduler.js';
+import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { AppEnv } from '../http.js';
+import { controlRoute, etagOf } from './control-route.js';
 import * as S from './schemas.js';
 
 /** Runs an action on an existing run; a refusal (403/409/422) is audited with the actor, then re-thrown. */
@@ -35,7 +38,73 @@ async function detail(ctx: AppContext, runId: string) {
   return { ...progress, localWindows, ...(notice ? { notice } : {}) };
 }
 
+/** How often a run's event stream looks for changes, and how long one stream lasts before the client reconnects. */
+const EVENTS_INTERVAL_MS = 500;
+const EVENTS_CLOSED_INTERVAL_MS = 2_000;
+const EVENTS_MAX_MS = 5 * 60_000;
+const KEEP_ALIVE_MS = 15_000;
+
+/**
+ * Server-sent events of one run: `run` events carry the whole detail (id = its ETag) whenever it changes,
+ * checked every 0.5 s. Where responses are buffered (API Gateway HTTP API + Lambda) the stream cannot
+ * stream: it sends the current detail and a `fallback` event, and the client polls `GET /v1/runs/:id`
+ * with If-None-Match instead. The stream ends after 5 minutes with `end` (the client reconnects).
+ */
+async function runEvents(c: Context<AppEnv>, ctx: AppContext, runId: string): Promise<Response> {
+  // Unknown run, bad token: answered as problem+json before any stream starts.
+  const first = JSON.stringify(await detail(ctx, runId));
+  const since = c.req.header('last-event-id');
+  const buffered = c.get('buffered') === true;
+  c.header('x-accel-buffering', 'no');
+  return streamSSE(c, async (stream) => {
+    let aborted = false;
+    stream.onAbort(() => {
+      aborted = true;
+    });
+    const startedAt = Date.now();
+    let sent = since ?? '';
+    let beat = Date.now();
+    let text = first;
+    for (;;) {
+      const tag = etagOf(text);
+      if (tag !== sent) {
+        await stream.writeSSE({ event: 'run', id: tag, data: text, retry: 2_000 });
+        sent = tag;
+        beat = Date.now();
+      }
+      if (buffered) {
+        await stream.writeSSE({ event: 'fallback', data: JSON.stringify({ reason: 'this deployment delivers responses whole (API Gateway HTTP API): poll instead', poll: `/v1/runs/${runId}`, intervalMs: 1_000 }) });
+        return;
+      }
+      if (Date.now() - startedAt > EVENTS_MAX_MS) {
+        await stream.writeSSE({ event: 'end', data: JSON.stringify({ reconnect: true }) });
+        return;
+      }
+      if (Date.now() - beat > KEEP_ALIVE_MS) {
+        await stream.write(': keep-alive\n\n');
+        beat = Date.now();
+      }
+      const closed = (JSON.parse(text) as { run: { status: string } }).run.status;
+      await stream.sleep(['succeeded', 'failed', 'cancelled'].includes(closed) ? EVENTS_CLOSED_INTERVAL_MS : EVENTS_INTERVAL_MS);
+      if (aborted) return;
+      text = JSON.stringify(await detail(ctx, runId));
+    }
+  }, async (e, stream) => {
+    // The client sees the stream end and falls back to polling, which reports the problem itself.
+    await stream.writeSSE({ event: 'error', data: JSON.stringify({ detail: isDomainError(e) ? e.message : 'the run could not be read; retrying' }) });
+  });
+}
+
 export const runRoutes = [
+  controlRoute({
+    method: 'GET',
+    path: '/v1/schedules',
+    role: 'viewer',
+    summary: 'Maintenance windows that will start by themselves, soonest first (pending schedules)',
+    query: S.ListRunsQuery,
+    response: { status: 200, schema: S.ScheduleList },
+    handle: async ({ ctx, query }) => ({ status: 200, body: await listUpcomingSchedules(ctx, query) }),
+  }),
   controlRoute({
     method: 'GET',
     path: '/v1/runs',
@@ -65,6 +134,7 @@ export const runRoutes = [
       if (body.option === 'single' && target.backup) throw validationError('OptionMismatch', 'a single-appliance run targets one appliance; use option1 or option2 for a pair', { field: 'option' });
       if (body.option !== 'single' && !target.backup) throw validationError('OptionMismatch', `${body.option} upgrades a failover pair; give pairId (or primaryId and backupId)`, { field: 'option' });
       const chosen = plan.options.find((o) => o.option === body.option)!;
+      if (plan.nothingToUpgrade) throw preconditionFailed('NothingToUpgrade', `${plan.nothingToUpgrade}; no run is created`);
       if (chosen.blocked) {
         throw preconditionFailed('PlanBlocked', `the ${body.option} plan is blocked: ${chosen.risks.filter((r) => r.severity === 'blocker').map((r) => r.message).join('; ')}`, { risks: chosen.risks });
       }
@@ -86,6 +156,8 @@ export const runRoutes = [
           windows: windows.map((w) => ({ start: w.start, durationMinutes: w.durationMinutes, timeZone: w.timeZone })),
           // The plan's warnings for the chosen option stay on the run (long interim, busy hours, not pre-tested...).
           warnings: chosen.risks.filter((r) => r.severity === 'warning').map((r) => ({ code: r.code, message: r.message })),
+          // The run page tracks exactly the steps the operator was shown.
+          plannedSteps: chosen.steps,
         },
         operator.operatorId,
       );
@@ -101,6 +173,15 @@ export const runRoutes = [
     params: S.RunIdParams,
     response: { status: 200, schema: S.RunDetail },
     handle: async ({ ctx, params }) => ({ status: 200, body: await detail(ctx, params.runId) }),
+  }),
+  controlRoute({
+    method: 'GET',
+    path: '/v1/runs/:runId/events',
+    role: 'viewer',
+    summary: 'Server-sent events of the run: a `run` event (the detail, id = its ETag) on every change; where responses are buffered (API Gateway) one snapshot and a `fallback` event: poll GET /v1/runs/:runId with If-None-Match',
+    params: S.RunIdParams,
+    response: { status: 200, schema: S.RunDetail, contentType: 'text/event-stream', description: 'event: run (data: RunDetail), fallback, end, error' },
+    respond: async ({ c, ctx, params }) => runEvents(c, ctx, params.runId),
   }),
   controlRoute({
     method: 'POST',

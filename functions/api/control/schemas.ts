@@ -235,6 +235,7 @@ export const Plan = named(
     traffic: z.optional(z.looseObject({})),
     stagingRun: z.optional(z.looseObject({ applianceId: z.string(), option: z.literal('single'), packageId: z.string(), reason: z.string() })),
     proceed: z.optional(z.looseObject({ option: z.literal('single'), applianceId: z.string(), reason: z.string() })),
+    nothingToUpgrade: z.optional(z.string()).check(z.describe('Every appliance already runs the version: no run is offered (creating one is refused with NothingToUpgrade)')),
   }),
   'Dry run: nothing is changed',
 );
@@ -288,6 +289,7 @@ export const Schedule = named(
     outcome: z.optional(z.string()),
     firedAt: z.optional(z.string()),
     remoteName: z.optional(z.string()),
+    supersededBy: z.optional(z.object({ by: z.string(), at: z.string() })).check(z.describe('Started by hand before its time: replaced, not failed')),
     version: integer(),
   }),
 );
@@ -305,11 +307,49 @@ export const AuditEvent = named(
   }),
 );
 
+const PipelineStep = named(
+  'PipelineStep',
+  z.object({
+    index: integer().check(z.describe('1-based position in the run')),
+    window: integer(),
+    action: z.string(),
+    applianceId: z.optional(z.string()),
+    description: z.string(),
+    estimatedMinutes: z.number(),
+    productionDown: z.boolean(),
+    status: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']),
+    startedAt: z.optional(z.string()),
+    endedAt: z.optional(z.string()),
+    durationMinutes: z.optional(z.number()).check(z.describe('Modelled minutes (real minutes on AWS)')),
+    attempts: z.optional(integer()),
+    outputs: z.array(z.object({ label: z.string(), value: z.string() })).check(z.describe('Backup ids, install id and version, sessions synced/exported/re-imported, the DNS change')),
+    note: z.optional(z.string()),
+    current: z.optional(z.literal(true)),
+  }),
+);
+
+export const RunPipeline = named(
+  'RunPipeline',
+  z.object({
+    steps: z.array(PipelineStep).check(z.describe('Every step of both windows in execution order: the plan\'s steps for the chosen option')),
+    total: integer(),
+    current: z.optional(z.looseObject({ index: integer(), label: z.string().check(z.describe('"step k of n"')), action: z.string(), window: integer(), elapsedMinutes: z.optional(z.number()), estimatedMinutes: z.number() })),
+    windows: z.array(z.looseObject({ window: integer(), status: z.string(), timeZone: z.string(), start: Instant, deadline: Instant, durationMinutes: z.number(), estimatedMinutes: z.number(), elapsedMinutes: z.optional(z.number()), minutesLeft: z.optional(z.number()), interrupted: z.optional(z.string()) })),
+    gate: z.optional(z.looseObject({ state: z.enum(['not-reached', 'checks-running', 'checks-failed', 'awaiting-approval', 'approved', 'overridden', 'closed']), startedBy: z.string(), approveAllowed: z.boolean(), overrideAllowed: z.boolean(), waitingFor: z.array(z.string()) })).check(z.describe('The interim gate\'s evidence: checks, approval and comment, override, who started the run')),
+    downtime: z.optional(z.array(z.looseObject({ window: integer(), estimatedMinutes: z.number(), longestOutageMinutes: z.number(), totalOutageMinutes: z.number() }))).check(z.describe('Measured customer-facing downtime (live traffic) beside the plan\'s estimate')),
+    reconciliation: z.optional(z.looseObject({})).check(z.describe('Session reconciliation after the run (live traffic)')),
+    msPerModelledMinute: z.number(),
+    fromPlan: z.boolean(),
+  }),
+  'The run as an ordered pipeline (core/pipeline.ts)',
+);
+
 export const RunDetail = named(
   'RunDetail',
   z.object({
     run: Run,
-    steps: z.array(z.object({ key: z.string(), status: z.string(), attempts: z.number(), startedAt: z.optional(z.string()), endedAt: z.optional(z.string()) })),
+    pipeline: RunPipeline,
+    steps: z.array(z.object({ key: z.string(), status: z.string(), attempts: z.number(), startedAt: z.optional(z.string()), endedAt: z.optional(z.string()), output: z.optional(z.unknown()) })),
     schedules: z.array(Schedule),
     audit: z.array(AuditEvent),
     localWindows: z.array(z.object({ index: integer(), localStart: z.string(), localEnd: z.string(), timeZone: z.string() })),
@@ -347,6 +387,7 @@ export const Campaign = named(
     ),
     createdBy: z.string(),
     startedBy: z.optional(z.string()),
+    haltedBy: z.optional(z.object({ by: z.string(), at: z.string(), reason: z.string() })),
   }),
 );
 
@@ -356,6 +397,7 @@ export const PairList = named('PairList', z.object({ pairs: z.array(Pair) }));
 export const PairDetail = named('PairDetail', z.object({ pair: Pair, runs: z.array(Run), backups: z.array(z.looseObject({ backupId: z.string(), applianceId: z.string(), createdAt: z.string() })) }));
 export const PackageList = named('PackageList', z.object({ packages: z.array(Package) }));
 export const RunList = named('RunList', z.object({ runs: z.array(Run), cursor: z.optional(z.string()) }));
+export const ScheduleList = named('ScheduleList', z.object({ schedules: z.array(Schedule), cursor: z.optional(z.string()) }));
 export const CampaignList = named('CampaignList', z.object({ campaigns: z.array(Campaign) }));
 export const Me = named('Me', z.object({ operator: Operator, forbidSelfApproval: z.boolean() }));
 export const RunOnly = named('RunOnly', z.object({ run: Run, notice: z.optional(z.string()).check(z.describe('Plain words about what the action does, e.g. a cancel during an install')) }));

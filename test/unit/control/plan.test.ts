@@ -19,10 +19,11 @@ describe('planUpgrade for a failover pair', () => {
     const plan = planUpgrade(input());
     const [o1, o2] = plan.options;
     expect(o1!.steps.map((s) => `${s.window}:${s.action}:${s.applianceId ?? ''}`)).toEqual([
-      '1:backup:', '1:force-sync:b', '1:break-failover:', '1:install:a', '1:verify:a', '2:install:b', '2:reestablish-failover:', '2:resync:',
+      '1:backup:', '1:force-sync:b', '1:break-failover:', '1:install:a', '1:verify:a', '2:backup:', '2:install:b', '2:verify:b', '2:reestablish-failover:', '2:resync:', '2:console-report:',
     ]);
     expect(o2!.steps.map((s) => `${s.window}:${s.action}:${s.applianceId ?? ''}`)).toEqual([
-      '1:backup:', '1:force-sync:b', '1:break-failover:', '1:install:b', '1:dns-switch:b', '1:verify:b', '2:install:a', '2:reestablish-failover:', '2:resync:',
+      // Execution order (statemachines/failover-option2.asl.json): B is verified before the DNS change moves production to it.
+      '1:backup:', '1:force-sync:b', '1:break-failover:', '1:install:b', '1:verify:b', '1:dns-switch:b', '2:backup:', '2:install:a', '2:verify:a', '2:reestablish-failover:', '2:resync:', '2:console-report:',
     ]);
     // Option 1: production is down for A's whole install (60 GB: 15 + 6 = 21 min); option 2 only the DNS cutover.
     const installA = estimateInstallMinutes(A);
@@ -30,7 +31,7 @@ describe('planUpgrade for a failover pair', () => {
     expect(installA).toBe(21);
     expect(o1!.productionDowntimeMinutes).toBe(installA);
     expect(o2!.productionDowntimeMinutes).toBe(5);
-    expect(o1!.windowMinutes).toEqual([5 + 10 + 1 + installA + 10, installB + 2 + 10]);
+    expect(o1!.windowMinutes).toEqual([5 + 10 + 1 + installA + 10, 5 + installB + 10 + 2 + 10]);
     expect(plan.risks).toEqual([]);
     expect(plan.recommendation.option).toBe('option2');
   });
@@ -217,8 +218,9 @@ describe('the upgrade guide, rule by rule (dry-run plans)', () => {
     ];
     const plan = planUpgrade(input({ windows }));
     const [o1] = plan.options;
-    // Broken 16 min into window 1 (backup, sync, break), re-established after B's 15-min install + 2 min.
-    expect(o1!.withoutFailoverMinutes).toBe(3 * 24 * 60 - 16 + 17 + 2);
+    // Broken 16 min into window 1 (backup, sync, break), re-established after window 2's preflight (5 min),
+    // B's 17-min install, its verification (10 min) and the re-establish itself (2 min).
+    expect(o1!.withoutFailoverMinutes).toBe(3 * 24 * 60 - 16 + 5 + 17 + 10 + 2);
     expect(plan.risks.filter((r) => r.code === 'LongInterim').map((r) => r.options[0])).toEqual(['option1', 'option2']);
     const nextDay = planUpgrade(input({ windows: [windows[0]!, { ...windows[1]!, start: '2026-11-03T16:00:00.000Z' }] }));
     expect(nextDay.risks.map((r) => r.code)).not.toContain('LongInterim');
