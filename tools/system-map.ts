@@ -15,13 +15,13 @@ export const SYSTEM_MAP: ReadonlyMap<string, System> = new Map<string, System>([
   // ---- control plane ----
   ...list('control-plane', 'app', `appliance-drivers campaigns control-seed control-settings downtime fleet guided-driver oidc-settings operator-tokens
     run-holds run-progress run-store run-telemetry runs scheduler upgrade-steps window-outcome`),
-  ...list('control-plane', 'core', 'plan run run-transitions schedule downtime'),
+  ...list('control-plane', 'core', 'pipeline plan run run-transitions schedule downtime'),
   ...list('control-plane', 'adapters', 'site-driver driver-credentials eventbridge-scheduler sfn-workflow-engine'),
   ...list('control-plane', 'api', `control/campaigns-handler control/control-route control/fleet-handler control/openapi control/runs-handler control/schemas
     control/tokens-handler control/manual-steps-handler console/console-handler auth/oidc auth/sign-in-handler routes/control-routes entries/control`),
   ...list('control-plane', 'tasks', 'create-backup-task index instrument lambda-handler task upgrade-tasks'),
   ...list('control-plane', 'scheduler', 'lambda-handler'),
-  ...list('control-plane', 'cli', 'main upgrade-cp tokens-bootstrap'),
+  ...list('control-plane', 'cli', 'main openapi upgrade-cp tokens-bootstrap'),
   // ---- emulator ----
   ...list('emulator', 'app', `api-accounts api-usage appliance-seed appliance-store backup-api backups busy-hours command failover-pair-store failover-pairs
     failover-seed failover-sync ic-export install-records install maintenance-holds package-signing packages primary-hostname reporting
