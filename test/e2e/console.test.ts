@@ -166,7 +166,7 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     await page.getByRole('button', { name: 'Start window 1…' }).click();
     await confirm.getByRole('button', { name: 'Start window 1 now' }).click();
     await expect.poll(runStatus, { timeout: 20_000 }).toBe('interim');
-    await expect.poll(() => page.locator('#run-interim').textContent()).toContain('passed');
+    await expect.poll(() => page.locator('#run-interim').textContent(), { timeout: 30_000 }).toContain('passed');
     await snap('interim-checks');
 
     // The approver opens the override dialog: it names the pair and insists on a reason; she keeps things as they are.
