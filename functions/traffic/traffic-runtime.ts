@@ -208,7 +208,7 @@ export class LocalTraffic implements TrafficControl {
     const since = Math.floor((Date.parse(from) - MAX_SESSION_MINUTES * this.options.msPerModelledMinute) / 1000) - 60;
     const xml = await getText(this.options.baseUrl, hostname, `/api/reporting?${new URLSearchParams({ generate_report: 'SupportSession', start_time: String(Math.max(0, since)), duration: '0', username: rep.username, password: rep.password })}`);
     if (xml.status !== 200 || !xml.body.includes('session_list')) return undefined;
-    return reconciliationSummary(entries, reportedSessions(xml.body), { from, to }, primaryId, new Date().toISOString());
+    return reconciliationSummary(entries, reportedSessions(xml.body), { from, to, hostname }, primaryId, new Date().toISOString());
   }
 }
 
