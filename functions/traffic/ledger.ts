@@ -76,9 +76,10 @@ export interface Reconciliation {
  * Matching is by external key: the generator gives each session a unique one, and the appliance keeps it
  * through failover export/re-import and the 10.6 LSID conversion, where the lsid itself may change.
  */
-export function reconcile(entries: readonly LedgerEntry[], report: readonly ReportedSession[], interval: { from: string; to: string }): Reconciliation {
+export function reconcile(entries: readonly LedgerEntry[], report: readonly ReportedSession[], interval: { from: string; to: string; hostname?: string }): Reconciliation {
   const inInterval = (at: string) => at >= interval.from && at < interval.to;
-  const completed = entries.filter((e): e is LedgerSession => e.kind === 'session' && inInterval(e.endedAt));
+  // One runtime serves several sites (the demo's and each pair's): only the reconciled site's sessions count.
+  const completed = entries.filter((e): e is LedgerSession => e.kind === 'session' && inInterval(e.endedAt) && (interval.hostname === undefined || e.hostname === interval.hostname));
   const reported = new Map<string, string[]>();
   for (const s of report) if (s.externalKey) reported.set(s.externalKey, [...(reported.get(s.externalKey) ?? []), s.lsid]);
   const result: Reconciliation = { completed: completed.length, present: 0, missing: [], duplicated: [], renumbered: [], byAppliance: {} };

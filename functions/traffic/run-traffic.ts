@@ -41,7 +41,7 @@ export function measureWindow(
 export function reconciliationSummary(
   entries: readonly LedgerEntry[],
   report: readonly ReportedSession[],
-  interval: { from: string; to: string },
+  interval: { from: string; to: string; hostname?: string },
   primaryId: string,
   at: string,
 ): RunTrafficReconciliation {

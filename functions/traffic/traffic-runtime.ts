@@ -193,12 +193,22 @@ export class LocalTraffic implements TrafficControl {
     if (started.length === 0) return undefined;
     const from = started[0]!;
     const to = endedAll.at(-1) ?? run.updatedAt;
-    const primaryId = (await resolveHostname(this.ctx, hostname)) ?? run.primaryId;
+    return this.reconcileInterval(hostname, { from, to }, entries, run.primaryId);
+  }
+
+  /**
+   * The ledger's sessions that ended in [from, to) against the SupportSession report of the appliance the hostname
+   * points to now (also used by the bench sweep, which reconciles steady traffic without a run).
+   */
+  async reconcileInterval(hostname: string, interval: { from: string; to: string }, entries?: LedgerEntry[], fallbackPrimaryId = '') {
+    const { from, to } = interval;
+    entries ??= (await this.ledger.read()).entries;
+    const primaryId = (await resolveHostname(this.ctx, hostname)) ?? fallbackPrimaryId;
     const rep = repCredential(1);
     const since = Math.floor((Date.parse(from) - MAX_SESSION_MINUTES * this.options.msPerModelledMinute) / 1000) - 60;
     const xml = await getText(this.options.baseUrl, hostname, `/api/reporting?${new URLSearchParams({ generate_report: 'SupportSession', start_time: String(Math.max(0, since)), duration: '0', username: rep.username, password: rep.password })}`);
     if (xml.status !== 200 || !xml.body.includes('session_list')) return undefined;
-    return reconciliationSummary(entries, reportedSessions(xml.body), { from, to }, primaryId, new Date().toISOString());
+    return reconciliationSummary(entries, reportedSessions(xml.body), { from, to, hostname }, primaryId, new Date().toISOString());
   }
 }
 

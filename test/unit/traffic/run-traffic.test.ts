@@ -76,6 +76,20 @@ describe('the ledger file', () => {
   });
 });
 
+describe('reconciliation of one site among several', () => {
+  it("counts only the reconciled site's sessions: another site's are neither completed nor missing", () => {
+    const other: LedgerEntry = { ...done('k-other', '9', 20), hostname: 'other.example.com' } as LedgerEntry;
+    const entries = [done('k-1', '1', 10), other, done('k-2', '2', 30)];
+    const report = [{ lsid: '1', externalKey: 'k-1' }, { lsid: '2', externalKey: 'k-2' }];
+    const r = reconciliationSummary(entries, report, { from: t(0), to: t(100), hostname: H }, 'a', t(100));
+    expect({ completed: r.completed, present: r.present, missing: r.missing }).toEqual({ completed: 2, present: 2, missing: 0 });
+    // Without the site, the other site's session shows up as missing: the filter is what makes it 0.
+    expect(reconciliationSummary(entries, report, { from: t(0), to: t(100) }, 'a', t(100)).missing).toBe(1);
+    // A session of the site itself that the report lacks is still seen.
+    expect(reconciliationSummary(entries, report.slice(1), { from: t(0), to: t(100), hostname: H }, 'a', t(100)).missingKeys).toEqual(['k-1']);
+  });
+});
+
 describe('reconciliation under random arrivals, outages and crashes (property, fixed seed)', () => {
   it('a report holding every completed session once gives 0 missing, 0 duplicated; dropping or doubling one is always seen', () => {
     fc.assert(
