@@ -9,7 +9,7 @@ import { synthesize, type CloudAssembly } from '../../tools/assembly/cloud-assem
 import { runAssembly } from '../../tools/assembly/run-assembly.js';
 import { SCENARIOS, type Scenario } from '../../tools/assembly/scenarios.js';
 import type { Template } from '../../tools/assembly/template.js';
-import { dropFunctionUrlPermissions, dropRoleAction, dropRoutePermission, environmentOf, functionId, renameSubstitution, setSubstitution } from './template-edits.js';
+import { dropFunctionUrlPermissions, dropRoleAction, dropApiPermission, environmentOf, functionId, renameSubstitution, setSubstitution } from './template-edits.js';
 
 let assembly: CloudAssembly;
 beforeAll(async () => {
@@ -110,7 +110,7 @@ describe('a template broken on purpose fails the run, naming what is wrong', () 
       },
     };
     const result = await run([probes], (t) => {
-      expect(dropRoutePermission(t, '/health')).toBe(1);
+      expect(dropApiPermission(t, '-api-system')).toBe(1);
       t.Resources[functionId(t, '-api-failover')]!.Properties!.Handler = 'index.main';
       expect(dropFunctionUrlPermissions(t)).toBe(2);
       expect(dropRoleAction(t, '-api-control', 'logs:PutLogEvents')).toBe(1);

@@ -48,8 +48,12 @@ export function setSubstitution(template: Template, key: string, value: unknown)
 }
 
 /** Deletes the Lambda permissions whose SourceArn ends with `pathSuffix` (API Gateway may then not invoke the route). */
-export function dropRoutePermission(template: Template, pathSuffix: string): number {
-  const ids = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Permission' && JSON.stringify(r.Properties?.SourceArn ?? '').includes(`/*/*${pathSuffix}"]]`)).map(([id]) => id);
+/** Deletes API Gateway's permission to invoke the function named `*nameSuffix` (one per function and API). */
+export function dropApiPermission(template: Template, nameSuffix: string): number {
+  const fn = functionId(template, nameSuffix);
+  const ids = Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::Lambda::Permission' && r.Properties?.Principal === 'apigateway.amazonaws.com' && JSON.stringify(r.Properties?.FunctionName ?? '').includes(`"${fn}"`))
+    .map(([id]) => id);
   for (const id of ids) delete template.Resources[id];
   return ids.length;
 }
