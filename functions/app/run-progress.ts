@@ -9,20 +9,14 @@ import type { MaintenanceWindow, Run, RunWarning, WindowIndex } from '../core/ru
 import { controlSettings } from './control-settings.js';
 import { releaseIfClosed } from './run-holds.js';
 import type { AppContext } from './context.js';
+import type { StepRecordView } from '../core/pipeline.js';
 import { appendAudit, listAudit, requireRun, updateRun } from './run-store.js';
 import { recordWindowOutcome, resolveInDoubtStart, startInDoubt } from './runs.js';
 import { schedulesOfRun } from './scheduler.js';
 import { failWindow } from './window-outcome.js';
 
-export interface StepProgress {
-  key: string;
-  status: string;
-  attempts: number;
-  startedAt?: string;
-  endedAt?: string;
-  /** What the step produced (backup ids, install id, sessions synced, the DNS change...). */
-  output?: unknown;
-}
+/** A step record as stored; `output` is what the step produced (backup ids, install id, sessions synced, the DNS change...). */
+export type StepProgress = StepRecordView;
 
 /**
  * Settles windows whose execution ended without the workflow recording it. A success is recorded. An
