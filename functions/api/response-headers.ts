@@ -14,10 +14,12 @@ import type { AppEnv } from './http.js';
 // Handlers that set their own (the console's CSP) keep them.
 export const securityHeaders = (): MiddlewareHandler<AppEnv> => secureHeaders({ referrerPolicy: 'no-referrer', overwrite: false });
 
-/** What `securityHeaders` adds to a response that sets none itself (static with these options). */
-export async function staticSecurityHeaders(): Promise<[string, string][]> {
-  const probe = new Hono().use(securityHeaders()).get('/', (c) => c.body(null, 204));
-  return [...(await probe.request('/')).headers];
+let computed: Promise<[string, string][]> | undefined;
+
+/** What `securityHeaders` adds to a response that sets none itself (static with these options; worked out once). */
+export function staticSecurityHeaders(): Promise<[string, string][]> {
+  computed ??= Promise.resolve(new Hono().use(securityHeaders()).get('/', (c) => c.body(null, 204)).request('/')).then((res) => [...res.headers]);
+  return computed;
 }
 
 /** What a Node server passes the app when it has set these headers already (see `observeRequests`). */
