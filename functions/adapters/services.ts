@@ -1,9 +1,12 @@
 import { oidcSettings, type OidcSettings } from '../app/oidc-settings.js';
 import type { RemoteScheduler } from '../app/scheduler.js';
 import type { TrafficControl } from '../app/run-traffic.js';
+import type { ApplianceDrivers } from '../core/appliance-driver.js';
 import type { DnsPublisher } from '../core/failover.js';
 import type { BlobStore, Clock, RecordStore, WorkflowEngine } from '../core/ports.js';
 import type { AwsClients } from './clients.js';
+import { SecretsManagerDriverCredentials } from './driver-credentials.js';
+import { siteDrivers } from './site-driver.js';
 import { BUCKETS, loadConfig, ROUTE53_ZONE_ENV, TABLES, type BucketName, type Config, type TableName } from './config.js';
 import { cursorCodecFor } from './cursor-key.js';
 import { lazyPort, once } from './lazy.js';
@@ -30,6 +33,8 @@ export interface Services {
   metricsExposition?: { render(): Promise<string>; contentType: string };
   /** Local runtime only: the live traffic generator (issue 14, docs/traffic.md). */
   traffic?: TrafficControl;
+  /** The control plane's drivers to appliances (docs/driver.md); set by the composition root. */
+  drivers?: ApplianceDrivers;
   /** SDK clients, for health checks and emulator bootstrap only; created on first call. */
   awsClients(): Promise<AwsClients>;
   /** Releases SDK clients (sockets) if they were created. */
@@ -83,6 +88,16 @@ export function buildServices(config: Config = loadConfig(), clock: Clock = syst
     targetArn && roleArn
       ? lazyPort<RemoteScheduler>(async () => (await import('./eventbridge-scheduler.js')).eventBridgeWindowScheduler(config.region, { targetArn, roleArn, groupName: env.SCHEDULER_GROUP?.trim() || undefined }), {})
       : undefined;
+  // On AWS the control plane reaches the appliances' sites at APPLIANCE_BASE_URL with credentials from
+  // Secrets Manager (docs/driver.md); the local runtime sets its own drivers.
+  const applianceBaseUrl = env.APPLIANCE_BASE_URL?.trim().replace(/\/+$/, '');
+  const drivers: ApplianceDrivers | undefined = applianceBaseUrl
+    ? siteDrivers({
+        baseUrl: () => applianceBaseUrl,
+        transport: (request) => fetch(request),
+        credentials: new SecretsManagerDriverCredentials(config.region, env.DRIVER_CREDENTIALS_PREFIX?.trim() || 'upgrade-cp/appliances/'),
+      })
+    : undefined;
   return {
     config,
     clock,
@@ -91,6 +106,7 @@ export function buildServices(config: Config = loadConfig(), clock: Clock = syst
     workflows,
     dns,
     windowScheduler,
+    drivers,
     oidc: oidcSettings(env),
     awsClients,
     destroy: () => created?.destroy(),

@@ -11,6 +11,7 @@ import { planUpgrade, type ApplianceFacts, type PlanInput, type PlanIntegrationC
 import { estimateInstallMinutes as installModel } from '../core/install.js';
 import { compareVersions } from '../core/versions.js';
 import { listApiUsage } from './api-usage.js';
+import { isDriverUsage } from './appliance-drivers.js';
 import { backupDownloadPath, listBackups } from './backups.js';
 import { listInstallRecords } from './install-records.js';
 import { listIntegrationClients, resolveHostname } from './primary-hostname.js';
@@ -151,7 +152,7 @@ async function factsOf(ctx: AppContext, appliance: Appliance, apiUsageSince: str
     appliance,
     lastBackupAt: newest?.createdAt,
     ...(newest ? { latestBackup: { backupId: newest.backupId, productVersion: newest.productVersion, createdAt: newest.createdAt, downloadPath: backupDownloadPath(newest) } } : {}),
-    apiUsers: usage,
+    apiUsers: usage.filter((u) => !isDriverUsage(u)),
   };
 }
 

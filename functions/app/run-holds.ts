@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { isDomainError } from '../core/errors.js';
 import { isClosed, type Run } from '../core/run.js';
 import type { AppContext } from './context.js';
-import { holdAppliance, releaseApplianceHold } from './maintenance-holds.js';
+import { driverOf } from './appliance-drivers.js';
 import { updateRun } from './run-store.js';
 
 const HOLD_GRACE_MS = 24 * 3_600_000;
@@ -38,11 +38,11 @@ export async function holdRunAppliances(ctx: AppContext, run: Pick<Run, 'runId' 
   const placed: string[] = [];
   try {
     for (const id of applianceIds) {
-      await holdAppliance(ctx, id, { owner: run.runId, token, expiresAt });
+      await driverOf(ctx, id).hold(id, { owner: run.runId, token, expiresAt });
       placed.push(id);
     }
   } catch (e) {
-    for (const id of placed) await releaseApplianceHold(ctx, id, token).catch(() => undefined);
+    for (const id of placed) await driverOf(ctx, id).releaseHold(id, token).catch(() => undefined);
     throw e;
   }
 }
@@ -58,7 +58,7 @@ export async function releaseRunHolds(ctx: AppContext, run: Run): Promise<Run> {
 export async function releaseHoldsOf(ctx: AppContext, runId: string, applianceIds: string[]): Promise<void> {
   const token = await holdTokenOf(ctx, runId);
   for (const id of applianceIds) {
-    await releaseApplianceHold(ctx, id, token).catch((e) => {
+    await driverOf(ctx, id).releaseHold(id, token).catch((e) => {
       if (!isDomainError(e)) throw e;
     });
   }

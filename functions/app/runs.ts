@@ -23,7 +23,7 @@ import {
   type WindowIndex,
 } from '../core/run.js';
 import { listApiUsage, type ApiUsage } from './api-usage.js';
-import { requireAppliance } from './appliance-store.js';
+import { driverOf, isDriverUsage } from './appliance-drivers.js';
 import type { AppContext } from './context.js';
 import { controlSettings } from './control-settings.js';
 import { listIntegrationClients } from './primary-hostname.js';
@@ -149,7 +149,7 @@ export async function createUpgradeRun(ctx: AppContext, input: NewRun, actor: st
   const windows: MaintenanceWindow[] = input.windows.map((w, i) => ({ ...w, index: (i + 1) as WindowIndex, status: 'scheduled' }));
   const runId = input.runId ?? `run-${randomUUID()}`;
   const members = [input.primaryId, ...(input.backupId ? [input.backupId] : [])];
-  for (const id of members) await requireAppliance(ctx, id);
+  for (const id of members) await driverOf(ctx, id).describe(id);
   const estimate = input.downtimeEstimateMinutes ?? (await plannedDowntime(ctx, input));
   const giveBack = await claimAppliances(ctx, runId, members);
   // The appliances keep the hold themselves: their own install and failover paths refuse anyone else.
@@ -368,7 +368,7 @@ export async function cancelRun(ctx: AppContext, runId: string, actor: string, r
 /** The install of this run's window `index` still running on an appliance, if any. */
 async function installRunning(ctx: AppContext, run: Run, index: WindowIndex) {
   for (const id of installTargets(run, index)) {
-    const a = await requireAppliance(ctx, id).catch(() => undefined);
+    const a = await driverOf(ctx, id).describe(id).catch(() => undefined);
     if (a?.install?.requestKey === `${run.runId}:w${index}:install:${id}`) return { window: index, applianceId: id, onlineAt: a.install.onlineAt };
   }
   return undefined;
@@ -389,7 +389,7 @@ export function cancelNotice(run: Run): string | undefined {
  */
 async function assertStartGates(ctx: AppContext, run: Run, index: WindowIndex): Promise<void> {
   if ((run.packageKind ?? 'product') !== 'product') return;
-  const targets = await Promise.all(installTargets(run, index).map((id) => requireAppliance(ctx, id)));
+  const targets = await Promise.all(installTargets(run, index).map((id) => driverOf(ctx, id).describe(id)));
   if (!targets.some((a) => crosses106(a.productVersion, run.targetVersion))) return;
   const gates = await startGateFacts(ctx, run);
   if (gates.unacknowledgedApiUsers.length > 0) {
@@ -414,7 +414,7 @@ const usageKey = (u: ApiUsage) => `${u.applianceId}:${u.kind}:${u.principalId}`;
 async function startGateFacts(ctx: AppContext, run: Run) {
   const since = new Date(ctx.clock.now().getTime() - controlSettings().apiUsageDays * 86_400_000).toISOString();
   const members = [run.primaryId, ...(run.backupId ? [run.backupId] : [])];
-  const apiUsers = (await Promise.all(members.map((id) => listApiUsage(ctx, id, since)))).flat();
+  const apiUsers = (await Promise.all(members.map((id) => listApiUsage(ctx, id, since)))).flat().filter((u) => !isDriverUsage(u));
   const tooOld = run.pairId ? (await listIntegrationClients(ctx, run.pairId)).filter((c) => !integrationClientReady(c.version)) : [];
   const ackedUsers = new Set(run.acknowledgements?.apiUsers?.items ?? []);
   const ackedClients = new Set(run.acknowledgements?.integrationClients?.items ?? []);

@@ -4,25 +4,18 @@
  * `runStepOnce`, and writes an audit event; a retried or resumed execution replays finished steps.
  */
 import type { Appliance } from '../core/appliance.js';
+import type { ApplianceDriver, BackupView } from '../core/appliance-driver.js';
+import { backupCounts } from '../core/backup-rules.js';
 import { preconditionFailed } from '../core/errors.js';
 import { estimateInstallMinutes } from '../core/install.js';
 import { evaluatePackage } from '../core/packages.js';
 import { cancelledBy, installTargets, minutesUsed, runVersionOf, servingAfterWindow1, type InstallBackup, type Run, type WindowIndex } from '../core/run.js';
 import { apiVersionFor } from '../core/versions.js';
-import { requireAppliance } from './appliance-store.js';
-import { backupDownloadPath, backupThatCounts, createBackup, type BackupRecord } from './backups.js';
+import { driverOf } from './appliance-drivers.js';
 import type { AppContext } from './context.js';
-import { getPair } from './failover-pair-store.js';
-import { breakPair, establishPair, forceSync, pairStatus, reimportPreservedSessions } from './failover-pairs.js';
-import { installStatus, startInstall } from './install.js';
 import { requirePackage } from './packages.js';
-import { primaryHostnameOf, resolveHostname, switchPrimaryHostname } from './primary-hostname.js';
 import { holdTokenOf } from './run-holds.js';
 import { appendAudit, getStep, requireRun, runStepOnce, updateRun } from './run-store.js';
-import { exportSessionsAtRisk } from './session-preservation.js';
-import { getSession, iterateSessions } from './session-store.js';
-import { sessionsAbove } from './failover-sync.js';
-import { consolesReport } from './staff-consoles.js';
 
 export interface StepInput {
   runId: string;
@@ -33,6 +26,9 @@ export interface StepInput {
 
 /** Backups older than this are refreshed by preflight. */
 export const MAX_BACKUP_AGE_HOURS = 24;
+
+/** The step's key on the appliance side (idempotency, a guided step's confirmation). */
+const requestKeyOf = (input: StepInput) => `${input.runId}:w${input.window}:${input.step}${input.applianceId ? `:${input.applianceId}` : ''}`;
 
 const stepKey = (input: StepInput) => `w${input.window}#${input.step}${input.applianceId ? `#${input.applianceId}` : ''}`;
 
@@ -70,7 +66,7 @@ export async function loadRun(ctx: AppContext, input: StepInput) {
 export function preflight(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const members = [run.primaryId, ...(run.backupId ? [run.backupId] : [])];
-    const appliances = await Promise.all(members.map((id) => requireAppliance(ctx, id)));
+    const appliances = await Promise.all(members.map((id) => driverOf(ctx, id).describe(id)));
     const pkg = await requirePackage(ctx, run.packageId);
     const object = await ctx.blobs.packages.head(pkg.objectKey);
     if (!object) throw preconditionFailed('PackageMissing', `package ${pkg.packageId} has no stored file (${pkg.objectKey})`);
@@ -98,7 +94,7 @@ export function preflight(ctx: AppContext, input: StepInput) {
     const backups: Record<string, string> = {};
     for (const a of appliances) backups[a.applianceId] = (await backupForUpgrade(ctx, run, input.window, a, 'backup')).backupId;
 
-    const sessionsOnPrimary = run.option === 'single' ? undefined : (await pairStatus(ctx, run.primaryId, { byAppliance: true })).members;
+    const sessionsOnPrimary = run.option === 'single' ? undefined : (await driverOf(ctx, run.primaryId).failoverStatus(run.primaryId)).members;
     return { backups, package: { packageId: pkg.packageId, sha256: pkg.sha256 }, members: sessionsOnPrimary?.map((m) => ({ applianceId: m.applianceId, role: m.role, productVersion: m.productVersion })) };
   });
 }
@@ -107,8 +103,9 @@ async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowInde
   const [a, b] = appliances as [Appliance, Appliance];
   const pairId = a.failover.pairId;
   if (!pairId || pairId !== b.failover.pairId) throw preconditionFailed('NotAPair', `${a.applianceId} and ${b.applianceId} are not one failover pair`);
-  const pair = await getPair(ctx, pairId);
-  if (!pair) throw preconditionFailed('NotAPair', `failover pair ${pairId} does not exist`);
+  // The pair as the primary's Management > Failover page shows it (roles, sync, the primary hostname's record).
+  const pair = await driverOf(ctx, run.primaryId).failoverStatus(run.primaryId);
+  if (pair.pairId !== pairId) throw preconditionFailed('NotAPair', `failover pair ${pairId} does not exist`);
   if (window === 1) {
     const broke = await getStep(ctx, run.runId, 'w1#break-pair');
     if (broke?.status === 'succeeded') return; // resumed after the break: roles were checked then
@@ -117,8 +114,8 @@ async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowInde
       throw preconditionFailed('RolesNotAsPlanned', `pair ${pairId} has primary ${pair.primaryId} and backup ${pair.backupId}; the run expects ${run.primaryId} primary and ${run.backupId} backup`);
     }
     // Guide, プロセスの注記 2: A must be the primary appliance, the one the primary hostname resolves to.
-    const hostname = await primaryHostnameOf(ctx, pair);
-    const resolvesTo = hostname ? await resolveHostname(ctx, hostname) : undefined;
+    const hostname = pair.primaryHostname?.hostname;
+    const resolvesTo = pair.primaryHostname?.resolvesTo;
     if (resolvesTo !== run.primaryId) {
       throw preconditionFailed(
         'PrimaryHostnameNotOnPrimary',
@@ -137,8 +134,8 @@ async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowInde
   if (pair.status === 'established' && established?.status !== 'succeeded') {
     throw preconditionFailed('PairNotBroken', `pair ${pairId} was re-established outside this run; window 2 expects it broken`);
   }
-  const hostname = await primaryHostnameOf(ctx, pair);
-  const serving = hostname ? await resolveHostname(ctx, hostname) : undefined;
+  const hostname = pair.primaryHostname?.hostname;
+  const serving = pair.primaryHostname?.resolvesTo;
   if (hostname && serving !== servingAfterWindow1(run)) {
     throw preconditionFailed('DnsNotAsPlanned', `${hostname} points to ${serving}; the run expects ${servingAfterWindow1(run)} to serve production`);
   }
@@ -152,28 +149,25 @@ async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowInde
 export function syncBeforeBreak(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const backupId = run.backupId!;
-    // Live traffic goes on during the sync: a session that completes after the sync began is not the sync's to
-    // carry (it is still active in what the sync read); only sessions already completed at its cut must be there.
+    const driver = driverOf(ctx, backupId);
+    // Live traffic goes on during the sync: a session that starts or ends after the sync began is not the sync's
+    // to carry (it was still active in what the sync read); the failover page counts as of the sync's cut.
     const cut = ctx.clock.now().toISOString();
-    const sync = await forceSync(ctx, backupId);
-    const watermark = sync.pair.watermarks[backupId];
-    const above = watermark ? await sessionsAbove(ctx, run.primaryId, watermark) : [];
-    let missing = 0;
-    for (const s of above) {
-      if (s.status !== 'completed' || (s.endTime !== undefined && s.endTime >= cut)) continue;
-      if ((await getSession(ctx, backupId, s.lsid))?.status !== 'completed') missing++;
+    const sync = await driver.forceSync(backupId, { requestKey: requestKeyOf(input) });
+    // After the pull, the backup's failover page must show nothing of the primary's missing.
+    const status = await driver.failoverStatus(backupId, { asOf: cut });
+    if (status.behind !== 0) {
+      throw preconditionFailed('PairNotInSync', `the backup ${backupId} lacks ${status.behind ?? 'an unknown number of'} session(s) after the sync; not breaking the pair`, { missing: status.behind });
     }
-    if (missing > 0) throw preconditionFailed('PairNotInSync', `the backup ${backupId} lacks ${missing} completed session(s) after the sync; not breaking the pair`, { missing });
-    let primaryCompleted = 0;
-    for await (const s of iterateSessions(ctx, run.primaryId)) if (s.status === 'completed') primaryCompleted++;
-    return { pairId: sync.pair.pairId, primaryCompleted, activeOnPrimary: above.filter((s) => s.status === 'active').length, transferred: sync.transferred };
+    const primaryCompleted = await driverOf(ctx, run.primaryId).completedSessions(run.primaryId);
+    return { pairId: sync.pairId, primaryCompleted, transferred: sync.transferred };
   });
 }
 
 export function breakFailover(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
-    const { pair, changed } = await breakPair(ctx, run.primaryId, { holdToken: await holdTokenOf(ctx, run.runId) });
-    return { pairId: pair.pairId, changed };
+    const { pairId, changed } = await driverOf(ctx, run.primaryId).breakPair(run.primaryId, { holdToken: await holdTokenOf(ctx, run.runId), requestKey: requestKeyOf(input) });
+    return { pairId, changed };
   });
 }
 
@@ -181,7 +175,8 @@ export function breakFailover(ctx: AppContext, input: StepInput) {
 export function beginInstall(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const applianceId = input.applianceId!;
-    const appliance = await requireAppliance(ctx, applianceId);
+    const driver = driverOf(ctx, applianceId);
+    const appliance = await driver.describe(applianceId);
     if (runVersionOf(run, appliance) === run.targetVersion && !appliance.install) return { applianceId, alreadyAt: run.targetVersion };
     const window = run.windows[input.window - 1]!;
     const left = window.durationMinutes - minutesUsed(window, ctx.clock.now().getTime(), ctx.config.msPerModelledMinute);
@@ -191,20 +186,21 @@ export function beginInstall(ctx: AppContext, input: StepInput) {
     }
     // The backup this install relies on (taken now if the one preflight saw no longer counts), on the run.
     const backup = appliance.install ? undefined : await backupForUpgrade(ctx, run, input.window, appliance, 'install-backup');
-    if (backup) await recordInstallBackup(ctx, run.runId, input.window, backup);
-    const { install, replayed } = await startInstall(ctx, applianceId, run.packageId, {
+    if (backup) await recordInstallBackup(ctx, run.runId, input.window, backup, driver);
+    const { installId, replayed } = await driver.startInstall(applianceId, run.packageId, {
       requestKey: `${run.runId}:w${input.window}:install:${applianceId}`,
       requireBrokenFailover: run.option !== 'single',
       holdToken: await holdTokenOf(ctx, run.runId),
+      targetVersion: run.targetVersion,
     });
-    return { applianceId, installId: install.installId, replayed, estimateMinutes: estimate, ...(backup ? { backupId: backup.backupId } : {}) };
+    return { applianceId, installId, replayed, estimateMinutes: estimate, ...(backup ? { backupId: backup.backupId } : {}) };
   });
 }
 
 /** Poll: `installing` (keep waiting), `online` or `failed`. A read, so neither recorded as a step nor audited. */
 export async function pollInstall(ctx: AppContext, input: StepInput): Promise<{ state: 'installing' | 'online' | 'failed'; detail?: string }> {
   const run = await requireRun(ctx, input.runId);
-  const status = await installStatus(ctx, input.applianceId!);
+  const status = await driverOf(ctx, input.applianceId!).installStatus(input.applianceId!);
   if (status.state === 'failed') return { state: 'failed', detail: status.lastInstallError ?? 'install failed' };
   if (status.state === 'online' && runVersionOf(run, status) === run.targetVersion) return { state: 'online' };
   if (status.state === 'online') return { state: 'failed', detail: `${input.applianceId} came back online at ${runVersionOf(run, status)}, not ${run.targetVersion}` };
@@ -214,7 +210,7 @@ export async function pollInstall(ctx: AppContext, input: StepInput): Promise<{ 
 /** get_api_info and check_health as an integration would see them. */
 export function verifyUpgraded(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
-    const appliance = await requireAppliance(ctx, input.applianceId!);
+    const appliance = await driverOf(ctx, input.applianceId!).describe(input.applianceId!);
     if (appliance.state !== 'online') throw preconditionFailed('ApplianceNotHealthy', `${appliance.applianceId} is ${appliance.state}`);
     if (runVersionOf(run, appliance) !== run.targetVersion) throw preconditionFailed('VersionMismatch', `${appliance.applianceId} reports ${runVersionOf(run, appliance)}, expected ${run.targetVersion}`);
     return { applianceId: appliance.applianceId, productVersion: appliance.productVersion, apiVersion: apiVersionFor(appliance.productVersion), failoverRole: appliance.failover.role };
@@ -225,16 +221,18 @@ export function verifyUpgraded(ctx: AppContext, input: StepInput) {
 export function moveProductionToBackup(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const { hostname } = await pairHostname(ctx, run);
-    const { record, changed } = await switchPrimaryHostname(ctx, hostname, run.backupId!, { publisher: ctx.dns });
-    return { hostname, target: record.applianceId, changed };
+    const { applianceId, changed } = await driverOf(ctx, run.backupId!).switchPrimaryHostname(hostname, run.backupId!);
+    return { hostname, target: applianceId, changed };
   });
 }
 
+/** The pair's primary hostname (its DNS record, else the license's) and the pair id, from the primary's failover page. */
 async function pairHostname(ctx: AppContext, run: Run) {
-  const primary = await requireAppliance(ctx, run.primaryId);
-  const pair = primary.failover.pairId ? await getPair(ctx, primary.failover.pairId) : undefined;
-  const hostname = (pair ? await primaryHostnameOf(ctx, pair) : undefined) ?? primary.license.primaryHostname;
-  return { hostname, pair };
+  const driver = driverOf(ctx, run.primaryId);
+  const primary = await driver.describe(run.primaryId);
+  const pair = primary.failover.pairId ? await driver.failoverStatus(run.primaryId) : undefined;
+  const hostname = pair?.primaryHostname?.hostname ?? primary.license.primaryHostname;
+  return { hostname, pairId: pair?.pairId };
 }
 
 /** Window 2: export sessions a pre-10.6 re-establish would overwrite, re-establish with the planned roles, re-import. */
@@ -242,24 +240,26 @@ export function reestablishFailover(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const primaryId = servingAfterWindow1(run);
     const backupId = primaryId === run.primaryId ? run.backupId! : run.primaryId;
-    const { pair } = await pairHostname(ctx, run);
-    if (!pair) throw preconditionFailed('NotAPair', `${run.primaryId} is no longer in a failover pair`);
-    const exported = await exportSessionsAtRisk(ctx, pair.pairId, { primaryId });
-    const established = await establishPair(ctx, { primaryId, backupId, holdToken: await holdTokenOf(ctx, run.runId) });
+    const { pairId } = await pairHostname(ctx, run);
+    if (!pairId) throw preconditionFailed('NotAPair', `${run.primaryId} is no longer in a failover pair`);
+    const driver = driverOf(ctx, primaryId);
+    const exported = await driver.exportSessionsAtRisk(pairId, primaryId);
+    const established = await driver.establishPair({ primaryId, backupId, holdToken: await holdTokenOf(ctx, run.runId), requestKey: requestKeyOf(input) });
     // Always: a retry after the pair was re-established exports nothing new, but an earlier attempt's
     // export may still be pending (the re-import is idempotent).
-    const reimported = await reimportPreservedSessions(ctx, pair.pairId);
-    return { pairId: pair.pairId, primaryId, backupId, exported: exported.count, reimported: reimported.reimported, changed: established.changed };
+    const reimported = await driver.reimportSessions(pairId, primaryId);
+    return { pairId, primaryId, backupId, exported: exported.count, reimported: reimported.reimported, changed: established.changed };
   });
 }
 
 export function resyncPair(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const backupId = servingAfterWindow1(run) === run.primaryId ? run.backupId! : run.primaryId;
+    const driver = driverOf(ctx, backupId);
     // In sync as of the sync's cut: sessions that start or end while it runs (live traffic) are the next sync's.
     const cut = ctx.clock.now().toISOString();
-    const sync = await forceSync(ctx, backupId);
-    const status = await pairStatus(ctx, backupId, { byAppliance: true, asOf: cut });
+    const sync = await driver.forceSync(backupId, { requestKey: requestKeyOf(input) });
+    const status = await driver.failoverStatus(backupId, { asOf: cut });
     if (!status.inSync) throw preconditionFailed('PairNotInSync', `pair ${status.pairId} is not in sync after the resync`);
     const versions = status.members.map((m) => runVersionOf(run, m));
     if (versions.some((v) => v !== run.targetVersion)) throw preconditionFailed('VersionMismatch', `pair members run ${versions.join(' and ')}`);
@@ -271,7 +271,7 @@ export function resyncPair(ctx: AppContext, input: StepInput) {
 export function staffConsoleReport(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const members = [run.primaryId, ...(run.backupId ? [run.backupId] : [])];
-    const reports = await Promise.all(members.map((id) => consolesReport(ctx, id)));
+    const reports = await Promise.all(members.map((id) => driverOf(ctx, id).consolesReport(id)));
     // Which consoles need someone to act (MSI on locked-down machines: redeploy); the rest update themselves.
     const needAction = reports.flatMap((r) => r.appliances.flatMap((a) => a.laggards.filter((l) => l.needsAction).map((l) => ({ applianceId: a.applianceId, consoleId: l.consoleId, username: l.username, action: l.action }))));
     return { laggards: reports.reduce((n, r) => n + r.laggards, 0), needAction: needAction.length, redeploy: needAction.slice(0, 50) };
@@ -283,14 +283,16 @@ export function staffConsoleReport(ctx: AppContext, input: StepInput) {
  * version, after the last settings change, under a day old), otherwise a fresh one (keyed per run, window
  * and purpose, so a retried step finds the same).
  */
-async function backupForUpgrade(ctx: AppContext, run: Run, window: WindowIndex, appliance: Appliance, purpose: 'backup' | 'install-backup'): Promise<BackupRecord> {
-  const { backup } = await backupThatCounts(ctx, appliance, MAX_BACKUP_AGE_HOURS);
-  return backup ?? createBackup(ctx, appliance.applianceId, `${run.runId}:w${window}:${purpose}:${appliance.applianceId}`);
+async function backupForUpgrade(ctx: AppContext, run: Run, window: WindowIndex, appliance: Appliance, purpose: 'backup' | 'install-backup'): Promise<BackupView> {
+  const driver = driverOf(ctx, appliance.applianceId);
+  const newest = (await driver.listBackups(appliance.applianceId))[0];
+  if (newest && backupCounts(newest, appliance, ctx.clock.now(), MAX_BACKUP_AGE_HOURS).counts) return newest;
+  return driver.createBackup(appliance.applianceId, `${run.runId}:w${window}:${purpose}:${appliance.applianceId}`);
 }
 
 /** Records on the run which backup the install of (window, appliance) relied on (idempotent). */
-async function recordInstallBackup(ctx: AppContext, runId: string, window: WindowIndex, b: BackupRecord): Promise<void> {
-  const entry: InstallBackup = { window, applianceId: b.applianceId, backupId: b.backupId, productVersion: b.productVersion ?? '', createdAt: b.createdAt, downloadPath: backupDownloadPath(b) };
+async function recordInstallBackup(ctx: AppContext, runId: string, window: WindowIndex, b: BackupView, driver: ApplianceDriver): Promise<void> {
+  const entry: InstallBackup = { window, applianceId: b.applianceId, backupId: b.backupId, productVersion: b.productVersion ?? '', createdAt: b.createdAt, downloadPath: driver.backupDownloadPath(b) };
   await updateRun(ctx, runId, (r) => {
     const others = (r.installBackups ?? []).filter((x) => !(x.window === window && x.applianceId === b.applianceId));
     const same = r.installBackups?.find((x) => x.window === window && x.applianceId === b.applianceId);

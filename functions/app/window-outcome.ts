@@ -4,17 +4,13 @@
  */
 import { isDomainError } from '../core/errors.js';
 import { installTargets, runVersionOf, servingAfterWindow1, type InterimCheck, type Run, type WindowIndex } from '../core/run.js';
-import { siteAvailable, type Appliance } from '../core/appliance.js';
-import { getAppliance, requireAppliance } from './appliance-store.js';
+import { siteAvailable } from '../core/appliance.js';
+import type { ApplianceView, FailoverStatusView } from '../core/appliance-driver.js';
+import { driverOf } from './appliance-drivers.js';
+import { getManualStep } from './guided-driver.js';
 import type { AppContext } from './context.js';
-import { getPair } from './failover-pair-store.js';
-import { establishPair } from './failover-pairs.js';
-import { integrationReadiness, primaryHostnameOf, resolveHostname, switchPrimaryHostname } from './primary-hostname.js';
-import { listInstallRecords } from './install-records.js';
 import { appendAudit, getStep, requireRun, updateRun } from './run-store.js';
 import { recordWindowOutcome } from './runs.js';
-import { iterateSessions } from './session-store.js';
-import { exportSessionsAtRisk } from './session-preservation.js';
 import { recordMetric } from '../observability/metrics.js';
 import { holdTokenOf } from './run-holds.js';
 
@@ -32,12 +28,12 @@ export async function completeWindow(ctx: AppContext, runId: string, window: Win
 export async function runInterimChecks(ctx: AppContext, runId: string): Promise<InterimCheck[]> {
   const run = await requireRun(ctx, runId);
   const upgradedId = installTargets(run, 1)[0]!;
-  const upgraded = await requireAppliance(ctx, upgradedId);
+  const upgraded = await driverOf(ctx, upgradedId).describe(upgradedId);
   const servingId = servingAfterWindow1(run);
-  const serving = await requireAppliance(ctx, servingId);
-  const pair = serving.failover.pairId ? await getPair(ctx, serving.failover.pairId) : undefined;
-  const hostname = pair ? await primaryHostnameOf(ctx, pair) : undefined;
-  const resolvesTo = hostname ? await resolveHostname(ctx, hostname) : undefined;
+  const serving = await driverOf(ctx, servingId).describe(servingId);
+  const pair = serving.failover.pairId ? await driverOf(ctx, servingId).failoverStatus(servingId) : undefined;
+  const hostname = pair?.primaryHostname?.hostname;
+  const resolvesTo = pair?.primaryHostname?.resolvesTo;
   const checks: InterimCheck[] = [
     { name: 'upgraded-online', passed: upgraded.state === 'online', detail: `${upgradedId} is ${upgraded.state}` },
     { name: 'version', passed: runVersionOf(run, upgraded) === run.targetVersion, detail: `${upgradedId} runs ${runVersionOf(run, upgraded)} (target ${run.targetVersion})` },
@@ -48,8 +44,7 @@ export async function runInterimChecks(ctx: AppContext, runId: string): Promise<
     },
   ];
   const baseline = (await getStep(ctx, runId, 'w1#sync-before-break'))?.output as { primaryCompleted?: number } | undefined;
-  let completed = 0;
-  for await (const s of iterateSessions(ctx, servingId)) if (s.status === 'completed') completed++;
+  const completed = await driverOf(ctx, servingId).completedSessions(servingId);
   const expected = baseline?.primaryCompleted;
   // Sessions lost must stay 0: recorded on every check, so the alarm sees the zeros too.
   recordMetric('SessionsLost', Math.max(0, (expected ?? completed) - completed), {}, { runId, servingId });
@@ -59,7 +54,7 @@ export async function runInterimChecks(ctx: AppContext, runId: string): Promise<
     detail: expected === undefined ? `${completed} completed session(s) readable on ${servingId}` : `${completed} completed session(s) on ${servingId}, ${expected} before the break`,
   });
   if (run.option === 'option2' && pair) {
-    const readiness = await integrationReadiness(ctx, pair.pairId, { targetPrimaryId: servingId });
+    const readiness = await driverOf(ctx, servingId).integrationReadiness(pair.pairId, servingId);
     const blocked = readiness.integrations.filter((i) => !i.ready);
     checks.push({ name: 'integrations', passed: readiness.ready, detail: blocked.length ? `configured by IP, will not follow the DNS change: ${blocked.map((i) => i.name).join(', ')}` : 'all integrations reach the serving appliance' });
   }
@@ -114,12 +109,12 @@ export async function failWindow(ctx: AppContext, runId: string, window: WindowI
  * run stops in the safe state that follows from the new version. Describes it for the run's reason.
  */
 async function stateAfterCancelledInstall(ctx: AppContext, run: Run, window: WindowIndex): Promise<string> {
-  const members = await Promise.all([run.primaryId, ...(run.backupId ? [run.backupId] : [])].map((id) => getAppliance(ctx, id)));
-  const version = (a: Appliance | undefined) => (a ? `${a.applianceId} ${a.state === 'online' ? `runs ${runVersionOf(run, a)}` : `is ${a.state}`}` : '');
-  const installed = installTargets(run, window).map((id) => members.find((m) => m?.applianceId === id)).filter((a): a is Appliance => a !== undefined);
-  const pair = members[0]?.failover.pairId ? await getPair(ctx, members[0].failover.pairId) : undefined;
-  const hostname = pair ? await primaryHostnameOf(ctx, pair) : undefined;
-  const serving = hostname ? await resolveHostname(ctx, hostname) : undefined;
+  const members = await Promise.all([run.primaryId, ...(run.backupId ? [run.backupId] : [])].map((id) => describeIfReachable(ctx, id)));
+  const version = (a: ApplianceView | undefined) => (a ? `${a.applianceId} ${a.state === 'online' ? `runs ${runVersionOf(run, a)}` : `is ${a.state}`}` : '');
+  const installed = installTargets(run, window).map((id) => members.find((m) => m?.applianceId === id)).filter((a): a is ApplianceView => a !== undefined);
+  const pair = members[0]?.failover.pairId ? await pairOf(ctx, run.primaryId) : undefined;
+  const hostname = pair?.primaryHostname?.hostname;
+  const serving = pair?.primaryHostname?.resolvesTo;
   const c = run.cancelRequested;
   const who = c ? `cancelled by ${c.by} (${c.reason})` : 'cancelled';
   const done = installed.map((a) => `${a.applianceId} finished the install (${a.state === 'online' ? `now ${runVersionOf(run, a)}` : a.state})`).join(', ');
@@ -130,7 +125,7 @@ async function stateAfterCancelledInstall(ctx: AppContext, run: Run, window: Win
     ...(pair ? [`failover ${pair.status}`] : []),
   ];
   if (run.option !== 'single' && pair?.status === 'broken') {
-    const behind = members.filter((m): m is Appliance => m !== undefined && runVersionOf(run, m) !== run.targetVersion);
+    const behind = members.filter((m): m is ApplianceView => m !== undefined && runVersionOf(run, m) !== run.targetVersion);
     if (behind.length) parts.push(`to finish: upgrade ${behind.map((b) => b.applianceId).join(', ')} to ${run.targetVersion} alone (a single-appliance run), then re-establish failover`);
   }
   return parts.join('; ');
@@ -155,11 +150,34 @@ function describeFailure(failure: WindowFailure): string {
 async function anyInstallStarted(ctx: AppContext, run: Run, window: WindowIndex): Promise<boolean> {
   for (const id of installTargets(run, window)) {
     const requestKey = `${run.runId}:w${window}:install:${id}`;
-    const appliance = await getAppliance(ctx, id);
+    const driver = driverOf(ctx, id);
+    const appliance = await describeIfReachable(ctx, id);
     if (appliance?.install?.requestKey === requestKey || appliance?.lastInstall?.requestKey === requestKey) return true;
-    if ((await listInstallRecords(ctx, id)).some((r) => r.requestKey === requestKey)) return true;
+    if ((await driver.listInstalls(id)).some((r) => r.requestKey === requestKey)) return true;
+    // A guided install: once the operator was asked to install, it may have started (conservative).
+    if (await getManualStep(ctx, requestKey)) return true;
   }
   return false;
+}
+
+/** The appliance's view, or undefined when it is gone (a failure handler must still finish). */
+async function describeIfReachable(ctx: AppContext, applianceId: string): Promise<ApplianceView | undefined> {
+  return driverOf(ctx, applianceId)
+    .describe(applianceId)
+    .catch((e: unknown) => {
+      if (isDomainError(e) && e.kind === 'not-found') return undefined;
+      throw e;
+    });
+}
+
+/** The pair of `applianceId` as its failover page shows it, or undefined when it is in none. */
+async function pairOf(ctx: AppContext, applianceId: string): Promise<FailoverStatusView | undefined> {
+  return driverOf(ctx, applianceId)
+    .failoverStatus(applianceId)
+    .catch((e: unknown) => {
+      if (isDomainError(e) && (e.kind === 'not-found' || e.kind === 'precondition')) return undefined;
+      throw e;
+    });
 }
 
 /** Nothing was installed in this window: undo the break (and the DNS move) so the pair is as it was. */
@@ -168,17 +186,18 @@ async function restorePair(ctx: AppContext, run: Run, window: WindowIndex): Prom
   if (window !== 1) return actions; // window 2 starts from a broken pair by design; leave it for a retry
   const broke = await getStep(ctx, run.runId, 'w1#break-pair');
   if (!broke) return actions;
-  const primary = await requireAppliance(ctx, run.primaryId);
-  const pair = primary.failover.pairId ? await getPair(ctx, primary.failover.pairId) : undefined;
+  const driver = driverOf(ctx, run.primaryId);
+  const primary = await driver.describe(run.primaryId);
+  const pair = primary.failover.pairId ? await pairOf(ctx, run.primaryId) : undefined;
   if (!pair) return actions;
-  const hostname = await primaryHostnameOf(ctx, pair);
-  if (hostname && (await resolveHostname(ctx, hostname)) !== run.primaryId) {
-    await switchPrimaryHostname(ctx, hostname, run.primaryId, { publisher: ctx.dns });
+  const hostname = pair.primaryHostname?.hostname;
+  if (hostname && pair.primaryHostname?.resolvesTo !== run.primaryId) {
+    await driver.switchPrimaryHostname(hostname, run.primaryId);
     actions.push(`${hostname} moved back to ${run.primaryId}`);
   }
   if (pair.status === 'broken') {
-    const exported = await exportSessionsAtRisk(ctx, pair.pairId, { primaryId: run.primaryId });
-    await establishPair(ctx, { primaryId: run.primaryId, backupId: run.backupId!, holdToken: await holdTokenOf(ctx, run.runId) });
+    const exported = await driver.exportSessionsAtRisk(pair.pairId, run.primaryId);
+    await driver.establishPair({ primaryId: run.primaryId, backupId: run.backupId!, holdToken: await holdTokenOf(ctx, run.runId) });
     actions.push(`pair re-established with ${run.primaryId} primary${exported.count ? ` (${exported.count} session(s) exported first)` : ''}`);
   }
   return actions;
@@ -186,16 +205,16 @@ async function restorePair(ctx: AppContext, run: Run, window: WindowIndex): Prom
 
 /** An install started: production must stay on an online appliance; the failed one is left for diagnosis. */
 async function keepHealthySideServing(ctx: AppContext, run: Run): Promise<string[]> {
-  const primary = await requireAppliance(ctx, run.primaryId);
-  const pair = primary.failover.pairId ? await getPair(ctx, primary.failover.pairId) : undefined;
-  const hostname = pair ? await primaryHostnameOf(ctx, pair) : undefined;
+  const primary = await driverOf(ctx, run.primaryId).describe(run.primaryId);
+  const pair = primary.failover.pairId ? await pairOf(ctx, run.primaryId) : undefined;
+  const hostname = pair?.primaryHostname?.hostname;
   if (!pair || !hostname) return [];
-  const servingId = await resolveHostname(ctx, hostname);
-  const serving = servingId ? await getAppliance(ctx, servingId) : undefined;
+  const servingId = pair.primaryHostname?.resolvesTo;
+  const serving = servingId ? await describeIfReachable(ctx, servingId) : undefined;
   if (serving && siteAvailable(serving) && serving.state === 'online') return [`${hostname} stays on healthy ${serving.applianceId}`];
   const other = [run.primaryId, run.backupId!].find((id) => id !== servingId)!;
-  const candidate = await getAppliance(ctx, other);
+  const candidate = await describeIfReachable(ctx, other);
   if (candidate?.state !== 'online') return [`no healthy appliance to serve ${hostname}: both members are down`];
-  await switchPrimaryHostname(ctx, hostname, other, { publisher: ctx.dns });
+  await driverOf(ctx, other).switchPrimaryHostname(hostname, other);
   return [`${hostname} moved to healthy ${other} (${servingId} is ${serving?.state ?? 'unknown'})`];
 }

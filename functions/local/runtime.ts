@@ -10,6 +10,9 @@ import { DynamoRecordStore } from '../adapters/dynamo-record-store.js';
 import { buildServices, type Services } from '../adapters/services.js';
 import { probeHealth } from '../adapters/health.js';
 import { createApp } from '../api/app.js';
+import { FileDriverCredentials } from '../adapters/driver-credentials.js';
+import { siteDrivers } from '../adapters/site-driver.js';
+import { emulatorEnrolment } from './driver-enrolment.js';
 import { routes } from '../api/routes.js';
 import { runSeeds } from '../app/seed.js';
 import { tasks } from '../tasks/index.js';
@@ -31,6 +34,9 @@ import { LocalTraffic, trafficSettingsFromEnv } from '../traffic/traffic-runtime
 
 // The SDK warns on every start that future releases need Node 22; this project pins its SDK and targets Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** Captured at load: the driver sends exactly the credentials it means to (a test may wrap the global fetch). */
+const nativeFetch = globalThis.fetch.bind(globalThis);
 
 export const STATEMACHINES_DIR = fileURLToPath(new URL('../../statemachines/', import.meta.url));
 const EXECUTIONS_TABLE = 'local-stepfunctions-executions';
@@ -147,6 +153,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       metricsExposition: prometheus,
       integrity: data.guard.problem,
     };
+    // The control plane reaches the emulated appliances over HTTP through this runtime's listener, with
+    // each appliance's own admin credential (kept in the data dir; created on first use, docs/driver.md).
+    let apiUrl = '';
+    const credentials = FileDriverCredentials.inDataDir(dataDir);
+    services.drivers = siteDrivers({ baseUrl: () => apiUrl, transport: (request) => nativeFetch(request), credentials, enrol: emulatorEnrolment(services, credentials) });
     taskServices = services;
     // Executions (and the tasks they invoked) settle before their clients and the emulators go away.
     cleanup.push(async () => {
@@ -158,6 +169,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const host = options.host ?? '127.0.0.1';
     const httpServer = createApiServer(app);
     const port = await listen(httpServer, options.port ?? 3000, 'HTTP API', host);
+    apiUrl = `http://${host}:${port}`;
     cleanup.push(() => closeServer(httpServer));
 
     if (options.seed) await runSeeds(services);

@@ -126,7 +126,8 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     expect(await page.getByRole('radio', { name: /Option 2/ }).isChecked()).toBe(true);
     await page.getByLabel('Start each window automatically at its scheduled time').uncheck();
     await page.getByRole('button', { name: 'Create run' }).click();
-    await expect.poll(() => page.locator('#view-title').textContent()).toMatch(/^Run run-/);
+    // Creating a run enrols both appliances with the driver and places the holds over HTTP first.
+    await expect.poll(() => page.locator('#view-title').textContent(), { timeout: 10_000 }).toMatch(/^Run run-/);
     const runId = (await page.locator('#view-title').textContent())!.replace('Run ', '');
     await expect.poll(() => runStatus()).toBe('scheduled');
     // The pipeline is the plan's steps, in order, window by window; times in the window's zone with its offset.

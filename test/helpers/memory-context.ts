@@ -2,6 +2,12 @@ import { loadConfig } from '../../functions/adapters/config.js';
 import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.js';
 import { MemoryRecordStore } from '../../functions/adapters/memory-record-store.js';
 import type { AppContext } from '../../functions/app/context.js';
+import { MemoryDriverCredentials } from '../../functions/adapters/driver-credentials.js';
+import type { Services } from '../../functions/adapters/services.js';
+import { siteDrivers } from '../../functions/adapters/site-driver.js';
+import { createApp } from '../../functions/api/app.js';
+import { routes } from '../../functions/api/routes.js';
+import { emulatorEnrolment } from '../../functions/local/driver-enrolment.js';
 import type { Clock, WorkflowEngine } from '../../functions/core/ports.js';
 
 /** A manually advanced clock for deterministic tests. */
@@ -32,11 +38,22 @@ const noWorkflows: WorkflowEngine = {
 
 /** In-memory AppContext: the application layer without any AWS or emulator. */
 export function memoryContext(options: { clock?: Clock; env?: Record<string, string> } = {}): AppContext {
-  return {
+  const ctx: AppContext = {
     config: loadConfig({ TIME_SCALE_MS_PER_MINUTE: '1', ...options.env }),
     clock: options.clock ?? new FakeClock(),
     records: { appliances: new MemoryRecordStore('appliances'), sessions: new MemoryRecordStore('sessions'), runs: new MemoryRecordStore('runs') },
     blobs: { packages: new MemoryBlobStore('packages'), backups: new MemoryBlobStore('backups'), exports: new MemoryBlobStore('exports') },
     workflows: noWorkflows,
   };
+  // The site driver against the app in process: the same HTTP requests, without a listener.
+  const credentials = new MemoryDriverCredentials();
+  let app: ReturnType<typeof createApp> | undefined;
+  ctx.drivers = siteDrivers({
+    baseUrl: () => 'http://control.test',
+    transport: async (request) => (app ??= createApp(ctx as Services, routes)).fetch(request),
+    credentials,
+    enrol: emulatorEnrolment(ctx, credentials),
+    backoffMs: 1,
+  });
+  return ctx;
 }

@@ -19,13 +19,14 @@ it('a retried reestablishFailover still re-imports the exported sessions', async
   const lost = [await record(ctx, clock, 'b'), await record(ctx, clock, 'b')]; // b serves while a installs
   await record(ctx, clock, 'a');
   const run = await newRun(ctx, 'option1', 'a', 'b', 20_000, 'whatever', '10.5.2');
-  // A transient failure in the re-import (2nd read of the export object; 1st is establish's guard).
+  // A failure in the re-import (reads 2-5 of the export object; 1st is establish's guard) that outlasts
+  // the site driver's own retries (1 + 3 attempts), so the step fails and Step Functions retries it.
   const exportsStore = ctx.blobs.exports;
   const get = exportsStore.get.bind(exportsStore);
   let calls = 0;
-  exportsStore.get = async (k: string) => { if (++calls === 2) throw new Error('S3 503 SlowDown'); return get(k); };
+  exportsStore.get = async (k: string) => { if (++calls >= 2 && calls <= 5) throw new Error('S3 503 SlowDown'); return get(k); };
   const input = { runId: run.runId, window: 2 as const, step: 'reestablish-pair' };
-  await expect(reestablishFailover(ctx, input)).rejects.toThrow('SlowDown');
+  await expect(reestablishFailover(ctx, input)).rejects.toMatchObject({ code: 'ApplianceError', message: expect.stringMatching(/reimport on a answered 503 InternalError/) });
   const out = await reestablishFailover(ctx, input); // the Step Functions retry
   expect(out).toMatchObject({ exported: 0, reimported: 2 }); // nothing new at risk, the pending export re-imported
   await resyncPair(ctx, { ...input, step: 'resync-pair' });
@@ -33,6 +34,19 @@ it('a retried reestablishFailover still re-imports the exported sessions', async
     const held = new Set((await readAllSessions(ctx, id)).map(sessionIdentity));
     for (const s of lost) expect(held.has(sessionIdentity(s)), `${sessionIdentity(s)} on ${id}`).toBe(true);
   }
+});
+
+it('a single transient failure of the re-import is absorbed by the site driver\'s retry (the step succeeds first time)', async () => {
+  const { ctx, clock } = await brokenAfterSync('10.5.2', { hostname: true });
+  await record(ctx, clock, 'b');
+  const run = await newRun(ctx, 'option1', 'a', 'b', 20_000, 'whatever', '10.5.2');
+  const exportsStore = ctx.blobs.exports;
+  const get = exportsStore.get.bind(exportsStore);
+  let calls = 0;
+  exportsStore.get = async (k: string) => { if (++calls === 2) throw new Error('S3 503 SlowDown'); return get(k); };
+  const out = await reestablishFailover(ctx, { runId: run.runId, window: 2, step: 'reestablish-pair' });
+  expect(out).toMatchObject({ exported: 1, reimported: 1 });
+  expect(calls).toBeGreaterThan(2); // the failed read was retried over the wire
 });
 
 it('resyncPair succeeds while a customer session is live on the primary', async () => {

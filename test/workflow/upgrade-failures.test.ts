@@ -71,7 +71,7 @@ describe('install failure', () => {
 describe('install started, record not written', () => {
   it('option 1 window 1: A went down installing but the step failed before recording it; production moves to B', async () => {
     const { a, b, hostname } = await pairFixture(ctx(), 'f-partial');
-    const run = await newRun(ctx(), 'option1', a, b, 2000);
+    const run = await newRun(ctx(), 'option1', a, b);
     faults.add({ target: 'task:beginInstall', kind: 'delay', delayMs: 500, runId: run.runId });
     const started = await startRunWindow(ctx(), run.runId, 1, 'olivia');
     await eventually(async () => ((await auditSteps(ctx(), run.runId)).includes('w1#break-pair:succeeded') ? true : undefined));
@@ -102,7 +102,8 @@ describe('guards before the install', () => {
     const { run: after } = await runWindow(ctx(), run.runId, 1);
     faults.clear();
     expect(after.status).toBe('failed');
-    expect(after.statusReason).toMatch(/^SyncInterrupted/);
+    // Over the wire the control plane sees the appliance's 503 InternalError on the sync (the store's error stays inside it).
+    expect(after.statusReason).toMatch(/^ApplianceError: POST \/appliances\/f-sync-b\/login\/failover\/sync on f-sync-b answered 503 InternalError/);
     // Never broken: the interrupted sync leaves the pair `syncing`, and the next sync finishes it.
     expect(await state(a, b, hostname)).toEqual({ versions: ['10.5.2', '10.5.2'], states: ['online', 'online'], pair: { status: 'syncing', primaryId: a }, dns: a });
     await forceSync(ctx(), b);

@@ -67,6 +67,8 @@ export const OPTIONAL_VARIABLES: Readonly<Record<string, string>> = {
   SCHEDULER_TARGET_ARN: 'set only for functions declared scheduler: true',
   SCHEDULER_ROLE_ARN: 'set only for functions declared scheduler: true',
   SCHEDULER_GROUP: 'set only for functions declared scheduler: true',
+  APPLIANCE_BASE_URL: 'where the site driver reaches the appliances (docs/driver.md); the stack does not set it yet: unset = no driver, appliance steps fail clearly',
+  DRIVER_CREDENTIALS_PREFIX: 'Secrets Manager prefix of the driver credentials, with a default (upgrade-cp/appliances/)',
   CONTROL_FORBID_SELF_APPROVAL: 'control setting with a default (true)',
   CONTROL_IDEMPOTENCY_TTL_HOURS: 'control setting with a default (24 h)',
   CONTROL_STALE_BACKUP_HOURS: 'control setting with a default',

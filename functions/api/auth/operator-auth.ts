@@ -10,6 +10,7 @@ import { authenticateToken, requireRole, type Operator, type Role } from '../../
 import type { AppEnv, Route } from '../http.js';
 import { appendLogContext } from '../../observability/log-context.js';
 import { looksLikeJwt, verifyOperatorJwt } from './oidc.js';
+import { authenticateApplianceAdmin, basicCredential } from './appliance-admin-auth.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -32,6 +33,15 @@ export const requiredRole = (route: RoleAwareRoute): Role => route.role ?? (rout
 export async function authorizeRoute(c: Context<AppEnv>, route: RoleAwareRoute): Promise<void> {
   if (route.auth !== 'operator' && route.auth !== 'appliance-admin') return;
   const services = c.get('services');
+  const basic = route.auth === 'appliance-admin' ? basicCredential(c.req.header('authorization')) : undefined;
+  if (basic) {
+    // The appliance's own admin (the control plane's site driver): never an operator token.
+    const admin = await authenticateApplianceAdmin(c, basic);
+    appendLogContext({ actor: admin.operatorId });
+    requireRole(admin, requiredRole(route));
+    c.set('operator', admin);
+    return;
+  }
   const token = bearerToken(c.req.header('authorization'));
   // A JWT is an OIDC sign-in when an issuer is configured; anything else is looked up as an operator token.
   const operator = token && services.oidc && looksLikeJwt(token) ? await verifyOperatorJwt(token, services.oidc) : await authenticateToken(services, token);

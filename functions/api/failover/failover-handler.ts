@@ -4,11 +4,19 @@ import '../../core/validation.js';
 import { breakPair, establishPair, forceSync, pairStatus, setFailoverRole } from '../../app/failover-pairs.js';
 import { holdTokenOf } from '../appliance/maintenance-hold-handler.js';
 import type { RouteHandler } from '../http.js';
+import { validationError } from '../../core/errors.js';
 import { flag, parseBody } from './body.js';
 
 const applianceId = (c: Parameters<RouteHandler>[0]) => c.req.param('applianceId') ?? '';
 
-export const getFailoverStatus: RouteHandler = async (c) => c.json(await pairStatus(c.get('services'), applianceId(c), { byAppliance: true }));
+const statusQuery = z.object({ as_of: z.optional(z.iso.datetime()) });
+
+/** `as_of` (emulator-specific, ISO time): count behind as of a sync's cut (sessions changed after it are the next sync's). */
+export const getFailoverStatus: RouteHandler = async (c) => {
+  const query = statusQuery.safeParse({ as_of: c.req.query('as_of') });
+  if (!query.success) throw validationError('InvalidQuery', 'as_of must be an ISO 8601 date-time (e.g. 2026-12-01T23:00:00.000Z)');
+  return c.json(await pairStatus(c.get('services'), applianceId(c), { byAppliance: true, asOf: query.data.as_of }));
+};
 
 const syncBody = z.strictObject({ full: z.optional(flag), force: z.optional(flag) });
 export const postForceSync: RouteHandler = async (c) => {

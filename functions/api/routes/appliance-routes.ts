@@ -41,7 +41,7 @@ export const applianceRoutes: Route[] = [
   route({ method: 'POST', path: '/packages', handler: uploadPackageHandler, bodyLimit: BODY_LIMITS.package, auth: 'appliance-admin', summary: 'Upload a signed package file (streamed, content-addressed)' }),
   route({ method: 'GET', path: '/packages/:packageId', handler: getPackageHandler, auth: 'operator', summary: 'One package and its prerequisites' }),
   route({ method: 'GET', path: '/staff-consoles/report', handler: fleetConsolesReportHandler, auth: 'operator', summary: 'Staff consoles behind their site, fleet-wide' }),
-  route({ method: 'GET', path: A, handler: getApplianceHandler, auth: 'operator', summary: 'One appliance (state settled to now)' }),
+  route({ method: 'GET', path: A, handler: getApplianceHandler, auth: 'appliance-admin', summary: 'One appliance (state settled to now)' }),
   sitePage({ method: 'GET', path: '/login', handler: siteLoginHandler, auth: 'public', summary: 'Site /login landing: 503 + Retry-After while installing' }),
   sitePage({ method: 'GET', path: '/appliance/updates', handler: checkForUpdatesHandler, auth: 'appliance-admin', summary: 'Check for Updates: packages, status, reasons, license' }),
   sitePage({ method: 'POST', path: '/appliance/updates/manual', handler: manualUpdateHandler, bodyLimit: BODY_LIMITS.package, auth: 'appliance-admin', summary: 'Manual update: upload a package file and install it' }),

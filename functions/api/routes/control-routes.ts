@@ -4,6 +4,7 @@ import { campaignRoutes } from '../control/campaigns-handler.js';
 import type { ControlRoute } from '../control/control-route.js';
 import { fleetRoutes } from '../control/fleet-handler.js';
 import { runRoutes } from '../control/runs-handler.js';
+import { manualStepRoutes } from '../control/manual-steps-handler.js';
 import { tokenRoutes } from '../control/tokens-handler.js';
 import { trafficRoutes } from '../control/traffic-handler.js';
 import { getSignInConfig } from '../auth/sign-in-handler.js';
@@ -11,7 +12,7 @@ import { getConsoleClockScript, getConsoleSignInScript } from '../console/consol
 import { htmlError, publicSiteHandler } from '../site/public-site-handler.js';
 
 /** The /v1 control API: every route declares its role; `auth: 'operator'` is enforced in functions/api/app.ts. */
-export const controlApiRoutes: ControlRoute[] = [...fleetRoutes, ...runRoutes, ...campaignRoutes, ...tokenRoutes, ...trafficRoutes];
+export const controlApiRoutes: ControlRoute[] = [...fleetRoutes, ...runRoutes, ...manualStepRoutes, ...campaignRoutes, ...tokenRoutes, ...trafficRoutes];
 
 /** Routes of the control area: the /v1 API, its OpenAPI document and the operator console. */
 export const controlRoutes: Route[] = [

@@ -40,7 +40,7 @@ describe('fleet campaigns', () => {
     await finish('c1-staging-1', 1);
     let state = await advanceCampaign(ctx, 'c1');
     expect(state.status).toBe('rolling');
-    expect(running().map((s) => s.input.runId)).toEqual(['c1-p1', 'c1-p2']);
+    expect(running().map((s) => s.input.runId).sort()).toEqual(['c1-p1', 'c1-p2']);
 
     // Safety invariants hold at every step: concurrency bound, and no wave-2 run before wave 1 has finished.
     for (let i = 0; i < 30 && state.status === 'rolling'; i++) {
@@ -95,7 +95,7 @@ describe('fleet campaigns', () => {
     await finish('c1-staging-1', 1);
     await Promise.all([advanceCampaign(ctx, 'c1'), advanceCampaign(ctx, 'c1')]);
     await advanceCampaign(ctx, 'c1');
-    expect(started.map((s) => s.input.runId)).toEqual(['c1-staging-1', 'c1-p1', 'c1-p2']);
+    expect(started.map((s) => s.input.runId).sort()).toEqual(['c1-p1', 'c1-p2', 'c1-staging-1']); // p1 and p2 start concurrently
     const c = await requireCampaign(ctx, 'c1');
     expect(c.status).toBe('rolling');
     expect(c.lease).toBeUndefined();

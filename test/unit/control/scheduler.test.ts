@@ -58,10 +58,12 @@ describe('window scheduler (fake clock)', () => {
   it('a claim whose process died before starting the window is fired again after the grace period', async () => {
     const { ctx, clock, started, engine } = await setup([{ start: '2026-03-01T02:00:00Z', durationMinutes: 120, timeZone: 'UTC' }]);
     const start = engine.start;
-    engine.start = () => new Promise(() => undefined); // the process "dies" here: the start never returns
+    let reached: () => void;
+    const dying = new Promise<void>((r) => (reached = r));
+    engine.start = () => (reached(), new Promise(() => undefined)); // the process "dies" here: the start never returns
     clock.set(new Date('2026-03-01T02:00:00Z'));
     void runDueSchedules(ctx);
-    await new Promise((r) => setTimeout(r, 20));
+    await dying; // (the holds go to the appliances over HTTP first)
     expect((await getSchedule(ctx, 'r1-w1'))?.status).toBe('fired');
     engine.start = start;
     clock.advance(60_000);

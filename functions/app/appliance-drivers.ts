@@ -1,0 +1,15 @@
+/** The control plane's way to an appliance: the driver the composition root configured (docs/driver.md). */
+import type { ApplianceDriver } from '../core/appliance-driver.js';
+import type { AppContext } from './context.js';
+
+export function driverOf(ctx: AppContext, applianceId: string): ApplianceDriver {
+  if (!ctx.drivers) throw new Error('no appliance driver configured (Services.drivers): the control plane reaches appliances only through one');
+  return ctx.drivers.forAppliance(applianceId);
+}
+
+/**
+ * The site user the control plane's driver signs in as on every appliance (enrolled per appliance,
+ * docs/driver.md). Its own API calls are not an integration that must prepare for 10.6.
+ */
+export const DRIVER_USERNAME = 'upgrade-driver';
+export const isDriverUsage = (u: { kind: string; principalId: string }) => u.kind === 'user' && u.principalId === DRIVER_USERNAME;

@@ -1,0 +1,61 @@
+/**
+ * The dependency rule of issue 19: no control-plane module imports an emulator module (static or
+ * dynamic relative imports, resolved), except the imports listed in tools/system-map.ts PENDING, which
+ * may only shrink. Every file under functions/ must be in the map, so a new file is placed on purpose.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PENDING, SYSTEM_MAP } from '../../../tools/system-map.js';
+
+const root = resolve(import.meta.dirname, '../../..');
+const files: string[] = [];
+const walk = (dir: string) => {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (path.endsWith('.ts') && !path.endsWith('.d.ts')) files.push(relative(root, path));
+  }
+};
+walk(join(root, 'functions'));
+
+/** Relative imports of a module, resolved to repository paths (.js specifiers name .ts sources). */
+export function importsOf(file: string, text = readFileSync(join(root, file), 'utf8')): string[] {
+  return [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)'(\.{1,2}\/[^']+)'/g)].map((m) => relative(root, resolve(root, dirname(file), m[1]!)).replace(/\.js$/, '.ts'));
+}
+
+function violations(): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const file of files) {
+    if (SYSTEM_MAP.get(file) !== 'control-plane') continue;
+    for (const target of importsOf(file)) if (SYSTEM_MAP.get(target) === 'emulator') (out[file] ??= []).push(target);
+  }
+  return out;
+}
+
+describe('system boundary (control plane ↛ emulator)', () => {
+  it('places every module under functions/ in one system', () => {
+    expect(files.filter((f) => !SYSTEM_MAP.has(f))).toEqual([]);
+    expect([...SYSTEM_MAP.keys()].filter((f) => !files.includes(f))).toEqual([]);
+  });
+
+  it('finds no control-plane import of an emulator module beyond the pending list, and no stale pending entry', () => {
+    const found = violations();
+    const unexpected = Object.entries(found).flatMap(([file, targets]) => targets.filter((t) => !PENDING[file]?.includes(t)).map((t) => `${file} → ${t}`));
+    const stale = Object.entries(PENDING).flatMap(([file, targets]) => targets.filter((t) => !found[file]?.includes(t)).map((t) => `${file} → ${t}`));
+    expect(unexpected, 'control-plane modules must reach appliances through the ApplianceDriver port').toEqual([]);
+    expect(stale, 'remove moved imports from PENDING in tools/system-map.ts').toEqual([]);
+  });
+
+  it('the workflow steps, run holds, interim checks and failure handler import nothing of the emulator', () => {
+    for (const file of ['functions/app/upgrade-steps.ts', 'functions/app/run-holds.ts', 'functions/app/window-outcome.ts', 'functions/app/guided-driver.ts', 'functions/adapters/site-driver.ts']) {
+      const emulator = importsOf(file).filter((t) => SYSTEM_MAP.get(t) === 'emulator');
+      expect(emulator, file).toEqual(file === 'functions/app/upgrade-steps.ts' ? ['functions/app/packages.ts'] : []);
+    }
+  });
+
+  it('the rule can fail: an emulator import in a control-plane module is seen', () => {
+    const seen = importsOf('functions/app/runs.ts', "import { startInstall } from './install.js';\nconst x = await import('../app/failover-pairs.js');");
+    expect(seen.filter((t) => SYSTEM_MAP.get(t) === 'emulator')).toEqual(['functions/app/install.ts', 'functions/app/failover-pairs.ts']);
+  });
+});
