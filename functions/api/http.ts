@@ -1,3 +1,4 @@
+import type { Operator } from '../app/operator-tokens.js';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError, type ErrorKind } from '../core/errors.js';
@@ -25,6 +26,12 @@ export interface Route {
   group: string;
   /** Which credential the route requires. */
   auth: 'public' | 'operator' | 'api-account' | 'appliance-admin';
+  /**
+   * `auth: 'appliance-admin'`: how the appliance's own administrator (HTTP Basic, a site user) is checked. The
+   * emulator's routes bring it, so the shared auth code (and every control-plane bundle) carries none of the
+   * emulator's user store.
+   */
+  applianceAdmin?: (c: Context<AppEnv>, credential: { username: string; password: string }) => Promise<Operator>;
   summary: string;
   formatError?: ErrorFormatter;
   /**

@@ -14,13 +14,7 @@ import { DomainError } from '../../core/errors.js';
 import type { AppEnv } from '../http.js';
 import { sourceAddress } from '../sessions/api-request.js';
 
-export function basicCredential(header: string | undefined): { username: string; password: string } | undefined {
-  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!m) return undefined;
-  const text = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const colon = text.indexOf(':');
-  return colon > 0 ? { username: text.slice(0, colon), password: text.slice(colon + 1) } : undefined;
-}
+export { basicCredential } from './operator-auth.js';
 
 const forbidden = (message: string) => new DomainError('forbidden', 'Forbidden', message);
 

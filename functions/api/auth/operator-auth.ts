@@ -10,7 +10,6 @@ import { authenticateToken, requireRole, type Operator, type Role } from '../../
 import type { AppEnv, Route } from '../http.js';
 import { appendLogContext } from '../../observability/log-context.js';
 import { looksLikeJwt, verifyOperatorJwt } from './oidc.js';
-import { authenticateApplianceAdmin, basicCredential } from './appliance-admin-auth.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -27,16 +26,25 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/** An HTTP Basic credential (the appliance's admin: `auth: 'appliance-admin'` routes). */
+export function basicCredential(header: string | undefined): { username: string; password: string } | undefined {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!m) return undefined;
+  const text = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  return colon > 0 ? { username: text.slice(0, colon), password: text.slice(colon + 1) } : undefined;
+}
+
 /** Reads need a viewer; anything that changes state needs an operator, unless the route names its role. */
 export const requiredRole = (route: RoleAwareRoute): Role => route.role ?? (route.method === 'GET' ? 'viewer' : 'operator');
 
 export async function authorizeRoute(c: Context<AppEnv>, route: RoleAwareRoute): Promise<void> {
   if (route.auth !== 'operator' && route.auth !== 'appliance-admin') return;
   const services = c.get('services');
-  const basic = route.auth === 'appliance-admin' ? basicCredential(c.req.header('authorization')) : undefined;
-  if (basic) {
+  const basic = route.auth === 'appliance-admin' && route.applianceAdmin ? basicCredential(c.req.header('authorization')) : undefined;
+  if (basic && route.applianceAdmin) {
     // The appliance's own admin (the control plane's site driver): never an operator token.
-    const admin = await authenticateApplianceAdmin(c, basic);
+    const admin = await route.applianceAdmin(c, basic);
     appendLogContext({ actor: admin.operatorId });
     requireRole(admin, requiredRole(route));
     c.set('operator', admin);
