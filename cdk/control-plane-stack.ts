@@ -80,6 +80,7 @@ export class ControlPlaneStack extends Stack {
       schedulerRole: this.windows.executionRole,
       hostedZoneId: config.hostedZoneId,
       cursorKey: this.cursorKey.secret,
+      driverCredentialsPrefix: `${config.prefix}/appliances/`,
     };
     const arnPrefix = stateMachineArnPrefix(this, config);
     // Known before the function exists (its name is fixed), so the API functions can point schedules at it.
@@ -99,6 +100,7 @@ export class ControlPlaneStack extends Stack {
           }
         : {}),
       ...(p.route53 && config.hostedZoneId ? { [ROUTE53_ZONE_ENV]: config.hostedZoneId } : {}),
+      ...(p.applianceDriver ? { DRIVER_CREDENTIALS_PREFIX: targets.driverCredentialsPrefix } : {}),
     });
     const deploy = (kind: DeployedFunction['kind'], name: string, make: (p: Permissions) => ControlPlaneFunction) => {
       const permissions = permissionsFor(kind, name);
@@ -183,6 +185,8 @@ export class ControlPlaneStack extends Stack {
     for (const f of this.functions.filter((x) => x.kind === 'route group' || x.kind === 'route stream')) {
       for (const [k, v] of Object.entries(this.signIn.environment)) f.construct.fn.addEnvironment(k, v);
     }
+    // The emulated appliances' sites are served by this API: the site driver reaches them there (docs/driver.md).
+    for (const f of this.functions.filter((x) => x.permissions.applianceDriver)) f.construct.fn.addEnvironment('APPLIANCE_BASE_URL', this.http.url);
     this.workflows = new Workflows(this, 'Workflows', { config, workflows, taskFunctions });
     new Alarms(this, 'Alarms', {
       config,

@@ -21,6 +21,8 @@ export interface GrantTargets {
   hostedZoneId?: string;
   /** Seals pagination cursors; every function with table access reads it (cdk/constructs/cursor-key.ts). */
   cursorKey: secretsmanager.ISecret;
+  /** Name prefix of the per-appliance driver credentials (one secret per appliance, created by an operator). */
+  driverCredentialsPrefix: string;
 }
 
 /** Turns one declaration into `grant*` calls on exactly the declared resources. */
@@ -65,6 +67,13 @@ export function applyPermissions(scope: Construct, id: string, role: iam.IRole, 
       grantee: role,
       actions: ['route53:GetChange'],
       resourceArns: [Stack.of(scope).formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+    });
+  }
+  if (p.applianceDriver) {
+    iam.Grant.addToPrincipal({
+      grantee: role,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [Stack.of(scope).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${t.driverCredentialsPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
     });
   }
   if (p.healthProbe) iam.Grant.addToPrincipal({ grantee: role, actions: HEALTH_PROBE_ACTIONS, resourceArns: ['*'] });

@@ -16,6 +16,11 @@ export interface Permissions {
   scheduler?: boolean;
   /** Change record sets in the hosted zone given by `-c hostedZoneId=...` (failover role swap). */
   route53?: boolean;
+  /**
+   * Reaches appliances over their sites through the site driver (functions/adapters/site-driver.ts): gets the
+   * API's URL as APPLIANCE_BASE_URL and reads the per-appliance driver credentials in Secrets Manager.
+   */
+  applianceDriver?: boolean;
   /** List-only calls of the health probe (ListTables, ListBuckets, ListStateMachines); AWS requires `*` for them. */
   healthProbe?: boolean;
 }
@@ -56,6 +61,7 @@ export const ROUTE_GROUP_PERMISSIONS: Readonly<Record<string, Permissions>> = {
     workflows: 'all',
     scheduler: true,
     route53: true,
+    applianceDriver: true,
   },
 };
 
@@ -72,6 +78,7 @@ export const SCHEDULER_PERMISSIONS: Permissions = {
   buckets: { exports: 'readwrite' },
   workflows: 'all',
   route53: true,
+  applianceDriver: true,
 };
 
 /** One entry per task of functions/tasks/index.ts; same rule as route groups. */
@@ -79,6 +86,7 @@ export const SCHEDULER_PERMISSIONS: Permissions = {
 const UPGRADE_STEP: Permissions = {
   tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'readwrite' },
   buckets: { packages: 'read', backups: 'readwrite', exports: 'readwrite' },
+  applianceDriver: true,
 };
 /** Steps that may move the primary hostname (role swap, or keeping a healthy side serving after a failure). */
 const UPGRADE_STEP_WITH_DNS: Permissions = { ...UPGRADE_STEP, route53: true };
@@ -88,13 +96,14 @@ export const TASK_PERMISSIONS: Readonly<Record<string, Permissions>> = {
   createBackup: {
     tables: { appliances: 'readwrite' },
     buckets: { backups: 'readwrite' },
+    applianceDriver: true,
   },
   loadRun: { tables: { runs: 'read' } },
   preflight: UPGRADE_STEP,
   syncBeforeBreak: UPGRADE_STEP,
   breakFailover: UPGRADE_STEP,
   beginInstall: UPGRADE_STEP,
-  pollInstall: { tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'read' } },
+  pollInstall: { tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'read' }, applianceDriver: true },
   verifyUpgraded: UPGRADE_STEP,
   moveProductionToBackup: UPGRADE_STEP_WITH_DNS,
   reestablishFailover: UPGRADE_STEP,

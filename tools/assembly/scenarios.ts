@@ -6,7 +6,8 @@
  */
 import { request as httpRequest } from 'node:http';
 import { runSeeds } from '../../functions/app/seed.js';
-import { getAppliance } from '../../functions/app/appliance-store.js';
+import { getAppliance, listAppliances } from '../../functions/app/appliance-store.js';
+import { emulatorEnrolment } from '../../functions/local/driver-enrolment.js';
 import { generateSessions } from '../../functions/app/session-generator.js';
 import type { AssemblyRuntime } from './assembly-runtime.js';
 import { ScenarioError } from './errors.js';
@@ -85,8 +86,24 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 
 const daysFromNow = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
 
-async function demoPair(rt: AssemblyRuntime) {
+/**
+ * The demo fleet as an operator sets it up on AWS: the emulator's seeds, then each appliance enrolled with the
+ * control plane (docs/driver.md: the site user `upgrade-driver`, and its credential as the secret the functions'
+ * DRIVER_CREDENTIALS_PREFIX names). The functions read those secrets themselves, under their own policies.
+ */
+async function seedFleet(rt: AssemblyRuntime) {
   await runSeeds(rt.inspect);
+  const prefix = rt.deployment.functions.map((f) => f.environment.DRIVER_CREDENTIALS_PREFIX).find(Boolean);
+  expect(prefix, 'no function of the template has DRIVER_CREDENTIALS_PREFIX: the site driver has no credentials to read');
+  const enrol = emulatorEnrolment(rt.inspect, {
+    get: async () => undefined,
+    put: async (applianceId, credential) => rt.secretsManager.put(`${prefix}${applianceId}`, JSON.stringify(credential), rt.deployment.env),
+  });
+  for (const appliance of await listAppliances(rt.inspect)) await enrol(appliance.applianceId);
+}
+
+async function demoPair(rt: AssemblyRuntime) {
+  await seedFleet(rt);
   const { pairs } = await ok(rt, 'GET', '/v1/pairs', TOKENS.viewer, undefined, 200);
   const pair = (pairs as Json[]).find((p) => p.primaryId === DEMO.primary && p.backupId === DEMO.backup);
   expect(pair, `the demo pair ${DEMO.primary}/${DEMO.backup} is not listed by GET /v1/pairs: ${JSON.stringify(pairs)}`);
@@ -157,7 +174,7 @@ const scheduledWindow: Scenario = {
   name: 'scheduled-window',
   summary: 'a maintenance window started by its one-time EventBridge schedule invoking the scheduler function; the catch-up rate schedule then finds nothing to start twice',
   async run({ rt, log }) {
-    await runSeeds(rt.inspect);
+    await seedFleet(rt);
     // Window 1 opened a few seconds ago: its one-time schedule is due at once.
     const created = await ok(rt, 'POST', '/v1/runs', TOKENS.operator, {
       applianceId: DEMO.staging,
@@ -219,7 +236,7 @@ const largeReport: Scenario = {
   name: 'large-report',
   summary: 'a SupportSession report over 6 MB (sessions seeded until it is): through the HTTP API it exceeds Lambda\'s buffered limit; the streaming Function URL delivers it',
   async run({ rt, log }) {
-    await runSeeds(rt.inspect);
+    await seedFleet(rt);
     const applianceId = DEMO.staging;
     const appliance = await getAppliance(rt.inspect, applianceId);
     expect(appliance, `${applianceId} was not seeded`);
@@ -283,7 +300,7 @@ const icExport: Scenario = {
   name: 'ic-export',
   summary: 'an Integration Client export through the HTTP API into the template\'s exports bucket (multipart-capable upload), read back from S3',
   async run({ rt }) {
-    await runSeeds(rt.inspect);
+    await seedFleet(rt);
     const applianceId = DEMO.primary;
     const out = await ok(rt, 'POST', `/v1/appliances/${applianceId}/ic-exports`, TOKENS.operator, {}, 201);
     const sqlKey = out.objects?.sql as string | undefined;
@@ -305,7 +322,7 @@ const reads: Scenario = {
   name: 'reads',
   summary: 'GET /health, the fleet, failover pairs and the operator console through the HTTP API: each group\'s function with its own rights and bundle',
   async run({ rt }) {
-    await runSeeds(rt.inspect);
+    await seedFleet(rt);
     const health = await ok(rt, 'GET', '/health', undefined, undefined, 200);
     expect(health.status === 'ok', `health is ${JSON.stringify(health)}`);
     const fleet = await ok(rt, 'GET', '/appliances', TOKENS.viewer, undefined, 200);

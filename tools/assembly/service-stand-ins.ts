@@ -191,6 +191,17 @@ export class SecretsManagerStandIn {
     return this.secrets.get(id) ?? [...this.secrets.values()].find((s) => s.name === id);
   }
 
+  /** A secret the operator creates outside the template (`aws secretsmanager create-secret`, or put-secret-value when it exists). */
+  put(name: string, value: string, env: { partition: string; region: string; account: string }): void {
+    const existing = this.find(name);
+    if (existing) {
+      Object.assign(existing, { value, versionId: randomUUID(), createdAt: new Date() });
+      return;
+    }
+    const arn = `arn:${env.partition}:secretsmanager:${env.region}:${env.account}:secret:${name}-${randomBytes(3).toString('hex')}`;
+    this.secrets.set(arn, { arn, name, value, versionId: randomUUID(), createdAt: new Date() });
+  }
+
   handle(target: string, body: Buffer): StandInResponse {
     const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, any>) : {};
     const error = (type: string, message: string) => ({ status: 400, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type }, body: JSON.stringify({ __type: type, message }) });
