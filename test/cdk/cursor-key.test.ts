@@ -16,7 +16,7 @@ describe('cursor key secret', () => {
     const queriesTables = Object.keys(f.permissions.tables ?? {}).length > 0;
     const [, fn] = resourcesOfType(template, 'AWS::Lambda::Function').find(([id]) => id === logicalId(f.construct.fn))!;
     const env = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
-    const grants = grantsOfRole(template, logicalId(f.construct.role)).filter((g) => g.action.startsWith('secretsmanager:'));
+    const grants = grantsOfRole(template, logicalId(f.construct.role)).filter((g) => g.action.startsWith('secretsmanager:') && !g.resource.includes('/appliances/'));
     if (queriesTables) {
       expect(env.CURSOR_KEY_SECRET_ARN).toEqual({ Ref: secretId });
       expect(grants.map((g) => g.action).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
@@ -26,5 +26,24 @@ describe('cursor key secret', () => {
       expect(grants).toEqual([]);
     }
     expect(JSON.stringify(env)).not.toMatch(/CURSOR_KEY"/);
+  });
+});
+
+/** The site driver's credentials: one operator-created secret per appliance, read only by the functions that reach appliances. */
+describe('driver credentials', () => {
+  it.each(stack.functions.map((f) => [`${f.kind} ${f.name}`, f] as const))('%s: reads them, and knows the API URL, exactly when it reaches appliances', (_, f) => {
+    const [, fn] = resourcesOfType(template, 'AWS::Lambda::Function').find(([id]) => id === logicalId(f.construct.fn))!;
+    const env = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    const grants = grantsOfRole(template, logicalId(f.construct.role)).filter((g) => g.resource.includes('/appliances/'));
+    if (f.permissions.applianceDriver) {
+      expect(env.DRIVER_CREDENTIALS_PREFIX).toBe('upgrade-cp-prod/appliances/');
+      expect(JSON.stringify(env.APPLIANCE_BASE_URL)).toContain(logicalId(stack.http.api));
+      expect(grants.map((g) => g.action)).toEqual(['secretsmanager:GetSecretValue']);
+      expect(grants[0]!.resource).toMatch(/:secret:upgrade-cp-prod\/appliances\/\*/);
+    } else {
+      expect(env.DRIVER_CREDENTIALS_PREFIX).toBeUndefined();
+      expect(env.APPLIANCE_BASE_URL).toBeUndefined();
+      expect(grants).toEqual([]);
+    }
   });
 });
