@@ -6,7 +6,8 @@ import type { DnsPublisher } from '../core/failover.js';
 import type { BlobStore, Clock, RecordStore, WorkflowEngine } from '../core/ports.js';
 import type { AwsClients } from './clients.js';
 import { SecretsManagerDriverCredentials } from './driver-credentials.js';
-import { siteDrivers } from './site-driver.js';
+import { INVENTORY_CREDENTIAL, siteDrivers } from './site-driver.js';
+import { DomainError } from '../core/errors.js';
 import { BUCKETS, loadConfig, ROUTE53_ZONE_ENV, TABLES, type BucketName, type Config, type TableName } from './config.js';
 import { cursorCodecFor } from './cursor-key.js';
 import { lazyPort, once } from './lazy.js';
@@ -91,11 +92,18 @@ export function buildServices(config: Config = loadConfig(), clock: Clock = syst
   // On AWS the control plane reaches the appliances' sites at APPLIANCE_BASE_URL with credentials from
   // Secrets Manager (docs/driver.md); the local runtime sets its own drivers.
   const applianceBaseUrl = env.APPLIANCE_BASE_URL?.trim().replace(/\/+$/, '');
-  const drivers: ApplianceDrivers | undefined = applianceBaseUrl
+  const credentials = applianceBaseUrl ? new SecretsManagerDriverCredentials(config.region, env.DRIVER_CREDENTIALS_PREFIX?.trim() || 'upgrade-cp/appliances/') : undefined;
+  const drivers: ApplianceDrivers | undefined = credentials
     ? siteDrivers({
-        baseUrl: () => applianceBaseUrl,
+        baseUrl: () => applianceBaseUrl!,
         transport: (request) => fetch(request),
-        credentials: new SecretsManagerDriverCredentials(config.region, env.DRIVER_CREDENTIALS_PREFIX?.trim() || 'upgrade-cp/appliances/'),
+        credentials,
+        // The inventory token an operator stored beside the appliances' credentials (docs/driver.md).
+        inventoryToken: async () => {
+          const stored = await credentials.get(INVENTORY_CREDENTIAL);
+          if (!stored) throw new DomainError('precondition', 'InventoryNotConfigured', `no inventory token: store a viewer operator token of the fleet API as the driver credential ${INVENTORY_CREDENTIAL} (docs/driver.md)`);
+          return stored.password;
+        },
       })
     : undefined;
   return {

@@ -16,12 +16,19 @@ import type {
   ConsolesReportView,
   DnsRecordView,
   FailoverStatusView,
+  FleetInventory,
   HealthView,
+  InstallRecordView,
+  IntegrationClientView,
+  IntegrationReadinessView,
+  PackageView,
+  ApiUsageView,
   InstallStatusView,
   InstallView,
   PairChangeView,
   SyncView,
 } from '../core/appliance-driver.js';
+import type { TrafficProfile } from '../core/busy-hours.js';
 
 /** A fetch-shaped transport: real HTTP(S) (./site-transport.ts) or the app in process (tests). */
 export type SiteTransport = (request: Request) => Promise<Response>;
@@ -44,11 +51,16 @@ export interface SiteDriverOptions {
   credentials: DriverCredentials;
   /** Creates the appliance's credential when it has none yet (the emulator's seeds locally); else refuse. */
   enrol?: (applianceId: string) => Promise<SiteCredential>;
+  /** The inventory token (an operator token of the emulator's fleet API, viewer role); `renew` after a 401. */
+  inventoryToken?: (renew?: boolean) => Promise<string>;
   timeoutMs?: number;
   retries?: number;
   /** Base of the exponential backoff (full jitter). */
   backoffMs?: number;
 }
+
+/** The driver credential under which the control plane keeps its inventory token (docs/driver.md). */
+export const INVENTORY_CREDENTIAL = '_inventory';
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,14 +95,30 @@ export class SiteDriver implements ApplianceDriver {
     return pending;
   }
 
-  /** One call to the appliance's site; `idempotent` allows retries (GETs, keyed POSTs, PUT/DELETE). */
-  private async call<T>(applianceId: string, method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; idempotent?: boolean; okStatuses?: number[] } = {}): Promise<T> {
-    let cred = await this.credential(applianceId);
+  /** The inventory's bearer token, or a refusal that says how to configure one. */
+  private async inventoryAuthorization(renew = false): Promise<string> {
+    if (!this.options.inventoryToken) throw new DomainError('precondition', 'InventoryNotConfigured', 'no inventory token for the fleet API: store one as the driver credential _inventory (docs/driver.md)');
+    return `Bearer ${await this.options.inventoryToken(renew)}`;
+  }
+
+  /**
+   * One call to the appliance's site (its admin credential), or with `inventory` to the emulator's fleet
+   * API (the inventory token); `idempotent` allows retries (GETs, keyed POSTs, PUT/DELETE); `absent`
+   * answers undefined for a 404.
+   */
+  private async call<T>(
+    applianceId: string,
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string>; idempotent?: boolean; inventory?: boolean; absent?: boolean } = {},
+  ): Promise<T> {
+    const authorization = async (renew: boolean) => (options.inventory ? this.inventoryAuthorization(renew) : basic(await this.credential(applianceId, renew)));
+    const reauthorizes = options.inventory ? Boolean(this.options.inventoryToken) : Boolean(this.options.enrol);
     let renewed = false;
     const url = `${this.options.baseUrl()}${path}`;
     const headers: Record<string, string> = {
-      authorization: basic(cred),
-      'x-appliance-id': applianceId,
+      authorization: await authorization(false),
+      ...(options.inventory ? {} : { 'x-appliance-id': applianceId }),
       accept: 'application/json',
       ...options.headers,
     };
@@ -111,12 +139,12 @@ export class SiteDriver implements ApplianceDriver {
         throw new DomainError('unavailable', timedOut ? 'ApplianceTimeout' : 'ApplianceUnreachable', `${method} ${path} on ${applianceId}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : (e as Error).message}`, { applianceId });
       }
       if (response.ok) return (response.status === 204 ? undefined : await response.json()) as T;
+      if (response.status === 404 && options.absent) return undefined as T;
       const text = await response.text();
-      // A restored backup or a failover overwrite replaced the appliance's users: enrol again, once.
-      if (response.status === 401 && this.options.enrol && !renewed) {
+      // A restored backup or a failover overwrite replaced the appliance's users (or the token expired): once more.
+      if (response.status === 401 && reauthorizes && !renewed) {
         renewed = true;
-        cred = await this.credential(applianceId, true);
-        headers.authorization = basic(cred);
+        headers.authorization = await authorization(true);
         attempt--;
         continue;
       }
@@ -130,6 +158,11 @@ export class SiteDriver implements ApplianceDriver {
       }
       throw siteError(applianceId, method, path, response.status, text);
     }
+  }
+
+  /** A read of the emulator's fleet API (SiteInventory). */
+  inventoryCall<T>(path: string, absent: boolean): Promise<T> {
+    return this.call<T>('fleet inventory', 'GET', path, { inventory: true, absent });
   }
 
   private site(applianceId: string, path: string) {
@@ -223,7 +256,7 @@ export class SiteDriver implements ApplianceDriver {
   }
 
   integrationReadiness(pairId: string, targetPrimaryId: string) {
-    return this.call<{ ready: boolean; integrations: { name: string; ready: boolean }[] }>(targetPrimaryId, 'GET', `/failover-pairs/${encodeURIComponent(pairId)}/integration-readiness?primary=${encodeURIComponent(targetPrimaryId)}`);
+    return this.call<IntegrationReadinessView>(targetPrimaryId, 'GET', readinessPath(pairId, targetPrimaryId));
   }
 
   async listBackups(applianceId: string): Promise<BackupView[]> {
@@ -284,8 +317,72 @@ function siteError(applianceId: string, method: string, path: string, status: nu
   return new DomainError(kind, code ?? `ApplianceHttp${status}`, detail ?? title ?? `${method} ${path} on ${applianceId} answered ${status}`, { ...details, applianceId });
 }
 
-/** One site driver for every appliance (the emulator's fleet, or sites behind one base URL). */
+const readinessPath = (pairId: string, targetPrimaryId: string) => `/failover-pairs/${encodeURIComponent(pairId)}/integration-readiness?primary=${encodeURIComponent(targetPrimaryId)}`;
+
+/** The fleet's inventory over the emulator's fleet API (`/appliances`, `/packages`, ...), with the inventory token. */
+export class SiteInventory implements FleetInventory {
+  constructor(private readonly site: SiteDriver) {}
+
+  private get<T>(path: string, absent = false): Promise<T> {
+    return this.site.inventoryCall<T>(path, absent);
+  }
+
+  private appliancePath(applianceId: string, path = '') {
+    return `/appliances/${encodeURIComponent(applianceId)}${path}`;
+  }
+
+  async listAppliances() {
+    return (await this.get<{ appliances: ApplianceView[] }>('/appliances')).appliances;
+  }
+
+  getAppliance(applianceId: string) {
+    return this.get<ApplianceView | undefined>(this.appliancePath(applianceId), true);
+  }
+
+  async listPackages() {
+    return (await this.get<{ packages: PackageView[] }>('/packages')).packages;
+  }
+
+  getPackage(packageId: string, options: { verifyFile?: boolean } = {}) {
+    return this.get<PackageView | undefined>(`/packages/${encodeURIComponent(packageId)}${options.verifyFile ? '?verify=file' : ''}`, true);
+  }
+
+  async listBackups(applianceId: string) {
+    return (await this.get<{ backups: BackupView[] }>(this.appliancePath(applianceId, '/login/software-management/backups'))).backups;
+  }
+
+  backupDownloadPath(b: Pick<BackupView, 'applianceId' | 'backupId'>) {
+    return this.site.backupDownloadPath(b);
+  }
+
+  async installHistory(applianceId: string) {
+    return (await this.get<{ installs: InstallRecordView[] }>(this.appliancePath(applianceId, '/appliance/installs'))).installs;
+  }
+
+  async apiUsage(applianceId: string, since: string) {
+    return (await this.get<{ usage: ApiUsageView[] }>(this.appliancePath(applianceId, `/api-usage?since=${encodeURIComponent(since)}`))).usage;
+  }
+
+  trafficProfile(applianceId: string, timeZone: string) {
+    return this.get<TrafficProfile>(this.appliancePath(applianceId, `/busy-hours?timeZone=${encodeURIComponent(timeZone)}`));
+  }
+
+  async integrationClients(pairId: string) {
+    return (await this.get<{ integrations: IntegrationClientView[] }>(`/failover-pairs/${encodeURIComponent(pairId)}/integrations`)).integrations;
+  }
+
+  integrationReadiness(pairId: string, targetPrimaryId: string) {
+    return this.get<IntegrationReadinessView>(readinessPath(pairId, targetPrimaryId));
+  }
+
+  async resolveHostname(hostname: string) {
+    return (await this.get<{ applianceId: string } | undefined>(`/primary-hostnames/${encodeURIComponent(hostname)}`, true))?.applianceId;
+  }
+}
+
+/** One site driver for every appliance (the emulator's fleet, or sites behind one base URL), and the fleet's inventory. */
 export function siteDrivers(options: SiteDriverOptions) {
   const driver = new SiteDriver(options);
-  return { forAppliance: () => driver };
+  const inventory = new SiteInventory(driver);
+  return { forAppliance: () => driver, inventory };
 }

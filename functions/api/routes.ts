@@ -1,5 +1,6 @@
 import type { Route } from './http.js';
 import { applianceRoutes } from './routes/appliance-routes.js';
+import { siteRootRoutes } from './routes/site-root-routes.js';
 import { controlRoutes } from './routes/control-routes.js';
 import { failoverRoutes } from './routes/failover-routes.js';
 import { sessionsRoutes } from './routes/sessions-routes.js';
@@ -11,5 +12,6 @@ export const routes: readonly Route[] = [
   ...applianceRoutes,
   ...sessionsRoutes,
   ...failoverRoutes,
+  ...siteRootRoutes,
   ...controlRoutes,
 ];

@@ -15,7 +15,7 @@ import { installedVersion, type PackageKind } from '../core/packages.js';
 import { planUpgrade } from '../core/plan.js';
 import { ConditionFailedError, type StoredItem, queryAll } from '../core/ports.js';
 import { cancelledBy, type Run, type UpgradeOption } from '../core/run.js';
-import { listAppliances } from './appliance-store.js';
+import { inventoryOf } from './appliance-drivers.js';
 import type { AppContext } from './context.js';
 import { pairsOf, planInputFor, requirePackage } from './fleet.js';
 import { campaignKey } from './keys.js';
@@ -122,7 +122,7 @@ export async function createCampaign(ctx: AppContext, input: NewCampaign, actor:
   if (pairIds.length + applianceIds.length === 0) throw validationError('NoTargets', 'a campaign needs pairIds and/or applianceIds', { field: 'pairIds' });
   if (!Number.isInteger(input.concurrency) || input.concurrency < 1) throw validationError('InvalidConcurrency', 'concurrency must be a positive integer', { field: 'concurrency' });
   const pkg = await requirePackage(ctx, input.packageId);
-  const fleet = await listAppliances(ctx);
+  const fleet = await inventoryOf(ctx).listAppliances();
   const byId = new Map(fleet.map((a) => [a.applianceId, a]));
   const pairs = new Map(pairsOf(fleet).map((p) => [p.pairId, p]));
 

@@ -4,7 +4,7 @@
  */
 import { productionDowntimeMs, type Interval } from '../core/downtime.js';
 import type { AppContext } from './context.js';
-import { listInstallRecords } from './install-records.js';
+import { inventoryOf } from './appliance-drivers.js';
 import { listAudit, requireRun } from './run-store.js';
 
 export async function modelledDowntime(ctx: AppContext, runId: string) {
@@ -12,7 +12,7 @@ export async function modelledDowntime(ctx: AppContext, runId: string) {
   const members = [run.primaryId, ...(run.backupId ? [run.backupId] : [])];
   const outages: Record<string, Interval[]> = {};
   for (const id of members) {
-    outages[id] = (await listInstallRecords(ctx, id))
+    outages[id] = (await inventoryOf(ctx).installHistory(id))
       .filter((r) => r.requestKey?.startsWith(`${runId}:`))
       .map((r) => ({ from: Date.parse(r.startedAt), to: Date.parse(r.onlineAt) }));
   }

@@ -5,21 +5,14 @@
  */
 import type { Appliance } from '../core/appliance.js';
 import { notFound, validationError } from '../core/errors.js';
-import { evaluateIntegration } from '../core/failover.js';
 import { installedVersion, type Requirements } from '../core/packages.js';
 import { planUpgrade, type ApplianceFacts, type PlanInput, type PlanIntegrationClient, type PlanPackage, type PlanWindow, type UpgradePlan } from '../core/plan.js';
 import { estimateInstallMinutes as installModel } from '../core/install.js';
 import { compareVersions } from '../core/versions.js';
-import { listApiUsage } from './api-usage.js';
-import { isDriverUsage } from './appliance-drivers.js';
-import { backupDownloadPath, listBackups } from './backups.js';
-import { listInstallRecords } from './install-records.js';
-import { listIntegrationClients, resolveHostname } from './primary-hostname.js';
-import { trafficProfile } from './busy-hours.js';
-import { getPackage, listPackages as listStoredPackages, type PackageRecord } from './packages.js';
+import type { PackageView } from '../core/appliance-driver.js';
+import { inventoryOf, isDriverUsage, requireAppliance } from './appliance-drivers.js';
 import type { AppContext } from './context.js';
 import { controlSettings } from './control-settings.js';
-import { listAppliances, requireAppliance } from './appliance-store.js';
 
 export interface CatalogPackage extends PlanPackage {
   kind: 'product' | 'base';
@@ -31,27 +24,27 @@ export interface CatalogPackage extends PlanPackage {
   source: 'catalog' | 'upload';
 }
 
-/** The control API's view of a stored package (the appliance area's package registry is the one source). */
-function toCatalogPackage(p: PackageRecord): CatalogPackage {
+/** The control API's view of a package (the fleet's package registry is the one source). */
+function toCatalogPackage(p: PackageView): CatalogPackage {
   return {
     packageId: p.packageId,
     name: p.name,
     kind: p.kind,
     version: p.version,
-    prerequisites: { minBaseVersion: p.manifest.requires.minBaseVersion, minProductVersion: p.manifest.requires.minProductVersion },
-    requires: p.manifest.requires,
+    prerequisites: { minBaseVersion: p.requires.minBaseVersion, minProductVersion: p.requires.minProductVersion },
+    requires: p.requires,
     source: p.source,
-    releasedAt: p.manifest.releasedAt,
+    releasedAt: p.releasedAt,
     sha256: p.sha256,
   };
 }
 
 export async function listPackages(ctx: AppContext): Promise<CatalogPackage[]> {
-  return (await listStoredPackages(ctx)).map(toCatalogPackage);
+  return (await inventoryOf(ctx).listPackages()).map(toCatalogPackage);
 }
 
 export async function requirePackage(ctx: AppContext, packageId: string): Promise<CatalogPackage> {
-  const stored = await getPackage(ctx, packageId);
+  const stored = await inventoryOf(ctx).getPackage(packageId);
   if (!stored) throw notFound('PackageNotFound', `package ${packageId} is not in the catalog`, { packageId });
   return toCatalogPackage(stored);
 }
@@ -92,7 +85,7 @@ export function pairsOf(appliances: Appliance[]): Pair[] {
     });
 }
 
-export const listPairs = async (ctx: AppContext) => pairsOf(await listAppliances(ctx));
+export const listPairs = async (ctx: AppContext) => pairsOf(await inventoryOf(ctx).listAppliances());
 
 export async function requirePair(ctx: AppContext, pairId: string): Promise<Pair> {
   const pair = (await listPairs(ctx)).find((p) => p.pairId === pairId);
@@ -146,37 +139,41 @@ export interface PlanFactOptions {
 }
 
 async function factsOf(ctx: AppContext, appliance: Appliance, apiUsageSince: string): Promise<ApplianceFacts> {
-  const [backups, usage] = await Promise.all([listBackups(ctx, appliance.applianceId), listApiUsage(ctx, appliance.applianceId, apiUsageSince)]);
+  const inventory = inventoryOf(ctx);
+  const [backups, usage] = await Promise.all([inventory.listBackups(appliance.applianceId), inventory.apiUsage(appliance.applianceId, apiUsageSince)]);
   const newest = backups[0];
   return {
     appliance,
     lastBackupAt: newest?.createdAt,
-    ...(newest ? { latestBackup: { backupId: newest.backupId, productVersion: newest.productVersion, createdAt: newest.createdAt, downloadPath: backupDownloadPath(newest) } } : {}),
+    ...(newest ? { latestBackup: { backupId: newest.backupId, productVersion: newest.productVersion, createdAt: newest.createdAt, downloadPath: inventory.backupDownloadPath(newest) } } : {}),
     apiUsers: usage.filter((u) => !isDriverUsage(u)),
   };
 }
 
 /**
  * The Integration Clients registered on the pair, each judged as the interim check judges it: would it
- * still reach the serving appliance after the option-2 DNS change to the backup? (One registry, one rule.)
+ * still reach the serving appliance after the option-2 DNS change to the backup? (One registry, one rule:
+ * the fleet's integration-readiness answer.)
  */
-export async function pairIntegrations(ctx: AppContext, pairId: string, backup: Appliance, fleet?: Appliance[]): Promise<PlanIntegrationClient[]> {
-  const clients = await listIntegrationClients(ctx, pairId);
-  if (clients.length === 0) return [];
-  const appliances = fleet ?? (await listAppliances(ctx));
-  const records = new Map<string, string | undefined>();
-  for (const c of clients) if (c.target.kind === 'hostname' && !records.has(c.target.hostname)) records.set(c.target.hostname, await resolveHostname(ctx, c.target.hostname));
-  return clients.map((c) => {
-    const r = evaluateIntegration(c, backup, (h) => records.get(h), (ip) => appliances.find((a) => a.ipAddress === ip)?.applianceId);
-    return { integrationId: c.integrationId, name: c.name, target: r.target ?? '', ...(c.version !== undefined ? { version: c.version } : {}), reachesBackupAfterSwap: r.ready, ...(r.reason ? { reason: r.reason } : {}) };
-  });
+export async function pairIntegrations(ctx: AppContext, pairId: string, backup: Appliance): Promise<PlanIntegrationClient[]> {
+  const inventory = inventoryOf(ctx);
+  if ((await inventory.integrationClients(pairId)).length === 0) return [];
+  const { integrations } = await inventory.integrationReadiness(pairId, backup.applianceId);
+  return integrations.map((r) => ({
+    integrationId: r.integrationId,
+    name: r.name,
+    target: r.target ?? '',
+    ...(r.version !== undefined ? { version: r.version } : {}),
+    reachesBackupAfterSwap: r.ready,
+    ...(r.reason ? { reason: r.reason } : {}),
+  }));
 }
 
 /** Has `version` of this package kind been installed successfully on a staging appliance (the guide's pre-test)? */
 export async function stagingEvidence(ctx: AppContext, pkg: CatalogPackage, exclude: string[], fleet?: Appliance[]) {
-  const staging = (fleet ?? (await listAppliances(ctx))).filter((a) => a.staging && !exclude.includes(a.applianceId));
+  const staging = (fleet ?? (await inventoryOf(ctx).listAppliances())).filter((a) => a.staging && !exclude.includes(a.applianceId));
   for (const a of staging) {
-    const done = (await listInstallRecords(ctx, a.applianceId)).find((r) => r.targetVersion === pkg.version && (r.packageKind ?? 'product') === pkg.kind && r.outcome === 'online');
+    const done = (await inventoryOf(ctx).installHistory(a.applianceId)).find((r) => r.targetVersion === pkg.version && (r.packageKind ?? 'product') === pkg.kind && r.outcome === 'online');
     if (done) return { pretested: true, detail: `installed on ${a.applianceId} at ${done.finishedAt ?? done.startedAt}` };
   }
   const candidate = staging.find((a) => compareVersions(installedVersion(a, pkg.kind), pkg.version) < 0);
@@ -192,10 +189,10 @@ export async function planInputFor(ctx: AppContext, target: ResolvedTarget, pkg:
   const pair = target.backup && target.pairId ? { pairId: target.pairId, backup: target.backup } : undefined;
   const hostname = target.primary.license.primaryHostname;
   const [resolvesTo, integrations, staging, traffic] = await Promise.all([
-    pair ? resolveHostname(ctx, hostname) : undefined,
-    pair ? pairIntegrations(ctx, pair.pairId, pair.backup, options.fleet) : undefined,
+    pair ? inventoryOf(ctx).resolveHostname(hostname) : undefined,
+    pair ? pairIntegrations(ctx, pair.pairId, pair.backup) : undefined,
     pair ? stagingEvidence(ctx, pkg, [target.primary.applianceId, pair.backup.applianceId], options.fleet) : undefined,
-    options.traffic === false ? undefined : trafficProfile(ctx, target.primary.applianceId, options.windows?.[0]?.timeZone ?? 'UTC'),
+    options.traffic === false ? undefined : inventoryOf(ctx).trafficProfile(target.primary.applianceId, options.windows?.[0]?.timeZone ?? 'UTC'),
   ]);
   return {
     package: pkg,

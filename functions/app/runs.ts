@@ -22,11 +22,10 @@ import {
   type UpgradeOption,
   type WindowIndex,
 } from '../core/run.js';
-import { listApiUsage, type ApiUsage } from './api-usage.js';
-import { driverOf, isDriverUsage } from './appliance-drivers.js';
+import type { ApiUsageView as ApiUsage } from '../core/appliance-driver.js';
+import { driverOf, inventoryOf, isDriverUsage } from './appliance-drivers.js';
 import type { AppContext } from './context.js';
 import { controlSettings } from './control-settings.js';
-import { listIntegrationClients } from './primary-hostname.js';
 import { holdRunAppliances, releaseHoldsOf, releaseIfClosed, releaseRunHolds } from './run-holds.js';
 import { appendAudit, createRun, getRun, listAudit, requireRun, updateRun } from './run-store.js';
 
@@ -414,8 +413,8 @@ const usageKey = (u: ApiUsage) => `${u.applianceId}:${u.kind}:${u.principalId}`;
 async function startGateFacts(ctx: AppContext, run: Run) {
   const since = new Date(ctx.clock.now().getTime() - controlSettings().apiUsageDays * 86_400_000).toISOString();
   const members = [run.primaryId, ...(run.backupId ? [run.backupId] : [])];
-  const apiUsers = (await Promise.all(members.map((id) => listApiUsage(ctx, id, since)))).flat().filter((u) => !isDriverUsage(u));
-  const tooOld = run.pairId ? (await listIntegrationClients(ctx, run.pairId)).filter((c) => !integrationClientReady(c.version)) : [];
+  const apiUsers = (await Promise.all(members.map((id) => inventoryOf(ctx).apiUsage(id, since)))).flat().filter((u) => !isDriverUsage(u));
+  const tooOld = run.pairId ? (await inventoryOf(ctx).integrationClients(run.pairId)).filter((c) => !integrationClientReady(c.version)) : [];
   const ackedUsers = new Set(run.acknowledgements?.apiUsers?.items ?? []);
   const ackedClients = new Set(run.acknowledgements?.integrationClients?.items ?? []);
   return {

@@ -6,14 +6,13 @@
 import type { Appliance } from '../core/appliance.js';
 import type { ApplianceDriver, BackupView } from '../core/appliance-driver.js';
 import { backupCounts } from '../core/backup-rules.js';
-import { preconditionFailed } from '../core/errors.js';
+import { notFound, preconditionFailed } from '../core/errors.js';
 import { estimateInstallMinutes } from '../core/install.js';
 import { evaluatePackage } from '../core/packages.js';
 import { cancelledBy, installTargets, minutesUsed, runVersionOf, servingAfterWindow1, type InstallBackup, type Run, type WindowIndex } from '../core/run.js';
 import { apiVersionFor } from '../core/versions.js';
-import { driverOf } from './appliance-drivers.js';
+import { driverOf, inventoryOf } from './appliance-drivers.js';
 import type { AppContext } from './context.js';
-import { requirePackage } from './packages.js';
 import { holdTokenOf } from './run-holds.js';
 import { appendAudit, getStep, requireRun, runStepOnce, updateRun } from './run-store.js';
 
@@ -67,9 +66,10 @@ export function preflight(ctx: AppContext, input: StepInput) {
   return workflowStep(ctx, input, async (run) => {
     const members = [run.primaryId, ...(run.backupId ? [run.backupId] : [])];
     const appliances = await Promise.all(members.map((id) => driverOf(ctx, id).describe(id)));
-    const pkg = await requirePackage(ctx, run.packageId);
-    const object = await ctx.blobs.packages.head(pkg.objectKey);
-    if (!object) throw preconditionFailed('PackageMissing', `package ${pkg.packageId} has no stored file (${pkg.objectKey})`);
+    const pkg = await inventoryOf(ctx).getPackage(run.packageId, { verifyFile: true });
+    if (!pkg) throw notFound('PackageNotFound', `package ${run.packageId} does not exist`);
+    const object = pkg.file;
+    if (!object?.stored) throw preconditionFailed('PackageMissing', `package ${pkg.packageId} has no stored file (sha256/${pkg.sha256})`);
     if (object.size !== pkg.size) throw preconditionFailed('PackageDigestMismatch', `package ${pkg.packageId}: stored size ${object.size} does not match its manifest (${pkg.size})`);
     if (pkg.version !== run.targetVersion) throw preconditionFailed('PackageVersionMismatch', `package ${pkg.packageId} installs ${pkg.version}, the run targets ${run.targetVersion}`);
 
@@ -79,7 +79,7 @@ export function preflight(ctx: AppContext, input: StepInput) {
     for (const id of installTargets(run, input.window)) {
       const appliance = appliances.find((a) => a.applianceId === id)!;
       if (runVersionOf(run, appliance) === run.targetVersion) continue; // a resumed run already installed it
-      const evaluation = evaluatePackage(pkg.manifest, appliance, ctx.clock.now());
+      const evaluation = evaluatePackage(pkg, appliance, ctx.clock.now());
       if (evaluation.status !== 'installable') {
         const reasons = evaluation.reasons.length ? evaluation.reasons.map((r) => r.message) : [`${pkg.name} is ${evaluation.status} on ${id} (${runVersionOf(run, appliance)})`];
         throw preconditionFailed('PrerequisitesNotMet', reasons.join('; '), { applianceId: id, reasons });

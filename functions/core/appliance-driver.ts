@@ -8,6 +8,8 @@
  * the control plane depends on the shape of the wire, never on the emulator's modules.
  */
 import type { Appliance } from './appliance.js';
+import type { TrafficProfile } from './busy-hours.js';
+import type { PackageKind, Requirements } from './packages.js';
 
 /** The appliance as its admin view shows it (identity, versions, state, failover role, license). */
 export type ApplianceView = Appliance;
@@ -140,12 +142,91 @@ export interface ApplianceDriver {
   /** Re-imports exported sessions into the primary (`via`: the member whose credential is used). */
   reimportSessions(pairId: string, via: string): Promise<ReimportView>;
   /** Would each Integration Client registered on the pair reach `targetPrimaryId` after a DNS move? */
-  integrationReadiness(pairId: string, targetPrimaryId: string): Promise<{ ready: boolean; integrations: { name: string; ready: boolean }[] }>;
+  integrationReadiness(pairId: string, targetPrimaryId: string): Promise<IntegrationReadinessView>;
   hold(applianceId: string, input: { owner: string; token: string; expiresAt: string }): Promise<void>;
   releaseHold(applianceId: string, token: string): Promise<void>;
 }
 
-/** Which driver reaches an appliance (one run may mix emulated and real appliances). */
+/** A package as the fleet's package registry lists it (`GET /packages`, no signature bytes). */
+export interface PackageView {
+  packageId: string;
+  name: string;
+  kind: PackageKind;
+  version: string;
+  requires: Requirements;
+  size: number;
+  sha256: string;
+  source: 'catalog' | 'upload';
+  releasedAt?: string;
+  /** With `verifyFile`: whether the registry holds the package file, and its size. */
+  file?: { stored: boolean; size?: number };
+}
+
+/** One install in an appliance's history (`/appliance/installs`). */
+export interface InstallRecordView {
+  installId: string;
+  packageKind?: PackageKind;
+  targetVersion: string;
+  startedAt: string;
+  onlineAt: string;
+  finishedAt?: string;
+  outcome?: 'online' | 'failed';
+  requestKey?: string;
+  state?: string;
+}
+
+/** A principal that called the appliance's APIs lately (an integration that must prepare for 10.6). */
+export interface ApiUsageView {
+  applianceId: string;
+  kind: 'api-account' | 'user';
+  principalId: string;
+  name: string;
+  lastCallAt: string;
+  lastCall: string;
+}
+
+export interface IntegrationClientView {
+  integrationId: string;
+  name: string;
+  pairId: string;
+  target: { kind: 'hostname'; hostname: string } | { kind: 'ip'; ipAddress: string };
+  version?: string;
+}
+
+export interface IntegrationReadinessView {
+  ready: boolean;
+  integrations: { integrationId: string; name: string; target?: string; version?: string; ready: boolean; reason?: string }[];
+}
+
+/**
+ * The fleet's inventory: which appliances and packages there are and what each appliance recorded
+ * (installs, API callers, busy hours, backups), read over the emulator's fleet API with the control
+ * plane's inventory token, not with an appliance's own credential. Plans, fleet views and campaigns read
+ * here; every operation on an appliance goes through its ApplianceDriver. Getters answer undefined for
+ * what does not exist, so callers keep their own errors.
+ */
+export interface FleetInventory {
+  listAppliances(): Promise<ApplianceView[]>;
+  getAppliance(applianceId: string): Promise<ApplianceView | undefined>;
+  listPackages(): Promise<PackageView[]>;
+  getPackage(packageId: string, options?: { verifyFile?: boolean }): Promise<PackageView | undefined>;
+  /** Newest first. */
+  listBackups(applianceId: string): Promise<BackupView[]>;
+  backupDownloadPath(backup: Pick<BackupView, 'applianceId' | 'backupId'>): string;
+  installHistory(applianceId: string): Promise<InstallRecordView[]>;
+  /** Callers of the appliance's APIs since `since` (ISO). */
+  apiUsage(applianceId: string, since: string): Promise<ApiUsageView[]>;
+  /** Busy hours from the appliance's session history, in `timeZone`. */
+  trafficProfile(applianceId: string, timeZone: string): Promise<TrafficProfile>;
+  integrationClients(pairId: string): Promise<IntegrationClientView[]>;
+  /** Would each Integration Client of the pair reach `targetPrimaryId` after the primary hostname moves there? */
+  integrationReadiness(pairId: string, targetPrimaryId: string): Promise<IntegrationReadinessView>;
+  /** The appliance the primary hostname's DNS record names today (undefined without a record). */
+  resolveHostname(hostname: string): Promise<string | undefined>;
+}
+
+/** Which driver reaches an appliance (one run may mix emulated and real appliances), and the fleet's inventory. */
 export interface ApplianceDrivers {
   forAppliance(applianceId: string): ApplianceDriver;
+  readonly inventory: FleetInventory;
 }

@@ -5,10 +5,11 @@
  * This module is part of the composition root (it knows both systems); the control plane never imports it.
  */
 import { randomBytes } from 'node:crypto';
-import type { DriverCredentials, SiteCredential } from '../adapters/site-driver.js';
+import { INVENTORY_CREDENTIAL, type DriverCredentials, type SiteCredential } from '../adapters/site-driver.js';
 import { DRIVER_USERNAME } from '../app/appliance-drivers.js';
 import type { AppContext } from '../app/context.js';
 import { createSiteUser, getSiteUser, updateSiteUser } from '../app/site-users.js';
+import { issueOperatorToken } from '../app/operator-tokens.js';
 
 const permissions = { administrator: true, commandApi: true, reportingApi: true, backupApi: true, provideRemoteSupport: false };
 
@@ -22,5 +23,28 @@ export function emulatorEnrolment(emulator: AppContext, credentials: DriverCrede
     }
     await credentials.put(applianceId, credential);
     return credential;
+  };
+}
+
+
+/**
+ * Local inventory token: a viewer operator token of the emulator's fleet API, issued once and kept with
+ * the driver credentials (on AWS an operator stores one as the secret `<prefix>/appliances/_inventory`).
+ */
+export function emulatorInventoryToken(emulator: AppContext, credentials: DriverCredentials) {
+  let pending: Promise<string> | undefined;
+  const issue = async (renew: boolean) => {
+    const stored = renew ? undefined : await credentials.get(INVENTORY_CREDENTIAL);
+    if (stored) return stored.password;
+    const { token } = await issueOperatorToken(emulator, { operatorId: DRIVER_USERNAME, displayName: 'Upgrade control plane (fleet inventory)', roles: ['viewer'], createdBy: 'local-runtime' });
+    await credentials.put(INVENTORY_CREDENTIAL, { username: DRIVER_USERNAME, password: token });
+    return token;
+  };
+  return (renew = false): Promise<string> => {
+    if (renew) pending = undefined;
+    return (pending ??= issue(renew).catch((e: unknown) => {
+      pending = undefined;
+      throw e;
+    }));
   };
 }

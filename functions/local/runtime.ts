@@ -12,7 +12,7 @@ import { probeHealth } from '../adapters/health.js';
 import { createApp } from '../api/app.js';
 import { FileDriverCredentials } from '../adapters/driver-credentials.js';
 import { siteDrivers } from '../adapters/site-driver.js';
-import { emulatorEnrolment } from './driver-enrolment.js';
+import { emulatorEnrolment, emulatorInventoryToken } from './driver-enrolment.js';
 import { routes } from '../api/routes.js';
 import { runSeeds } from '../app/seed.js';
 import { tasks } from '../tasks/index.js';
@@ -157,7 +157,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // each appliance's own admin credential (kept in the data dir; created on first use, docs/driver.md).
     let apiUrl = '';
     const credentials = FileDriverCredentials.inDataDir(dataDir);
-    services.drivers = siteDrivers({ baseUrl: () => apiUrl, transport: (request) => nativeFetch(request), credentials, enrol: emulatorEnrolment(services, credentials) });
+    services.drivers = siteDrivers({ baseUrl: () => apiUrl, transport: (request) => nativeFetch(request), credentials, enrol: emulatorEnrolment(services, credentials), inventoryToken: emulatorInventoryToken(services, credentials) });
     taskServices = services;
     // Executions (and the tasks they invoked) settle before their clients and the emulators go away.
     cleanup.push(async () => {

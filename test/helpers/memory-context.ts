@@ -7,7 +7,7 @@ import type { Services } from '../../functions/adapters/services.js';
 import { siteDrivers } from '../../functions/adapters/site-driver.js';
 import { createApp } from '../../functions/api/app.js';
 import { routes } from '../../functions/api/routes.js';
-import { emulatorEnrolment } from '../../functions/local/driver-enrolment.js';
+import { emulatorEnrolment, emulatorInventoryToken } from '../../functions/local/driver-enrolment.js';
 import type { Clock, WorkflowEngine } from '../../functions/core/ports.js';
 
 /** A manually advanced clock for deterministic tests. */
@@ -53,6 +53,7 @@ export function memoryContext(options: { clock?: Clock; env?: Record<string, str
     transport: async (request) => (app ??= createApp(ctx as Services, routes)).fetch(request),
     credentials,
     enrol: emulatorEnrolment(ctx, credentials),
+    inventoryToken: emulatorInventoryToken(ctx, credentials),
     backoffMs: 1,
   });
   return ctx;

@@ -33,7 +33,7 @@ afterAll(() => rt?.dispose());
 /** B (and only B) is "real": reached through the guided driver, whose reads go over B's site. */
 function mixFleet(guidedIds: string[]) {
   const guided = new GuidedDriver(ctx(), site.forAppliance(guidedIds[0]!), { pollMs: 10, waitMs: 30_000 });
-  rt.services.drivers = { forAppliance: (id) => (guidedIds.includes(id) ? guided : site.forAppliance(id)) };
+  rt.services.drivers = { forAppliance: (id) => (guidedIds.includes(id) ? guided : site.forAppliance(id)), inventory: site.inventory };
 }
 
 type Operator = { stop(): Promise<void>; done: ManualStep[] };

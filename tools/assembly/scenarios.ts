@@ -8,6 +8,9 @@ import { request as httpRequest } from 'node:http';
 import { runSeeds } from '../../functions/app/seed.js';
 import { getAppliance, listAppliances } from '../../functions/app/appliance-store.js';
 import { emulatorEnrolment } from '../../functions/local/driver-enrolment.js';
+import { issueOperatorToken } from '../../functions/app/operator-tokens.js';
+import { DRIVER_USERNAME } from '../../functions/app/appliance-drivers.js';
+import { INVENTORY_CREDENTIAL } from '../../functions/adapters/site-driver.js';
 import { generateSessions } from '../../functions/app/session-generator.js';
 import type { AssemblyRuntime } from './assembly-runtime.js';
 import { ScenarioError } from './errors.js';
@@ -100,6 +103,9 @@ async function seedFleet(rt: AssemblyRuntime) {
     put: async (applianceId, credential) => rt.secretsManager.put(`${prefix}${applianceId}`, JSON.stringify(credential), rt.deployment.env),
   });
   for (const appliance of await listAppliances(rt.inspect)) await enrol(appliance.applianceId);
+  // The inventory token: a viewer operator token of the fleet API, stored beside the appliances' secrets.
+  const { token } = await issueOperatorToken(rt.inspect, { operatorId: DRIVER_USERNAME, displayName: 'Upgrade control plane (fleet inventory)', roles: ['viewer'], createdBy: 'assembly' });
+  rt.secretsManager.put(`${prefix}${INVENTORY_CREDENTIAL}`, JSON.stringify({ username: DRIVER_USERNAME, password: token }), rt.deployment.env);
 }
 
 async function demoPair(rt: AssemblyRuntime) {

@@ -6,6 +6,9 @@ import { integer, trimmed } from '../../core/validation.js';
 import { isVersionString } from '../../core/versions.js';
 import type { RouteHandler } from '../http.js';
 import { readJson } from './http-helpers.js';
+import { validate } from '../failover/body.js';
+import { listApiUsage } from '../../app/api-usage.js';
+import { trafficProfile } from '../../app/busy-hours.js';
 import { siteApplianceId } from '../site/site-address.js';
 
 const version = z.string().check(z.refine(isVersionString, 'must be a version such as 10.5.2'));
@@ -44,4 +47,36 @@ export const getApplianceHandler: RouteHandler = async (c) => {
 export const siteLoginHandler: RouteHandler = async (c) => {
   const a = await requireSiteAvailable(c.get('services'), siteApplianceId(c));
   return c.json({ applianceId: a.applianceId, hostname: a.hostname, productVersion: a.productVersion, state: a.state });
+};
+
+const usageQuery = z.object({ since: z.optional(z.string().check(z.iso.datetime({ offset: true }))) });
+
+/** Who called the appliance's APIs lately (emulator-only: a real appliance shows this in no API). */
+export const apiUsageHandler: RouteHandler = async (c) => {
+  const services = c.get('services');
+  const id = c.req.param('applianceId')!;
+  assertApplianceId(id);
+  const { since } = validate(usageQuery, c.req.query());
+  await requireAppliance(services, id);
+  return c.json({ usage: await listApiUsage(services, id, since) });
+};
+
+const validTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const busyHoursQuery = z.object({ timeZone: z._default(z.string().check(z.refine(validTimeZone, 'timeZone must be an IANA time zone such as Asia/Tokyo')), 'UTC') });
+
+/** The site's busy hours from its session history (emulator-only; plans place windows by it). */
+export const busyHoursHandler: RouteHandler = async (c) => {
+  const services = c.get('services');
+  const id = c.req.param('applianceId')!;
+  assertApplianceId(id);
+  const { timeZone } = validate(busyHoursQuery, c.req.query());
+  await requireAppliance(services, id);
+  return c.json(await trafficProfile(services, id, timeZone));
 };

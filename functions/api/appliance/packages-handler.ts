@@ -14,4 +14,13 @@ export const uploadPackageHandler: RouteHandler = async (c) => {
 
 export const listPackagesHandler: RouteHandler = async (c) => c.json({ packages: (await listPackages(c.get('services'))).map(packageView) });
 
-export const getPackageHandler: RouteHandler = async (c) => c.json(packageView(await requirePackage(c.get('services'), c.req.param('packageId')!)));
+/** `?verify=file`: also whether the package file is in the bucket, and its size (a window's preflight asks). */
+export const getPackageHandler: RouteHandler = async (c) => {
+  const services = c.get('services');
+  const verify = c.req.query('verify');
+  if (verify !== undefined && verify !== 'file') throw validationError('InvalidRequest', 'verify must be file');
+  const record = await requirePackage(services, c.req.param('packageId')!);
+  if (!verify) return c.json(packageView(record));
+  const object = await services.blobs.packages.head(record.objectKey);
+  return c.json({ ...packageView(record), file: object ? { stored: true, size: object.size } : { stored: false } });
+};

@@ -1,7 +1,6 @@
 import { pendingUpdates } from '../../core/plan.js';
 import { resolveWindow } from '../../core/schedule.js';
-import { listAppliances, requireAppliance } from '../../app/appliance-store.js';
-import { listBackups } from '../../app/backups.js';
+import { inventoryOf, requireAppliance } from '../../app/appliance-drivers.js';
 import { controlSettings } from '../../app/control-settings.js';
 import { listPackages, listPairs, planFor, requirePair } from '../../app/fleet.js';
 import { listRuns } from '../../app/run-store.js';
@@ -29,7 +28,7 @@ export const fleetRoutes = [
     summary: 'Fleet overview: versions, roles, sync state, pending updates',
     response: { status: 200, schema: S.ApplianceList },
     handle: async ({ ctx }) => {
-      const [appliances, annotate] = await Promise.all([listAppliances(ctx), withUpdates(ctx)]);
+      const [appliances, annotate] = await Promise.all([inventoryOf(ctx).listAppliances(), withUpdates(ctx)]);
       return { status: 200, body: { appliances: appliances.sort((a, b) => a.applianceId.localeCompare(b.applianceId)).map(annotate) } };
     },
   }),
@@ -63,7 +62,7 @@ export const fleetRoutes = [
     handle: async ({ ctx, params }) => {
       const pair = await requirePair(ctx, params.pairId);
       const ids = new Set(pair.appliances.map((a) => a.applianceId));
-      const [{ runs }, backups] = await Promise.all([listRuns(ctx, { limit: 200 }), Promise.all(pair.appliances.map((a) => listBackups(ctx, a.applianceId)))]);
+      const [{ runs }, backups] = await Promise.all([listRuns(ctx, { limit: 200 }), Promise.all(pair.appliances.map((a) => inventoryOf(ctx).listBackups(a.applianceId)))]);
       return {
         status: 200,
         body: { pair, runs: runs.filter((r) => r.pairId === pair.pairId || ids.has(r.primaryId)), backups: backups.flat().sort((a, b) => b.createdAt.localeCompare(a.createdAt)) },

@@ -9,7 +9,7 @@ import {
   registerConsoleHandler,
   startConsoleHandler,
 } from '../appliance/consoles-handler.js';
-import { createApplianceHandler, getApplianceHandler, listAppliancesHandler, siteLoginHandler } from '../appliance/fleet-handler.js';
+import { apiUsageHandler, busyHoursHandler, createApplianceHandler, getApplianceHandler, listAppliancesHandler, siteLoginHandler } from '../appliance/fleet-handler.js';
 import * as people from '../appliance/site-users-handler.js';
 import { problemWithRetryAfter } from '../appliance/http-helpers.js';
 import { deleteHoldHandler, getHoldHandler, putHoldHandler } from '../appliance/maintenance-hold-handler.js';
@@ -61,6 +61,8 @@ export const applianceRoutes: Route[] = [
   sitePage({ method: 'GET', path: `${BACKUPS}/:backupId`, handler: downloadBackupHandler, ...APPLIANCE_ADMIN, summary: 'Download a settings backup' }),
   sitePage({ method: 'POST', path: `${BACKUPS}/:backupId/restore`, handler: restoreBackupHandler, ...APPLIANCE_ADMIN, summary: 'Restore a settings backup onto this appliance' }),
   { method: 'GET', path: '/check_health', handler: checkHealthHandler, group: 'appliance', auth: 'public', site: true, summary: 'Site health probe: 200 when healthy, 500 otherwise, no data', formatError: textError },
+  route({ method: 'GET', path: `${A}/api-usage`, handler: apiUsageHandler, ...APPLIANCE_ADMIN, summary: 'Who called the appliance\'s APIs lately (?since=ISO time): integrations to prepare for 10.6' }),
+  route({ method: 'GET', path: `${A}/busy-hours`, handler: busyHoursHandler, ...APPLIANCE_ADMIN, summary: 'Busy hours from the session history (?timeZone=IANA zone), for placing windows' }),
   route({ method: 'GET', path: `${A}/staff-consoles`, handler: listConsolesHandler, ...APPLIANCE_ADMIN, summary: 'Registered staff consoles' }),
   route({ method: 'POST', path: `${A}/staff-consoles`, handler: registerConsoleHandler, ...APPLIANCE_ADMIN, summary: 'Register a staff console' }),
   route({ method: 'GET', path: `${A}/staff-consoles/report`, handler: applianceConsolesReportHandler, ...APPLIANCE_ADMIN, summary: 'Staff consoles behind the site' }),
@@ -78,3 +80,4 @@ export const applianceRoutes: Route[] = [
   sitePage({ method: 'PATCH', path: `${TEAMS}/:teamId`, handler: people.updateTeamHandler, ...APPLIANCE_ADMIN, summary: 'Change a support team (name, members, issues)' }),
   sitePage({ method: 'DELETE', path: `${TEAMS}/:teamId`, handler: people.deleteTeamHandler, ...APPLIANCE_ADMIN, summary: 'Delete a support team' }),
 ];
+

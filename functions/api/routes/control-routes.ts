@@ -9,7 +9,6 @@ import { tokenRoutes } from '../control/tokens-handler.js';
 import { trafficRoutes } from '../control/traffic-handler.js';
 import { getSignInConfig } from '../auth/sign-in-handler.js';
 import { getConsoleClockScript, getConsoleSignInScript } from '../console/console-handler.js';
-import { htmlError, publicSiteHandler } from '../site/public-site-handler.js';
 
 /** The /v1 control API: every route declares its role; `auth: 'operator'` is enforced in functions/api/app.ts. */
 export const controlApiRoutes: ControlRoute[] = [...fleetRoutes, ...runRoutes, ...manualStepRoutes, ...campaignRoutes, ...tokenRoutes, ...trafficRoutes];
@@ -25,8 +24,7 @@ export const controlRoutes: Route[] = [
     summary: 'OpenAPI 3.1 document of the control API',
   },
   ...controlApiRoutes,
-  // On a site host `/` is that appliance's public site; on any other host, the console (same API Gateway route, so same group).
-  { method: 'GET', path: '/', handler: publicSiteHandler, group: 'control', auth: 'public', site: 'root', summary: 'Public site of the appliance the host names', formatError: htmlError },
+  // On a site host `/` is that appliance's public site (the emulator's siteRootRoutes, declared before this one).
   { method: 'GET', path: '/', handler: getConsolePage, group: 'control', auth: 'public', summary: 'Operator console' },
   { method: 'GET', path: '/console/console.js', handler: getConsoleScript, group: 'control', auth: 'public', summary: 'Operator console script' },
   { method: 'GET', path: '/v1/auth/config', handler: getSignInConfig, group: 'control', auth: 'public', summary: 'How the console signs in: the OIDC issuer, client id and endpoints (or none)' },
