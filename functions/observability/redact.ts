@@ -30,7 +30,17 @@ function normalizeKey(key: string): string {
   return key.toLowerCase().replace(/[-_]/g, '');
 }
 
-export const isSensitiveKey = (key: string) => SENSITIVE_KEYS.has(normalizeKey(key));
+// Every log line asks about the same few keys: remember the answers (bounded, keys may come from input).
+const keyVerdicts = new Map<string, boolean>();
+export function isSensitiveKey(key: string): boolean {
+  let verdict = keyVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = SENSITIVE_KEYS.has(normalizeKey(key));
+    if (keyVerdicts.size >= 1_000) keyVerdicts.clear();
+    keyVerdicts.set(key, verdict);
+  }
+  return verdict;
+}
 
 /** `Bearer abc`, `Basic abc` (an Authorization value quoted inside a message). */
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
@@ -39,7 +49,14 @@ const PARAM = /\b(password|passwd|client_secret|client%5Fsecret|access_token|ref
 /** A compact JWS (three base64url parts, header starting `{"`). */
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 
+/**
+ * Every match of the three patterns holds `=` (PARAM), `eyJ` (JWT) or a scheme name (AUTH_SCHEME): a string
+ * with none of them is returned as it is, without running the replacements (most log fields).
+ */
+const MAYBE_SECRET = /=|eyJ|bearer|basic/i;
+
 export function redactString(text: string): string {
+  if (!MAYBE_SECRET.test(text)) return text;
   return text
     .replace(AUTH_SCHEME, (_, scheme: string) => `${scheme} ${REDACTED}`)
     .replace(PARAM, (_, key: string) => `${key}=${REDACTED}`)
