@@ -49,9 +49,24 @@ export function assertRequestHead(c: Context<AppEnv>, urlLimit: number): void {
   if (target > urlLimit) {
     throw new DomainError('uri-too-long', 'UriTooLong', `the request target is ${target} bytes long; this route accepts at most ${urlLimit} (send long parameter lists in a POST body)`, { limitBytes: urlLimit });
   }
+  if (rawHeaderBytes(c) <= MAX_HEADER_BYTES) return;
   let headerBytes = 0;
   c.req.raw.headers.forEach((value, name) => (headerBytes += name.length + value.length + 4));
   if (headerBytes > MAX_HEADER_BYTES) throw headersTooLarge(MAX_HEADER_BYTES);
+}
+
+/**
+ * On the Node server, the same count over the raw header lines: never less than the count over the merged,
+ * trimmed Headers (a repeated name counts once there, its values joined by 2 characters), so a block within
+ * the limit here is within it there too, without building the WHATWG Headers object that iterating
+ * `c.req.raw.headers` would (@hono/node-server makes it only when asked). Elsewhere: Infinity (count exactly).
+ */
+function rawHeaderBytes(c: Context<AppEnv>): number {
+  const raw = (c.env as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming?.rawHeaders;
+  if (!Array.isArray(raw)) return Infinity;
+  let bytes = 0;
+  for (let i = 0; i < raw.length; i++) bytes += String(raw[i]).length + (i % 2 === 0 ? 4 : 0);
+  return bytes;
 }
 
 export const headersTooLarge = (limit = SERVER_MAX_HEADER_BYTES) =>
