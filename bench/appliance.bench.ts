@@ -8,9 +8,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { packageHead, signManifest } from '../functions/app/package-signing.js';
-import type { PackageManifest } from '../functions/core/packages.js';
-import { issueOperatorToken } from '../functions/app/operator-tokens.js';
+import { packageHead, signManifest } from '../functions/emulator/app/package-signing.js';
+import type { PackageManifest } from '../functions/platform/core/packages.js';
+import { issueOperatorToken } from '../functions/control-plane/app/operator-tokens.js';
 import { startLocalRuntime } from '../functions/local/runtime.js';
 import { tempDir } from '../test/helpers/runtime.js';
 import { bundleApiProcess, rssOf, startApiProcess } from './support/api-process-runner.js';

@@ -120,8 +120,8 @@ const bench: Benchmark = async () => {
     // Tracer module-level, as Powertools documents it (it loads aws-xray-sdk-core). Informational: the
     // deployed functions rely on Lambda's active X-Ray tracing instead when this misses the budget.
     for (const [name, entry] of [
-      ['api-control', 'functions/api/entries/control.ts'],
-      ['task-begin-install', 'functions/tasks/lambda-handler.ts'],
+      ['api-control', 'functions/local/api/entries/control.ts'],
+      ['task-begin-install', 'functions/control-plane/tasks/lambda-handler.ts'],
     ] as const) {
       const file = join(OUT, `tracer-${name}.mjs`);
       await writeFile(join(OUT, `tracer-${name}-entry.mjs`), `import { Tracer } from '@aws-lambda-powertools/tracer';\nexport const tracer = new Tracer();\nexport * from ${JSON.stringify(join(ROOT, entry))};\n`);

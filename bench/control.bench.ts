@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAppliance } from '../functions/app/appliance-store.js';
+import { createAppliance } from '../functions/emulator/app/appliance-store.js';
 import { startLocalRuntime, type LocalRuntime } from '../functions/local/runtime.js';
 import { createPair, issueTestTokens, pairAppliances, seedFleet, TOKENS, controlClient } from '../test/helpers/control.js';
 import { installStandInTask, registerStandInWorkflows } from '../test/helpers/stand-in-workflows.js';

@@ -1,9 +1,9 @@
-import { createAppliance } from '../functions/app/appliance-store.js';
-import type { AppContext } from '../functions/app/context.js';
-import { establishPair, forceSync } from '../functions/app/failover-pairs.js';
-import { writeSessions } from '../functions/app/failover-sync.js';
-import { allocateSessionIds } from '../functions/app/session-store.js';
-import type { SupportSession } from '../functions/core/session.js';
+import { createAppliance } from '../functions/emulator/app/appliance-store.js';
+import type { AppContext } from '../functions/platform/app/context.js';
+import { establishPair, forceSync } from '../functions/emulator/app/failover-pairs.js';
+import { writeSessions } from '../functions/emulator/app/failover-sync.js';
+import { allocateSessionIds } from '../functions/emulator/app/session-store.js';
+import type { SupportSession } from '../functions/emulator/core/session.js';
 import { sampleAppliance } from '../test/helpers/fixtures.js';
 import { startTestRuntime } from '../test/helpers/runtime.js';
 import { round, type Benchmark } from './bench.js';

@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
-import { loadConfig } from '../functions/adapters/config.js';
-import { buildServices } from '../functions/adapters/services.js';
-import { selectListing, selectSessions } from '../functions/app/reporting.js';
-import { generateSession, prng } from '../functions/app/session-generator.js';
-import { listingItem, sessionToItem } from '../functions/app/session-store.js';
-import { apiFlavor } from '../functions/core/api-flavor.js';
-import { parseReportQuery } from '../functions/core/report-query.js';
-import { reportHead, reportTail, sessionSummaryXml, type ListingEntry } from '../functions/core/report-xml.js';
-import type { SupportSession } from '../functions/core/session.js';
+import { loadConfig } from '../functions/platform/adapters/config.js';
+import { buildServices } from '../functions/platform/adapters/services.js';
+import { selectListing, selectSessions } from '../functions/emulator/app/reporting.js';
+import { generateSession, prng } from '../functions/emulator/app/session-generator.js';
+import { listingItem, sessionToItem } from '../functions/emulator/app/session-store.js';
+import { apiFlavor } from '../functions/emulator/core/api-flavor.js';
+import { parseReportQuery } from '../functions/emulator/core/report-query.js';
+import { reportHead, reportTail, sessionSummaryXml, type ListingEntry } from '../functions/emulator/core/report-xml.js';
+import type { SupportSession } from '../functions/emulator/core/session.js';
 import { ROOT, startRuntimeProcess } from '../test/helpers/process.js';
 import { tempDir } from '../test/helpers/runtime.js';
 import { median, round, type Benchmark } from './bench.js';
@@ -70,7 +70,7 @@ const bench: Benchmark = async () => {
   const dataDir = await tempDir('bench-reporting-');
   try {
     const seedStarted = performance.now();
-    await run(['--import', 'tsx', 'functions/cli/seed.ts', '--sessions', String(SESSIONS), '--appliance', APPLIANCE, '--version', '10.6.0'], { DATA_DIR: dataDir });
+    await run(['--import', 'tsx', 'functions/local/cli/seed.ts', '--sessions', String(SESSIONS), '--appliance', APPLIANCE, '--version', '10.6.0'], { DATA_DIR: dataDir });
     const seedMs = performance.now() - seedStarted;
     // The demo seed brings the local operator tokens (and a 3-appliance demo fleet, small beside 100,000 sessions).
     const server = await startRuntimeProcess({ DATA_DIR: dataDir, PORT: '0' }, 120_000);

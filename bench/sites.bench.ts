@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DEMO_PASSWORDS } from '../functions/app/site-seed.js';
+import { DEMO_PASSWORDS } from '../functions/emulator/app/site-seed.js';
 import { ROOT, startRuntimeProcess } from '../test/helpers/process.js';
 import { tempDir } from '../test/helpers/runtime.js';
 import { round, type BenchResult, type Benchmark } from './bench.js';

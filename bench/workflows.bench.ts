@@ -1,15 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { modelledDowntime } from '../functions/app/downtime.js';
-import { approveInterim } from '../functions/app/runs.js';
-import type { UpgradeOption } from '../functions/core/run.js';
+import { modelledDowntime } from '../functions/control-plane/app/downtime.js';
+import { approveInterim } from '../functions/control-plane/app/runs.js';
+import type { UpgradeOption } from '../functions/control-plane/core/run.js';
 import { startLocalRuntime } from '../functions/local/runtime.js';
-import { createAppliance } from '../functions/app/appliance-store.js';
-import { planFor } from '../functions/app/fleet.js';
-import { generateSessions } from '../functions/app/session-generator.js';
-import { TRAFFIC_MAX_SESSIONS } from '../functions/app/busy-hours.js';
-import { newAppliance } from '../functions/core/appliance.js';
+import { createAppliance } from '../functions/emulator/app/appliance-store.js';
+import { planFor } from '../functions/control-plane/app/fleet.js';
+import { generateSessions } from '../functions/emulator/app/session-generator.js';
+import { TRAFFIC_MAX_SESSIONS } from '../functions/emulator/app/busy-hours.js';
+import { newAppliance } from '../functions/platform/core/appliance.js';
 import { newRun, pairFixture, runWindow, waitForExecution } from '../test/helpers/workflow-fixture.js';
 import { median, round, type Benchmark } from './bench.js';
 

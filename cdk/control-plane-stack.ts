@@ -1,10 +1,10 @@
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { BUCKETS, ROUTE53_ZONE_ENV, TABLES } from '../functions/adapters/config.js';
-import type { Route } from '../functions/api/http.js';
-import { routes as routeTable } from '../functions/api/routes.js';
-import { tasks as taskRegistry } from '../functions/tasks/index.js';
+import { BUCKETS, ROUTE53_ZONE_ENV, TABLES } from '../functions/platform/adapters/config.js';
+import type { Route } from '../functions/platform/api/http.js';
+import { routes as routeTable } from '../functions/platform/api/routes.js';
+import { tasks as taskRegistry } from '../functions/control-plane/tasks/index.js';
 import { Alarms } from './constructs/alarms.js';
 import { ControlPlaneFunction } from './constructs/control-plane-function.js';
 import { CursorKey } from './constructs/cursor-key.js';
@@ -21,9 +21,9 @@ import type { StageConfig } from './stage.js';
 
 export interface ControlPlaneStackProps extends StackProps {
   config: StageConfig;
-  /** Defaults to the route table of functions/api/routes.ts (tests pass their own to probe edge cases). */
+  /** Defaults to the route table of functions/platform/api/routes.ts (tests pass their own to probe edge cases). */
   routes?: readonly Route[];
-  /** Defaults to the task names of functions/tasks/index.ts. */
+  /** Defaults to the task names of functions/control-plane/tasks/index.ts. */
   tasks?: readonly string[];
   /** Defaults to statemachines/*.asl.json. */
   workflows?: readonly WorkflowSource[];
@@ -91,7 +91,7 @@ export class ControlPlaneStack extends Stack {
       STATE_MACHINE_ARN_PREFIX: arnPrefix,
       // Every function that queries a table pages with cursors sealed by this key (read on first use).
       ...(Object.keys(p.tables ?? {}).length > 0 ? { CURSOR_KEY_SECRET_ARN: this.cursorKey.secret.secretArn } : {}),
-      // Names read by functions/adapters/eventbridge-scheduler.ts; the target is the scheduler function.
+      // Names read by functions/control-plane/adapters/eventbridge-scheduler.ts; the target is the scheduler function.
       ...(p.scheduler
         ? {
             SCHEDULER_GROUP: this.windows.group.scheduleGroupName,
@@ -119,7 +119,7 @@ export class ControlPlaneStack extends Stack {
             config,
             name: `task-${kebab(task)}`,
             entry: TASK_ENTRY,
-            description: `Step Functions task ${task} (functions/tasks)`,
+            description: `Step Functions task ${task} (functions/control-plane/tasks)`,
             environment: { ...environmentFor(p), TASK_NAME: task },
             timeout: Duration.minutes(1),
           }),
@@ -136,9 +136,9 @@ export class ControlPlaneStack extends Stack {
             config,
             name: `api-${kebab(group)}`,
             entry: apiEntry(group),
-            description: `HTTP routes of group ${group} (functions/api)`,
+            description: `HTTP routes of group ${group} (functions/<system>/api)`,
             environment: environmentFor(p),
-            copyIntoBundle: [{ from: 'functions/api/console/assets', to: 'assets' }],
+            copyIntoBundle: [{ from: 'functions/control-plane/api/console/assets', to: 'assets' }],
             // API Gateway gives up after 30 s; fail first so the client sees our error.
             timeout: Duration.seconds(25),
           }),

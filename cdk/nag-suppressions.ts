@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import type { Route } from '../functions/api/http.js';
+import type { Route } from '../functions/platform/api/http.js';
 import type { ControlPlaneStack } from './control-plane-stack.js';
 import { LAMBDA_RUNTIME } from './constructs/control-plane-function.js';
 

@@ -1,4 +1,4 @@
-import type { BucketName, TableName } from '../functions/adapters/config.js';
+import type { BucketName, TableName } from '../functions/platform/adapters/config.js';
 
 /** `write` = put (and for tables update/delete) only; `readwrite` adds reads (and object deletes for buckets). */
 export type Access = 'read' | 'write' | 'readwrite';
@@ -17,7 +17,7 @@ export interface Permissions {
   /** Change record sets in the hosted zone given by `-c hostedZoneId=...` (failover role swap). */
   route53?: boolean;
   /**
-   * Reaches appliances over their sites through the site driver (functions/adapters/site-driver.ts): gets the
+   * Reaches appliances over their sites through the site driver (functions/control-plane/adapters/site-driver.ts): gets the
    * API's URL as APPLIANCE_BASE_URL and reads the per-appliance driver credentials in Secrets Manager.
    */
   applianceDriver?: boolean;
@@ -27,7 +27,7 @@ export interface Permissions {
 
 /**
  * Operator tokens live in the runs table, so every group with operator or appliance-admin routes reads it.
- * One entry per route group of functions/api/routes.ts. A group without an entry fails synth and the CDK tests,
+ * One entry per route group of functions/platform/api/routes.ts. A group without an entry fails synth and the CDK tests,
  * so a new group cannot be deployed with rights nobody decided on.
  */
 export const ROUTE_GROUP_PERMISSIONS: Readonly<Record<string, Permissions>> = {
@@ -66,7 +66,7 @@ export const ROUTE_GROUP_PERMISSIONS: Readonly<Record<string, Permissions>> = {
 };
 
 /**
- * The scheduler function (functions/scheduler/lambda-handler.ts): EventBridge Scheduler invokes it at a
+ * The scheduler function (functions/control-plane/scheduler/lambda-handler.ts): EventBridge Scheduler invokes it at a
  * window's start and every few minutes to catch up; it checks the schedule record, starts the window's
  * execution and advances campaigns (which reconciles runs: the same writes as the control group).
  * It creates and deletes no EventBridge schedules (one-time window schedules delete themselves after
@@ -81,8 +81,8 @@ export const SCHEDULER_PERMISSIONS: Permissions = {
   applianceDriver: true,
 };
 
-/** One entry per task of functions/tasks/index.ts; same rule as route groups. */
-/** Upgrade workflow steps touch appliances, sessions, runs, backups and session exports (functions/app/upgrade-steps.ts). */
+/** One entry per task of functions/control-plane/tasks/index.ts; same rule as route groups. */
+/** Upgrade workflow steps touch appliances, sessions, runs, backups and session exports (functions/control-plane/app/upgrade-steps.ts). */
 const UPGRADE_STEP: Permissions = {
   tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'readwrite' },
   buckets: { packages: 'read', backups: 'readwrite', exports: 'readwrite' },

@@ -1,15 +1,19 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Route } from '../functions/api/http.js';
-import { taskPlaceholder, tasksReferenced } from '../functions/tasks/task.js';
+import type { Route } from '../functions/platform/api/http.js';
+import { taskPlaceholder, tasksReferenced } from '../functions/control-plane/tasks/task.js';
 
 /** The single sources of truth the stack is generated from (never a second copy in cdk/). */
 export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const STATEMACHINES_DIR = join(REPO_ROOT, 'statemachines');
-export const API_ENTRIES_DIR = join(REPO_ROOT, 'functions/api/entries');
-export const TASK_ENTRY = join(REPO_ROOT, 'functions/tasks/lambda-handler.ts');
-export const SCHEDULER_ENTRY = join(REPO_ROOT, 'functions/scheduler/lambda-handler.ts');
+/** The API Lambda entries (`<group>.ts`, `<group>-stream.ts`): one folder per system, functions/<system>/api/entries/. */
+export const API_ENTRIES_DIRS = readdirSync(join(REPO_ROOT, 'functions'), { withFileTypes: true })
+  .filter((e) => e.isDirectory() && existsSync(join(REPO_ROOT, 'functions', e.name, 'api/entries')))
+  .map((e) => join(REPO_ROOT, 'functions', e.name, 'api/entries'))
+  .sort();
+export const TASK_ENTRY = join(REPO_ROOT, 'functions/control-plane/tasks/lambda-handler.ts');
+export const SCHEDULER_ENTRY = join(REPO_ROOT, 'functions/control-plane/scheduler/lambda-handler.ts');
 
 /** One workflow: its ASL file as written, and the tasks it references. */
 export interface WorkflowSource {
@@ -78,11 +82,13 @@ export function routesByGroup(routes: readonly Route[]): Map<string, Route[]> {
  * small file per group, so each function bundles only its group's handlers. Missing → synth fails here.
  */
 export function apiEntry(group: string, kind: 'api' | 'stream' = 'api'): string {
-  const file = join(API_ENTRIES_DIR, `${group}${kind === 'stream' ? '-stream' : ''}.ts`);
-  if (!existsSync(file)) {
-    throw new Error(`route group "${group}" has no Lambda entry ${file.slice(REPO_ROOT.length)}: add it (see the other files there)`);
+  const name = `${group}${kind === 'stream' ? '-stream' : ''}.ts`;
+  const found = API_ENTRIES_DIRS.map((dir) => join(dir, name)).filter((file) => existsSync(file));
+  if (found.length === 0) {
+    throw new Error(`route group "${group}" has no Lambda entry functions/<system>/api/entries/${name}: add it in the folder of its system (see the other files there)`);
   }
-  return file;
+  if (found.length > 1) throw new Error(`route group "${group}" has more than one Lambda entry: ${found.map((f) => f.slice(REPO_ROOT.length)).join(', ')}`);
+  return found[0]!;
 }
 
 /** Groups with routes whose responses must stream (see `Route.streaming`). */

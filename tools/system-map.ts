@@ -3,61 +3,61 @@
  * APIs, tables and buckets), the control plane (plans, runs, steps, scheduler, campaigns, /v1, console,
  * CLI), the thin shared platform (ports, adapters, errors, config, http plumbing, observability), the
  * local composition root (knows both) and the traffic generator (a client of the sites). The folder move
- * (functions/emulator, functions/control-plane, functions/platform) follows this map mechanically;
+ * made the system the first folder under functions/ (functions/control-plane, emulator, platform, local,
+ * traffic): a module is placed by where it is put, and SYSTEM_MAP is read off the tree;
  * test/unit/architecture/system-boundary.test.ts enforces "the control plane imports nothing from the
- * emulator" over it, with the imports still to be moved listed in PENDING.
+ * emulator" over it.
  */
+import { readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 export type System = 'emulator' | 'control-plane' | 'platform' | 'local' | 'traffic';
 
-const list = (system: System, dir: string, names: string) => names.trim().split(/\s+/).map((n) => [`functions/${dir}/${n}.ts`, system] as const);
+/** The systems, each the folder functions/<system>/. */
+export const SYSTEMS: readonly System[] = ['control-plane', 'emulator', 'platform', 'local', 'traffic'];
 
-export const SYSTEM_MAP: ReadonlyMap<string, System> = new Map<string, System>([
-  // ---- control plane ----
-  ...list('control-plane', 'app', `appliance-drivers campaigns control-seed control-settings downtime fleet guided-driver oidc-settings operator-tokens
-    run-holds run-progress run-store run-telemetry run-traffic runs scheduler upgrade-steps window-outcome`),
-  ...list('control-plane', 'core', 'pipeline plan run run-transitions schedule downtime'),
-  ...list('control-plane', 'adapters', 'site-driver driver-credentials eventbridge-scheduler sfn-workflow-engine'),
-  ...list('control-plane', 'api', `control/campaigns-handler control/control-route control/fleet-handler control/openapi control/runs-handler control/schemas
-    control/tokens-handler control/manual-steps-handler control/traffic-handler console/console-handler auth/oidc auth/sign-in-handler routes/control-routes`),
-  ...list('control-plane', 'tasks', 'create-backup-task index instrument lambda-handler task upgrade-tasks'),
-  ...list('control-plane', 'scheduler', 'lambda-handler'),
-  ...list('control-plane', 'cli', 'main openapi upgrade-cp tokens-bootstrap'),
-  // ---- emulator ----
-  ...list('emulator', 'app', `api-accounts api-usage appliance-seed appliance-store backup-api backups busy-hours command failover-pair-store failover-pairs
-    failover-seed failover-sync ic-export install-records install maintenance-holds package-signing packages primary-hostname reporting
-    session-generator session-keys session-lifecycle session-preservation session-seed session-store site-hosts site-seed site-users site source-limits
-    staff-console-store staff-consoles`),
-  ...list('emulator', 'core', `api-access api-flavor command-xml failover ic-export maintenance-hold read-ahead report-query report-session
-    report-summary report-xml session-commands session-key session site-host site-users staff-console xml xsd`),
-  ...list('emulator', 'adapters', 'route53-dns'),
-  ...list('emulator', 'api', `appliance/backups-handler appliance/consoles-handler appliance/fleet-handler appliance/http-helpers appliance/maintenance-hold-handler
-    appliance/packages-handler appliance/site-users-handler appliance/updates-handler auth/appliance-admin-auth failover/body failover/failover-handler
-    failover/failover-pairs-handler failover/primary-hostname-handler sessions/accounts-handler sessions/api-request sessions/backup-handler
-    sessions/command-handler sessions/oauth-handler sessions/reporting-handler sessions/xml-response sessions/xsd-handler site/public-site-handler
-    site/site-address site/site-mounts site/live-session-handler routes/live-session-routes routes/site-root-routes routes/appliance-routes routes/failover-routes routes/sessions-routes entries/appliance entries/failover
-    entries/sessions entries/sessions-stream`),
-  // ---- shared platform (the wire's types and pure rules both sides apply; ports; plumbing) ----
-  ...list('platform', 'core', 'appliance-driver appliance backup-rules busy-hours errors install packages ports random validation versions'),
-  ...list('platform', 'adapters', `bootstrap clients config cursor-key cursor dynamo-record-store health lazy memory-blob-store memory-record-store
-    s3-blob-store services`),
-  ...list('platform', 'app', 'context credential-hash idempotency keys memo'), // keys: both systems' table keys (split by the move)
-  ...list('platform', 'api', `app body-limit health-handler http lambda-handler metrics-handler observe request-limits response-headers routes routes/system-routes
-    entries/system auth/operator-auth`),
-  ...list('platform', 'observability', 'log-context logger metrics redact'),
-  // ---- composition root and the traffic client ----
-  ...list('local', 'app', 'seed'),
-  // The control group's Lambda entry composes the emulator's site root with the console (one GET / on API Gateway).
-  ...list('local', 'api', 'entries/control'),
-  ...list('local', 'cli', 'seed data'),
-  ...list('local', 'local', `data-dir-archive data-dir driver-enrolment emulators faults http-server local-step-functions main polyfill prometheus runtime
-    scheduler sfn-server site-certificates site-listeners store-guard store-marks`),
-  ...list('traffic', 'traffic', 'generator ledger ledger-file run-traffic traffic-model'),
-  // Starts the generator beside the runtime and creates its representatives: composition, like functions/local.
-  ...list('local', 'traffic', 'traffic-runtime'),
-]);
+/** The system of a repository path: its first folder under functions/; undefined for anything else. */
+export function systemOf(path: string): System | undefined {
+  const folder = /^functions\/([^/]+)\/./.exec(path.split(sep).join('/'))?.[1];
+  return (SYSTEMS as readonly string[]).includes(folder ?? '') ? (folder as System) : undefined;
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const modules = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? modules(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [relative(ROOT, join(dir, e.name)).split(sep).join('/')] : [],
+  );
+
+/** Every module under functions/ in a system's folder, with its system (a module elsewhere is in none). */
+export const SYSTEM_MAP: ReadonlyMap<string, System> = new Map(
+  modules(join(ROOT, 'functions')).flatMap((file) => {
+    const system = systemOf(file);
+    return system ? [[file, system] as const] : [];
+  }),
+);
 
 /**
  * Control-plane imports of emulator modules not yet moved onto the driver port (file → emulator module).
- * Shrinks to empty; the test fails on any import not listed here and on any entry that is gone.
+ * Empty since every read went onto the port's FleetInventory; the test fails on any import not listed
+ * here and on any entry that is gone, so it can only stay empty.
  */
 export const PENDING: Readonly<Record<string, readonly string[]>> = {};
+
+/**
+ * The other direction of the rule, still to be cut: imports from the platform, the emulator or the traffic
+ * generator into another system (only functions/local, the composition root, may know every system).
+ * Mostly the platform's composition (Services, the one route table, the app's site-host dispatch, auth's
+ * token store). A ratchet like PENDING: the test fails on a new crossing and on an entry that is gone.
+ */
+export const CROSSINGS: Readonly<Record<string, readonly string[]>> = {
+  'functions/emulator/api/sessions/accounts-handler.ts': ['functions/control-plane/api/control/control-route.ts'],
+  'functions/platform/adapters/services.ts': ['functions/control-plane/app/oidc-settings.ts', 'functions/control-plane/app/scheduler.ts', 'functions/control-plane/app/run-traffic.ts', 'functions/emulator/core/failover.ts', 'functions/control-plane/adapters/driver-credentials.ts', 'functions/control-plane/adapters/site-driver.ts', 'functions/control-plane/adapters/sfn-workflow-engine.ts', 'functions/emulator/adapters/route53-dns.ts', 'functions/control-plane/adapters/eventbridge-scheduler.ts'],
+  'functions/platform/api/app.ts': ['functions/emulator/app/site-hosts.ts', 'functions/emulator/api/site/site-address.ts', 'functions/emulator/api/site/site-mounts.ts', 'functions/emulator/api/site/public-site-handler.ts'],
+  'functions/platform/api/auth/operator-auth.ts': ['functions/control-plane/app/operator-tokens.ts', 'functions/control-plane/api/auth/oidc.ts'],
+  'functions/platform/api/http.ts': ['functions/control-plane/app/operator-tokens.ts', 'functions/emulator/app/site-hosts.ts'],
+  'functions/platform/api/routes.ts': ['functions/emulator/api/routes/appliance-routes.ts', 'functions/emulator/api/routes/site-root-routes.ts', 'functions/control-plane/api/routes/control-routes.ts', 'functions/emulator/api/routes/failover-routes.ts', 'functions/emulator/api/routes/sessions-routes.ts'],
+  'functions/platform/core/busy-hours.ts': ['functions/control-plane/core/schedule.ts'],
+  'functions/platform/core/install.ts': ['functions/emulator/core/maintenance-hold.ts'],
+  'functions/traffic/run-traffic.ts': ['functions/control-plane/core/run.ts'],
+};

@@ -6,10 +6,10 @@
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../../functions/adapters/config.js';
-import { buildServices } from '../../functions/adapters/services.js';
-import { createApp } from '../../functions/api/app.js';
-import { routes } from '../../functions/api/routes.js';
+import { loadConfig } from '../../functions/platform/adapters/config.js';
+import { buildServices } from '../../functions/platform/adapters/services.js';
+import { createApp } from '../../functions/platform/api/app.js';
+import { routes } from '../../functions/platform/api/routes.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const server = createAdaptorServer({ fetch: createApp(buildServices(loadConfig()), routes).fetch }) as Server;

@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, type MetricName } from '../../functions/observability/metrics.js';
+import { METRICS_NAMESPACE, type MetricName } from '../../functions/platform/observability/metrics.js';
 import { pascal } from '../sources.js';
 import type { StageConfig } from '../stage.js';
 
@@ -14,7 +14,7 @@ const FIVE_MINUTES = Duration.minutes(5);
 
 /**
  * Failed/timed-out executions, Lambda errors, API 5xx (count and rate), and the control plane's own EMF
- * metrics (functions/observability/metrics.ts): window failures, sessions lost, installs over their
+ * metrics (functions/platform/observability/metrics.ts): window failures, sessions lost, installs over their
  * estimate. Notify `-c alarmTopicArn=...` when given.
  */
 export class Alarms extends Construct {

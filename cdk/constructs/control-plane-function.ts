@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../functions/observability/metrics.js';
+import { METRICS_NAMESPACE } from '../../functions/platform/observability/metrics.js';
 import { REPO_ROOT } from '../sources.js';
 import type { StageConfig } from '../stage.js';
 

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BUCKETS, TABLE_KEY_SCHEMA, TABLES, type BucketName, type TableName } from '../../functions/adapters/config.js';
+import { BUCKETS, TABLE_KEY_SCHEMA, TABLES, type BucketName, type TableName } from '../../functions/platform/adapters/config.js';
 import { pascal } from '../sources.js';
 import type { StageConfig } from '../stage.js';
 

@@ -43,7 +43,7 @@ export class Workflows extends Construct {
     for (const workflow of props.workflows) {
       const fnOf = (task: string) => {
         const fn = props.taskFunctions.get(task);
-        if (!fn) throw new Error(`statemachines/${workflow.name}.asl.json references task "${task}" that functions/tasks/index.ts does not register`);
+        if (!fn) throw new Error(`statemachines/${workflow.name}.asl.json references task "${task}" that functions/control-plane/tasks/index.ts does not register`);
         return fn;
       };
       const name = stateMachineName(config, workflow.name);

@@ -14,7 +14,7 @@
  *   - after an unclean stop (no seal), LevelDB cannot read every entry (a full scan);
  *   - the stores' markers disagree with the file or each other (a folder from another data dir or an older copy).
  * A data dir made before markers existed is adopted once (its stores get a marker). The way back is a backup
- * taken with `npm run data -- backup <file>` (functions/cli/data.ts).
+ * taken with `npm run data -- backup <file>` (functions/local/cli/data.ts).
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -23,8 +23,8 @@ import { chmod, copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, sta
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import * as z from 'zod/mini';
-import { integer } from '../core/validation.js';
-import { newCursorSecret } from '../adapters/cursor.js';
+import { integer } from '../platform/core/validation.js';
+import { newCursorSecret } from '../platform/adapters/cursor.js';
 import { StartupError } from './emulators.js';
 
 export const MARKER_FILE = 'data-dir.json';

@@ -5,11 +5,11 @@
  * This module is part of the composition root (it knows both systems); the control plane never imports it.
  */
 import { randomBytes } from 'node:crypto';
-import { INVENTORY_CREDENTIAL, type DriverCredentials, type SiteCredential } from '../adapters/site-driver.js';
-import { DRIVER_USERNAME } from '../app/appliance-drivers.js';
-import type { AppContext } from '../app/context.js';
-import { createSiteUser, getSiteUser, updateSiteUser } from '../app/site-users.js';
-import { issueOperatorToken } from '../app/operator-tokens.js';
+import { INVENTORY_CREDENTIAL, type DriverCredentials, type SiteCredential } from '../control-plane/adapters/site-driver.js';
+import { DRIVER_USERNAME } from '../control-plane/app/appliance-drivers.js';
+import type { AppContext } from '../platform/app/context.js';
+import { createSiteUser, getSiteUser, updateSiteUser } from '../emulator/app/site-users.js';
+import { issueOperatorToken } from '../control-plane/app/operator-tokens.js';
 
 const permissions = { administrator: true, commandApi: true, reportingApi: true, backupApi: true, provideRemoteSupport: false };
 

@@ -2,9 +2,9 @@ import { createAdaptorServer, getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { headerOverflowRequest, SERVER_MAX_HEADER_BYTES } from '../api/request-limits.js';
-import type { AppEnv } from '../api/http.js';
-import { nodeResponseHeaders, staticSecurityHeaders } from '../api/response-headers.js';
+import { headerOverflowRequest, SERVER_MAX_HEADER_BYTES } from '../platform/api/request-limits.js';
+import type { AppEnv } from '../platform/api/http.js';
+import { nodeResponseHeaders, staticSecurityHeaders } from '../platform/api/response-headers.js';
 
 /**
  * The Node HTTP server for the app (the control API locally; site listeners should use it too). Its header

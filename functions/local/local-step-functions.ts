@@ -1,8 +1,8 @@
 import './polyfill.js';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { renderAsl } from '../tasks/task.js';
-import { ConditionFailedError, type RecordStore, type StoredItem, queryAll } from '../core/ports.js';
-import { errorFields, log } from '../observability/logger.js';
+import { renderAsl } from '../control-plane/tasks/task.js';
+import { ConditionFailedError, type RecordStore, type StoredItem, queryAll } from '../platform/core/ports.js';
+import { errorFields, log } from '../platform/observability/logger.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type AslState = { Type: string; Resource?: string; Seconds?: number; Retry?: { IntervalSeconds?: number }[]; [k: string]: unknown };

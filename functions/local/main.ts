@@ -1,6 +1,6 @@
 import { startLocalRuntime } from './runtime.js';
 import { DEMO_SESSIONS_PER_HOUR } from '../traffic/traffic-model.js';
-import { checkLogLevel } from '../observability/logger.js';
+import { checkLogLevel } from '../platform/observability/logger.js';
 
 const badLevel = checkLogLevel(process.env.LOG_LEVEL);
 const format = process.env.LOG_FORMAT?.trim().toLowerCase();

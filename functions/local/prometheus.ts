@@ -4,7 +4,7 @@
  * bundle carries it.
  */
 import { Counter, Histogram, Registry } from 'prom-client';
-import { addMetricSink, METRICS, type MetricName, type MetricPoint } from '../observability/metrics.js';
+import { addMetricSink, METRICS, type MetricName, type MetricPoint } from '../platform/observability/metrics.js';
 
 const MINUTE_BUCKETS = [5, 15, 30, 45, 60, 90, 120, 180, 240, 360, 480];
 

@@ -1,8 +1,8 @@
-import { advanceActiveCampaigns } from '../app/campaigns.js';
-import type { AppContext } from '../app/context.js';
-import { runDueSchedules } from '../app/scheduler.js';
-import { errorFields, log } from '../observability/logger.js';
-import { flushMetrics } from '../observability/metrics.js';
+import { advanceActiveCampaigns } from '../control-plane/app/campaigns.js';
+import type { AppContext } from '../platform/app/context.js';
+import { runDueSchedules } from '../control-plane/app/scheduler.js';
+import { errorFields, log } from '../platform/observability/logger.js';
+import { flushMetrics } from '../platform/observability/metrics.js';
 
 export interface LocalScheduler {
   /** One pass: fire due windows (recording missed ones) and advance active campaigns. */

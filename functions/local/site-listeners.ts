@@ -16,12 +16,12 @@ import net from 'node:net';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import type { Services } from '../adapters/services.js';
-import { readSiteDirectory } from '../app/site-hosts.js';
-import type { StoredItem } from '../core/ports.js';
-import { canonicalHostname, type SiteListing } from '../core/site-host.js';
-import type { AppEnv } from '../api/http.js';
-import type { SiteBindings } from '../api/site/site-address.js';
+import type { Services } from '../platform/adapters/services.js';
+import { readSiteDirectory } from '../emulator/app/site-hosts.js';
+import type { StoredItem } from '../platform/core/ports.js';
+import { canonicalHostname, type SiteListing } from '../emulator/core/site-host.js';
+import type { AppEnv } from '../platform/api/http.js';
+import type { SiteBindings } from '../emulator/api/site/site-address.js';
 import { StartupError } from './emulators.js';
 import { SiteCertificates } from './site-certificates.js';
 

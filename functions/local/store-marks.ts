@@ -1,7 +1,7 @@
 import { GetItemCommand, PutItemCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { AwsClients } from '../adapters/clients.js';
-import { ensureBucket, ensureTable } from '../adapters/bootstrap.js';
+import type { AwsClients } from '../platform/adapters/clients.js';
+import { ensureBucket, ensureTable } from '../platform/adapters/bootstrap.js';
 import { STORE_MARK_OBJECT, type StoreMark } from './data-dir.js';
 
 const KEY = { pk: { S: 'DATA-DIR' }, sk: { S: 'MARKER' } };

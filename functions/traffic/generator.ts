@@ -12,7 +12,7 @@
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { prng } from '../core/random.js';
+import { prng } from '../platform/core/random.js';
 import type { LedgerEntry } from './ledger.js';
 import type { LedgerFile } from './ledger-file.js';
 import { nextArrivalMinutes, planSession, retryDelayMinutes, DEFAULT_TRAFFIC, type SessionPlan, type TrafficSettings } from './traffic-model.js';

@@ -3,10 +3,10 @@
  * Stored on the run as `run.traffic` (the console engineer renders it): one entry per window that ran
  * with traffic on, and the reconciliation of the ledger with the final primary's SupportSession report.
  */
-import type { RunTraffic, RunTrafficReconciliation, RunTrafficWindow } from '../core/run.js';
+import type { RunTraffic, RunTrafficReconciliation, RunTrafficWindow } from '../control-plane/core/run.js';
 import { customerDowntime, reconcile, type LedgerEntry, type ReportedSession } from './ledger.js';
 
-export type { RunTraffic, RunTrafficReconciliation, RunTrafficWindow } from '../core/run.js';
+export type { RunTraffic, RunTrafficReconciliation, RunTrafficWindow } from '../control-plane/core/run.js';
 
 const minutes = (ms: number, msPerMinute: number) => Math.round((ms / msPerMinute) * 10) / 10;
 

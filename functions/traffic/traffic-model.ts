@@ -3,7 +3,7 @@
  * same clock: `TIME_SCALE_MS_PER_MINUTE` real ms per modelled minute). Pure: the generator turns these plans
  * into requests against the sites.
  */
-import { exponential, logNormal } from '../core/random.js';
+import { exponential, logNormal } from '../platform/core/random.js';
 
 export interface TrafficSettings {
   /** Session requests per modelled hour per site (a Poisson process). 0 = off. */

@@ -1,12 +1,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { BUCKETS, loadConfig, ROUTE53_ZONE_ENV, TABLE_KEY_SCHEMA, TABLES } from '../../functions/adapters/config.js';
-import { buildServices } from '../../functions/adapters/services.js';
-import { routes } from '../../functions/api/routes.js';
-import { tasks } from '../../functions/tasks/index.js';
-import { renderAsl, taskPlaceholder, tasksReferenced } from '../../functions/tasks/task.js';
+import { BUCKETS, loadConfig, ROUTE53_ZONE_ENV, TABLE_KEY_SCHEMA, TABLES } from '../../functions/platform/adapters/config.js';
+import { buildServices } from '../../functions/platform/adapters/services.js';
+import { routes } from '../../functions/platform/api/routes.js';
+import { tasks } from '../../functions/control-plane/tasks/index.js';
+import { renderAsl, taskPlaceholder, tasksReferenced } from '../../functions/control-plane/tasks/task.js';
 import { routeKeys } from '../../cdk/constructs/http-api.js';
-import { mountRoutes } from '../../functions/api/site/site-mounts.js';
+import { mountRoutes } from '../../functions/emulator/api/site/site-mounts.js';
 import { LAMBDA_RUNTIME } from '../../cdk/constructs/control-plane-function.js';
 import { HEALTH_PROBE_ACTIONS } from '../../cdk/grants.js';
 import type { Access } from '../../cdk/permissions.js';

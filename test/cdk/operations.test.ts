@@ -4,8 +4,8 @@
  * or an external issuer) wired into every API function, and the console URL output.
  */
 import { describe, expect, it } from 'vitest';
-import { ROLES } from '../../functions/app/operator-tokens.js';
-import { METRICS_NAMESPACE } from '../../functions/observability/metrics.js';
+import { ROLES } from '../../functions/control-plane/app/operator-tokens.js';
+import { METRICS_NAMESPACE } from '../../functions/platform/observability/metrics.js';
 import { resourcesOfType, synthStage } from './synth.js';
 
 const prod = synthStage({ stage: 'prod', cognito: true, installOverrunAlarmMinutes: 10, api5xxRatePercent: 2 });

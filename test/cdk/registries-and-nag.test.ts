@@ -4,9 +4,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import type { Route } from '../../functions/api/http.js';
-import { routes } from '../../functions/api/routes.js';
-import { tasks } from '../../functions/tasks/index.js';
+import type { Route } from '../../functions/platform/api/http.js';
+import { routes } from '../../functions/platform/api/routes.js';
+import { tasks } from '../../functions/control-plane/tasks/index.js';
 import { ControlPlaneStack } from '../../cdk/control-plane-stack.js';
 import { FEATURE_FLAGS } from '../../cdk/feature-flags.js';
 import { ACCEPTED_WILDCARDS } from '../../cdk/nag-suppressions.js';
@@ -154,7 +154,7 @@ describe('generic over the registries', () => {
   });
 
   it('refuses a workflow that references an unregistered task', () => {
-    expect(() => build({ routes: [], tasks: ['createBackup'], workflows: [asl(['createBackup', 'ghostTask'])] })).toThrow(/"ghostTask" that functions\/tasks\/index.ts does not register/);
+    expect(() => build({ routes: [], tasks: ['createBackup'], workflows: [asl(['createBackup', 'ghostTask'])] })).toThrow(/"ghostTask" that functions\/control-plane\/tasks\/index.ts does not register/);
   });
 
   it('refuses two routes that map to the same API Gateway route', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Route } from '../../functions/api/http.js';
+import type { Route } from '../../functions/platform/api/http.js';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { routes } from '../../functions/api/routes.js';
+import { routes } from '../../functions/platform/api/routes.js';
 import { apiEntry, definitionSubstitutions, pascal, routesByGroup, streamingGroups, toApiGatewayPaths } from '../../cdk/sources.js';
 
 describe('toApiGatewayPaths', () => {
@@ -66,7 +66,7 @@ describe('routesByGroup and pascal', () => {
   });
 });
 
-describe('per-group Lambda entries (functions/api/entries)', () => {
+describe('per-group Lambda entries (functions/<system>/api/entries)', () => {
   it.each([...routesByGroup(routes).keys()])('group %s: its entry serves exactly the group\'s routes of the one table', async (group) => {
     const source = readFileSync(apiEntry(group), 'utf8');
     const imports = [...source.matchAll(/from '((?:\.\.?\/)+(?:[\w-]+\/)*routes\/([a-z-]+)-routes)\.js'/g)];
@@ -84,6 +84,6 @@ describe('per-group Lambda entries (functions/api/entries)', () => {
 
   it('streaming groups have a stream entry; a group without an entry fails synth with the file to add', () => {
     for (const group of streamingGroups(routes)) expect(readFileSync(apiEntry(group, 'stream'), 'utf8')).toContain('streamingHandler(');
-    expect(() => apiEntry('reports')).toThrow(/route group "reports" has no Lambda entry functions\/api\/entries\/reports\.ts/);
+    expect(() => apiEntry('reports')).toThrow(/route group "reports" has no Lambda entry functions\/<system>\/api\/entries\/reports\.ts/);
   });
 });

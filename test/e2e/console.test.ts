@@ -10,15 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { getAppliance } from '../../functions/app/appliance-store.js';
-import { listRuns, updateRun } from '../../functions/app/run-store.js';
-import type { RunTraffic } from '../../functions/core/pipeline.js';
-import { estimateInstallMinutes } from '../../functions/core/install.js';
+import { getAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { listRuns, updateRun } from '../../functions/control-plane/app/run-store.js';
+import type { RunTraffic } from '../../functions/control-plane/core/pipeline.js';
+import { estimateInstallMinutes } from '../../functions/platform/core/install.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { controlClient, issueTestTokens, TOKENS } from '../helpers/control.js';
 import { newRun, pairFixture } from '../helpers/workflow-fixture.js';
-import { createApp } from '../../functions/api/app.js';
-import { routes } from '../../functions/api/routes.js';
+import { createApp } from '../../functions/platform/api/app.js';
+import { routes } from '../../functions/platform/api/routes.js';
 import { ROOT } from '../helpers/process.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((p): p is string => Boolean(p));
@@ -263,7 +263,7 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
   }, 120_000);
 
   it('where responses are buffered (API Gateway HTTP API on AWS) the run page falls back to ETag polling and still follows the run', async () => {
-    // The Lambda entry's app (bufferedResponses, as functions/api/lambda-handler.ts builds it) answers the
+    // The Lambda entry's app (bufferedResponses, as functions/platform/api/lambda-handler.ts builds it) answers the
     // events request whole: one snapshot and a `fallback` event. The browser gets exactly that answer.
     const lambdaApp = createApp(runtime.services, routes, { bufferedResponses: true });
     let buffered = 0;

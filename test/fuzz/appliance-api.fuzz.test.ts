@@ -6,13 +6,13 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiAccount, issueToken } from '../../functions/app/api-accounts.js';
-import { sourceLimits } from '../../functions/app/source-limits.js';
-import { createAppliance } from '../../functions/app/appliance-store.js';
-import { buildPackageFile } from '../../functions/app/package-signing.js';
-import { listPackages } from '../../functions/app/packages.js';
-import { generateSessions } from '../../functions/app/session-generator.js';
-import { iterateSessions } from '../../functions/app/session-store.js';
+import { createApiAccount, issueToken } from '../../functions/emulator/app/api-accounts.js';
+import { sourceLimits } from '../../functions/emulator/app/source-limits.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { buildPackageFile } from '../../functions/emulator/app/package-signing.js';
+import { listPackages } from '../../functions/emulator/app/packages.js';
+import { generateSessions } from '../../functions/emulator/app/session-generator.js';
+import { iterateSessions } from '../../functions/emulator/app/session-store.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { xsdErrors } from '../helpers/xml.js';

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listRuns } from '../../functions/app/run-store.js';
+import { listRuns } from '../../functions/control-plane/app/run-store.js';
 import { seedFleet } from '../helpers/control.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BlobStore } from '../../functions/core/ports.js';
+import type { BlobStore } from '../../functions/platform/core/ports.js';
 
 async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const chunks: Buffer[] = [];

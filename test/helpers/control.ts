@@ -1,10 +1,10 @@
-import { createAppliance } from '../../functions/app/appliance-store.js';
-import type { AppContext } from '../../functions/app/context.js';
-import { seedPackageCatalog } from '../../functions/app/appliance-seed.js';
-import type { CatalogPackage } from '../../functions/app/fleet.js';
-import { issueOperatorToken, type Role } from '../../functions/app/operator-tokens.js';
-import { switchPrimaryHostname } from '../../functions/app/primary-hostname.js';
-import type { Appliance } from '../../functions/core/appliance.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
+import type { AppContext } from '../../functions/platform/app/context.js';
+import { seedPackageCatalog } from '../../functions/emulator/app/appliance-seed.js';
+import type { CatalogPackage } from '../../functions/control-plane/app/fleet.js';
+import { issueOperatorToken, type Role } from '../../functions/control-plane/app/operator-tokens.js';
+import { switchPrimaryHostname } from '../../functions/emulator/app/primary-hostname.js';
+import type { Appliance } from '../../functions/platform/core/appliance.js';
 import { sampleAppliance } from './fixtures.js';
 import { rawFetch } from './runtime.js';
 

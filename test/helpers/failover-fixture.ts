@@ -1,10 +1,10 @@
-import { createAppliance, requireAppliance } from '../../functions/app/appliance-store.js';
-import type { AppContext } from '../../functions/app/context.js';
-import { getPair } from '../../functions/app/failover-pair-store.js';
-import { breakPair, establishPair, forceSync } from '../../functions/app/failover-pairs.js';
-import { switchPrimaryHostname } from '../../functions/app/primary-hostname.js';
-import { allocateSessionIds, putSession } from '../../functions/app/session-store.js';
-import type { SupportSession } from '../../functions/core/session.js';
+import { createAppliance, requireAppliance } from '../../functions/emulator/app/appliance-store.js';
+import type { AppContext } from '../../functions/platform/app/context.js';
+import { getPair } from '../../functions/emulator/app/failover-pair-store.js';
+import { breakPair, establishPair, forceSync } from '../../functions/emulator/app/failover-pairs.js';
+import { switchPrimaryHostname } from '../../functions/emulator/app/primary-hostname.js';
+import { allocateSessionIds, putSession } from '../../functions/emulator/app/session-store.js';
+import type { SupportSession } from '../../functions/emulator/core/session.js';
 import { sampleAppliance } from './fixtures.js';
 import { FakeClock, memoryContext } from './memory-context.js';
 

@@ -1,4 +1,4 @@
-import { newAppliance, type Appliance } from '../../functions/core/appliance.js';
+import { newAppliance, type Appliance } from '../../functions/platform/core/appliance.js';
 
 /** A valid appliance record with overridable fields (fixed timestamps for deterministic tests). */
 export const sampleAppliance = (id: string, overrides: Partial<Appliance> = {}): Omit<Appliance, 'version'> =>

@@ -3,8 +3,8 @@
  * capture instead of the terminal (installed by the setup file test/setup/log-scan.ts, which also scans every
  * captured line for secrets when a test file ends). Importable outside vitest (benches use process.ts).
  */
-import type { LogRecord } from '../../functions/observability/logger.js';
-import { setEmfSink } from '../../functions/observability/metrics.js';
+import type { LogRecord } from '../../functions/platform/observability/logger.js';
+import { setEmfSink } from '../../functions/platform/observability/metrics.js';
 
 const MAX_KEPT = 100_000;
 export const captured = { records: [] as LogRecord[], emf: [] as Record<string, unknown>[], external: [] as string[], dropped: 0 };

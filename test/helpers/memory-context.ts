@@ -1,14 +1,14 @@
-import { loadConfig } from '../../functions/adapters/config.js';
-import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.js';
-import { MemoryRecordStore } from '../../functions/adapters/memory-record-store.js';
-import type { AppContext } from '../../functions/app/context.js';
-import { MemoryDriverCredentials } from '../../functions/adapters/driver-credentials.js';
-import type { Services } from '../../functions/adapters/services.js';
-import { siteDrivers } from '../../functions/adapters/site-driver.js';
-import { createApp } from '../../functions/api/app.js';
-import { routes } from '../../functions/api/routes.js';
+import { loadConfig } from '../../functions/platform/adapters/config.js';
+import { MemoryBlobStore } from '../../functions/platform/adapters/memory-blob-store.js';
+import { MemoryRecordStore } from '../../functions/platform/adapters/memory-record-store.js';
+import type { AppContext } from '../../functions/platform/app/context.js';
+import { MemoryDriverCredentials } from '../../functions/control-plane/adapters/driver-credentials.js';
+import type { Services } from '../../functions/platform/adapters/services.js';
+import { siteDrivers } from '../../functions/control-plane/adapters/site-driver.js';
+import { createApp } from '../../functions/platform/api/app.js';
+import { routes } from '../../functions/platform/api/routes.js';
 import { emulatorEnrolment, emulatorInventoryToken } from '../../functions/local/driver-enrolment.js';
-import type { Clock, WorkflowEngine } from '../../functions/core/ports.js';
+import type { Clock, WorkflowEngine } from '../../functions/platform/core/ports.js';
 
 /** A manually advanced clock for deterministic tests. */
 export class FakeClock implements Clock {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConditionFailedError, queryAll, type RecordStore } from '../../functions/core/ports.js';
+import { ConditionFailedError, queryAll, type RecordStore } from '../../functions/platform/core/ports.js';
 
 /** One contract every RecordStore implementation must pass (DynamoDB on the emulator, in-memory). */
 export function recordStoreContract(name: string, makeStore: () => RecordStore) {

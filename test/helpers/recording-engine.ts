@@ -1,4 +1,4 @@
-import type { ExecutionStatus, WorkflowEngine } from '../../functions/core/ports.js';
+import type { ExecutionStatus, WorkflowEngine } from '../../functions/platform/core/ports.js';
 
 /** A WorkflowEngine that records starts; tests set each execution's status by hand. */
 export function recordingEngine() {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueOperatorToken } from '../../functions/app/operator-tokens.js';
+import { issueOperatorToken } from '../../functions/control-plane/app/operator-tokens.js';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../functions/local/runtime.js';
 
 export const tempDir = (prefix = 'upgrade-cp-') => mkdtemp(join(tmpdir(), prefix));

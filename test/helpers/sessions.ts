@@ -1,4 +1,4 @@
-import type { SupportSession } from '../../functions/core/session.js';
+import type { SupportSession } from '../../functions/emulator/core/session.js';
 
 /** A completed session with overridable fields. */
 export const sampleSession = (applianceId: string, lsid: string, overrides: Partial<SupportSession> = {}): SupportSession => ({

@@ -4,12 +4,12 @@
  * (target version, failover roles), records passing interim checks after window 1, and reports the outcome
  * through recordWindowOutcome, as the real workflows' last task will. Test and bench use only.
  */
-import { updateAppliance } from '../../functions/app/appliance-store.js';
-import { requireRun, updateRun } from '../../functions/app/run-store.js';
-import { recordWindowOutcome } from '../../functions/app/runs.js';
-import type { Run, WindowIndex } from '../../functions/core/run.js';
+import { updateAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { requireRun, updateRun } from '../../functions/control-plane/app/run-store.js';
+import { recordWindowOutcome } from '../../functions/control-plane/app/runs.js';
+import type { Run, WindowIndex } from '../../functions/control-plane/core/run.js';
 import type { LocalStepFunctions } from '../../functions/local/local-step-functions.js';
-import { tasks } from '../../functions/tasks/index.js';
+import { tasks } from '../../functions/control-plane/tasks/index.js';
 
 /** Appliance ids whose install the stand-in fails (campaign halt tests). */
 export const standInFailures = new Set<string>();

@@ -1,15 +1,15 @@
-import { createAppliance, requireAppliance } from '../../functions/app/appliance-store.js';
-import { seedPackageCatalog } from '../../functions/app/appliance-seed.js';
-import type { AppContext } from '../../functions/app/context.js';
-import { establishPair, forceSync } from '../../functions/app/failover-pairs.js';
-import { switchPrimaryHostname } from '../../functions/app/primary-hostname.js';
-import { listAudit, requireRun } from '../../functions/app/run-store.js';
-import { createUpgradeRun, startRunWindow } from '../../functions/app/runs.js';
-import { generateSessions } from '../../functions/app/session-generator.js';
-import { iterateSessions } from '../../functions/app/session-store.js';
-import type { Appliance } from '../../functions/core/appliance.js';
-import type { UpgradeOption, WindowIndex } from '../../functions/core/run.js';
-import type { SupportSession } from '../../functions/core/session.js';
+import { createAppliance, requireAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { seedPackageCatalog } from '../../functions/emulator/app/appliance-seed.js';
+import type { AppContext } from '../../functions/platform/app/context.js';
+import { establishPair, forceSync } from '../../functions/emulator/app/failover-pairs.js';
+import { switchPrimaryHostname } from '../../functions/emulator/app/primary-hostname.js';
+import { listAudit, requireRun } from '../../functions/control-plane/app/run-store.js';
+import { createUpgradeRun, startRunWindow } from '../../functions/control-plane/app/runs.js';
+import { generateSessions } from '../../functions/emulator/app/session-generator.js';
+import { iterateSessions } from '../../functions/emulator/app/session-store.js';
+import type { Appliance } from '../../functions/platform/core/appliance.js';
+import type { UpgradeOption, WindowIndex } from '../../functions/control-plane/core/run.js';
+import type { SupportSession } from '../../functions/emulator/core/session.js';
 import { sampleAppliance } from './fixtures.js';
 import { eventually } from './runtime.js';
 

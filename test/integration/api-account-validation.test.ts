@@ -3,8 +3,8 @@
  * names every bad field, and nothing is stored.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppliance } from '../../functions/app/appliance-store.js';
-import { queryAll } from '../../functions/core/ports.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { queryAll } from '../../functions/platform/core/ports.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 

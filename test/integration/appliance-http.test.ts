@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedPackageCatalog } from '../../functions/app/appliance-seed.js';
-import { updateAppliance } from '../../functions/app/appliance-store.js';
-import { buildPackageFile, packageHead, signManifest } from '../../functions/app/package-signing.js';
-import { allocateSessionIds, getSession, putSession } from '../../functions/app/session-store.js';
+import { seedPackageCatalog } from '../../functions/emulator/app/appliance-seed.js';
+import { updateAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { buildPackageFile, packageHead, signManifest } from '../../functions/emulator/app/package-signing.js';
+import { allocateSessionIds, getSession, putSession } from '../../functions/emulator/app/session-store.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
 let rt: TestRuntime;

@@ -1,7 +1,7 @@
 /** An install in progress, observed in real time scale (the install outlasts the test): 409, 503 + Retry-After, replay. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemoFleet, seedPackageCatalog } from '../../functions/app/appliance-seed.js';
-import { getConsole } from '../../functions/app/staff-console-store.js';
+import { seedDemoFleet, seedPackageCatalog } from '../../functions/emulator/app/appliance-seed.js';
+import { getConsole } from '../../functions/emulator/app/staff-console-store.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
 let rt: TestRuntime;

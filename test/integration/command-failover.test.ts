@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppliance, requireAppliance } from '../../functions/app/appliance-store.js';
-import { getPair } from '../../functions/app/failover-pair-store.js';
-import { establishPair } from '../../functions/app/failover-pairs.js';
+import { createAppliance, requireAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { getPair } from '../../functions/emulator/app/failover-pair-store.js';
+import { establishPair } from '../../functions/emulator/app/failover-pairs.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { expectValid } from '../helpers/xml.js';

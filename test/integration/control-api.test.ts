@@ -1,11 +1,11 @@
-import { estimateInstallMinutes } from '../../functions/core/install.js';
+import { estimateInstallMinutes } from '../../functions/platform/core/install.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getAppliance } from '../../functions/app/appliance-store.js';
-import { listAudit, listRuns, requireRun } from '../../functions/app/run-store.js';
-import { getSchedule } from '../../functions/app/scheduler.js';
-import { createAppliance } from '../../functions/app/appliance-store.js';
-import { controlApiRoutes } from '../../functions/api/routes/control-routes.js';
-import * as S from '../../functions/api/control/schemas.js';
+import { getAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { listAudit, listRuns, requireRun } from '../../functions/control-plane/app/run-store.js';
+import { getSchedule } from '../../functions/control-plane/app/scheduler.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { controlApiRoutes } from '../../functions/control-plane/api/routes/control-routes.js';
+import * as S from '../../functions/control-plane/api/control/schemas.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { controlClient, createPair, issueTestTokens, pairAppliances, seedFleet, TOKENS } from '../helpers/control.js';
 import { installStandInTask, registerStandInWorkflows } from '../helpers/stand-in-workflows.js';
@@ -401,7 +401,7 @@ describe('operator console and seed', () => {
   });
 
   it('the control seed is idempotent and gives local demo tokens', async () => {
-    const { controlSeed } = await import('../../functions/app/control-seed.js');
+    const { controlSeed } = await import('../../functions/control-plane/app/control-seed.js');
     await controlSeed(runtime.services);
     await controlSeed(runtime.services);
     const demo = controlClient(runtime.url, 'demo-lead-token-1');

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getAppliance } from '../../functions/app/appliance-store.js';
-import { listRuns } from '../../functions/app/run-store.js';
-import { runCli } from '../../functions/cli/upgrade-cp.js';
+import { getAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { listRuns } from '../../functions/control-plane/app/run-store.js';
+import { runCli } from '../../functions/control-plane/cli/upgrade-cp.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { issueTestTokens, seedFleet, TOKENS } from '../helpers/control.js';
 import { ROOT } from '../helpers/process.js';
@@ -80,7 +80,7 @@ describe('upgrade-cp CLI', () => {
   });
 
   it('runs as `npm run cli` entry point (separate process)', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'functions/cli/main.ts', 'status', 'run-missing'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'functions/control-plane/cli/main.ts', 'status', 'run-missing'], {
       cwd: ROOT,
       env: { ...process.env, UPGRADE_CP_URL: runtime.url, UPGRADE_CP_TOKEN: TOKENS.viewer },
     });
@@ -177,7 +177,7 @@ describe('upgrade-cp CLI', () => {
 
   it('piped into `head`, or into a reader that closes at once, the entry point ends quietly (no EPIPE trace)', async () => {
     const env = { ...process.env, UPGRADE_CP_URL: runtime.url, UPGRADE_CP_TOKEN: TOKENS.viewer };
-    const head = spawn('sh', ['-c', 'node --import tsx functions/cli/main.ts --help | head -1; echo "exit=${PIPESTATUS:-$?}"'], { cwd: ROOT, env });
+    const head = spawn('sh', ['-c', 'node --import tsx functions/control-plane/cli/main.ts --help | head -1; echo "exit=${PIPESTATUS:-$?}"'], { cwd: ROOT, env });
     let headOut = '';
     let headErr = '';
     head.stdout.on('data', (d) => (headOut += d));
@@ -187,7 +187,7 @@ describe('upgrade-cp CLI', () => {
     expect(headErr).toBe('');
 
     // The reader is gone before the first line is written: every write fails with EPIPE.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'functions/cli/main.ts', 'appliances', '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'functions/control-plane/cli/main.ts', 'appliances', '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy();
     let err = '';
     child.stderr.on('data', (d) => (err += d));

@@ -4,12 +4,12 @@
  * appliance's own paths, approve and cancel are idempotent under concurrency, acknowledgements are audited.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { noteApiCall } from '../../functions/app/api-usage.js';
-import { requireAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
-import { breakPair } from '../../functions/app/failover-pairs.js';
-import { listAudit, requireRun } from '../../functions/app/run-store.js';
-import { runCli } from '../../functions/cli/upgrade-cp.js';
-import * as S from '../../functions/api/control/schemas.js';
+import { noteApiCall } from '../../functions/emulator/app/api-usage.js';
+import { requireAppliance, updateAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { breakPair } from '../../functions/emulator/app/failover-pairs.js';
+import { listAudit, requireRun } from '../../functions/control-plane/app/run-store.js';
+import { runCli } from '../../functions/control-plane/cli/upgrade-cp.js';
+import * as S from '../../functions/control-plane/api/control/schemas.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { controlClient, issueTestTokens, TOKENS } from '../helpers/control.js';
 import { pairFixture, waitForExecution } from '../helpers/workflow-fixture.js';

@@ -4,9 +4,9 @@
  * the same events behind API Gateway (the real Lambda entry: buffered, so one snapshot and a fallback).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { updateRun } from '../../functions/app/run-store.js';
-import type { RunTraffic } from '../../functions/core/pipeline.js';
-import * as S from '../../functions/api/control/schemas.js';
+import { updateRun } from '../../functions/control-plane/app/run-store.js';
+import type { RunTraffic } from '../../functions/control-plane/core/pipeline.js';
+import * as S from '../../functions/control-plane/api/control/schemas.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { controlClient, issueTestTokens, TOKENS } from '../helpers/control.js';
 import { newRun, pairFixture } from '../helpers/workflow-fixture.js';
@@ -206,7 +206,7 @@ describe('the run\'s events behind API Gateway (the real control Lambda entry, r
     const saved = { ...process.env };
     Object.assign(process.env, { DYNAMODB_ENDPOINT: runtime.endpoints.dynamodb, S3_ENDPOINT: runtime.endpoints.s3, SFN_ENDPOINT: runtime.endpoints.sfn });
     try {
-      const { handler } = (await import('../../functions/api/entries/control.js')) as unknown as { handler: (e: object, c: object) => Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded?: boolean }> };
+      const { handler } = (await import('../../functions/local/api/entries/control.js')) as unknown as { handler: (e: object, c: object) => Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded?: boolean }> };
       const path = `/v1/runs/${runs[0]!.runId}/events`;
       const started = Date.now();
       const res = await handler(

@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../functions/app/context.js';
-import { listAudit, requireRun } from '../../functions/app/run-store.js';
-import { createUpgradeRun } from '../../functions/app/runs.js';
-import { getSchedule, scheduleRunWindows } from '../../functions/app/scheduler.js';
+import type { AppContext } from '../../functions/platform/app/context.js';
+import { listAudit, requireRun } from '../../functions/control-plane/app/run-store.js';
+import { createUpgradeRun } from '../../functions/control-plane/app/runs.js';
+import { getSchedule, scheduleRunWindows } from '../../functions/control-plane/app/scheduler.js';
 import { eventually, startTestRuntime, tempDir, type TestRuntime } from '../helpers/runtime.js';
 import { seedFleet } from '../helpers/control.js';
 import { installStandInTask, registerStandInWorkflows } from '../helpers/stand-in-workflows.js';

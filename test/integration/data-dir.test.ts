@@ -9,8 +9,8 @@ import { cp, mkdir, open, readdir, readFile, rm, stat, truncate, writeFile } fro
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackup } from '../../functions/app/backups.js';
-import { createAppliance, getAppliance } from '../../functions/app/appliance-store.js';
+import { createBackup } from '../../functions/emulator/app/backups.js';
+import { createAppliance, getAppliance } from '../../functions/emulator/app/appliance-store.js';
 import { backupDataDir, restoreDataDir } from '../../functions/local/data-dir-archive.js';
 import { computeSeal, DataDirError, readMarker, writeMarker, type DataDirMarker } from '../../functions/local/data-dir.js';
 import { exitOf, spawnRuntime, startRuntimeProcess } from '../helpers/process.js';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppliance, requireAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
-import { getPair } from '../../functions/app/failover-pair-store.js';
-import { readAllSessions } from '../../functions/app/failover-sync.js';
-import { allocateSessionIds, putSession } from '../../functions/app/session-store.js';
-import { failoverRoutes } from '../../functions/api/routes/failover-routes.js';
-import type { Appliance } from '../../functions/core/appliance.js';
-import type { SupportSession } from '../../functions/core/session.js';
+import { createAppliance, requireAppliance, updateAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { getPair } from '../../functions/emulator/app/failover-pair-store.js';
+import { readAllSessions } from '../../functions/emulator/app/failover-sync.js';
+import { allocateSessionIds, putSession } from '../../functions/emulator/app/session-store.js';
+import { failoverRoutes } from '../../functions/emulator/api/routes/failover-routes.js';
+import type { Appliance } from '../../functions/platform/core/appliance.js';
+import type { SupportSession } from '../../functions/emulator/core/session.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 

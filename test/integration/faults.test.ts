@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applianceKey } from '../../functions/app/keys.js';
-import { listBackups } from '../../functions/app/backups.js';
+import { applianceKey } from '../../functions/platform/app/keys.js';
+import { listBackups } from '../../functions/emulator/app/backups.js';
 import { FaultInjector } from '../../functions/local/faults.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 

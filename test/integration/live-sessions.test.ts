@@ -5,13 +5,13 @@
  * is logged out; the console logs in again (and upgrades) once the site is back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedPackageCatalog } from '../../functions/app/appliance-seed.js';
-import { createAppliance, requireAppliance } from '../../functions/app/appliance-store.js';
-import { startInstall } from '../../functions/app/install.js';
-import { getSession, iterateSessions } from '../../functions/app/session-store.js';
-import { createSiteUser } from '../../functions/app/site-users.js';
-import { getConsole } from '../../functions/app/staff-console-store.js';
-import { queryAll } from '../../functions/core/ports.js';
+import { seedPackageCatalog } from '../../functions/emulator/app/appliance-seed.js';
+import { createAppliance, requireAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { startInstall } from '../../functions/emulator/app/install.js';
+import { getSession, iterateSessions } from '../../functions/emulator/app/session-store.js';
+import { createSiteUser } from '../../functions/emulator/app/site-users.js';
+import { getConsole } from '../../functions/emulator/app/staff-console-store.js';
+import { queryAll } from '../../functions/platform/core/ports.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { form, siteRequest } from '../helpers/site-client.js';

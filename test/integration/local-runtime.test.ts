@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applianceKey } from '../../functions/app/keys.js';
-import { listBackups } from '../../functions/app/backups.js';
+import { applianceKey } from '../../functions/platform/app/keys.js';
+import { listBackups } from '../../functions/emulator/app/backups.js';
 import { startTestRuntime, eventually, type TestRuntime } from '../helpers/runtime.js';
 
 let runtime: TestRuntime;

@@ -4,16 +4,16 @@
  * metrics as EMF documents and as Prometheus text at GET /metrics.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedPackageCatalog } from '../../functions/app/appliance-seed.js';
-import { createAppliance } from '../../functions/app/appliance-store.js';
+import { seedPackageCatalog } from '../../functions/emulator/app/appliance-seed.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
 import { FaultInjector } from '../../functions/local/faults.js';
-import type { LogRecord } from '../../functions/observability/logger.js';
+import type { LogRecord } from '../../functions/platform/observability/logger.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { captured, captureEmf, mark, recordsSince } from '../helpers/log-capture.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { newRun, waitForExecution } from '../helpers/workflow-fixture.js';
-import { requireRun, updateRun } from '../../functions/app/run-store.js';
-import { createUpgradeRun } from '../../functions/app/runs.js';
+import { requireRun, updateRun } from '../../functions/control-plane/app/run-store.js';
+import { createUpgradeRun } from '../../functions/control-plane/app/runs.js';
 
 let rt: TestRuntime;
 const faults = new FaultInjector();

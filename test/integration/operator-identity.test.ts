@@ -7,11 +7,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueOperatorToken } from '../../functions/app/operator-tokens.js';
-import { requireRun, updateRun } from '../../functions/app/run-store.js';
-import { createUpgradeRun } from '../../functions/app/runs.js';
-import { rolesFromClaims } from '../../functions/api/auth/oidc.js';
-import { createAppliance } from '../../functions/app/appliance-store.js';
+import { issueOperatorToken } from '../../functions/control-plane/app/operator-tokens.js';
+import { requireRun, updateRun } from '../../functions/control-plane/app/run-store.js';
+import { createUpgradeRun } from '../../functions/control-plane/app/runs.js';
+import { rolesFromClaims } from '../../functions/control-plane/api/auth/oidc.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 

@@ -5,11 +5,11 @@
  * in every parameter of every report with no state change, and listing records against an old data dir.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppliance } from '../../functions/app/appliance-store.js';
-import { generateSessions } from '../../functions/app/session-generator.js';
-import { ensureListingRecords, iterateSessions, listingRecordsComplete, sessionToItem } from '../../functions/app/session-store.js';
-import { API_NAMESPACE } from '../../functions/core/versions.js';
-import type { SupportSession } from '../../functions/core/session.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { generateSessions } from '../../functions/emulator/app/session-generator.js';
+import { ensureListingRecords, iterateSessions, listingRecordsComplete, sessionToItem } from '../../functions/emulator/app/session-store.js';
+import { API_NAMESPACE } from '../../functions/platform/core/versions.js';
+import type { SupportSession } from '../../functions/emulator/core/session.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { sampleSession } from '../helpers/sessions.js';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import initSqlJs from 'sql.js';
-import { createAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
-import { generateSessions } from '../../functions/app/session-generator.js';
-import { getSession, iterateSessions, migrateSessionsTo106, putSession } from '../../functions/app/session-store.js';
-import { API_NAMESPACE } from '../../functions/core/versions.js';
-import type { SupportSession } from '../../functions/core/session.js';
+import { createAppliance, updateAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { generateSessions } from '../../functions/emulator/app/session-generator.js';
+import { getSession, iterateSessions, migrateSessionsTo106, putSession } from '../../functions/emulator/app/session-store.js';
+import { API_NAMESPACE } from '../../functions/platform/core/versions.js';
+import type { SupportSession } from '../../functions/emulator/core/session.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { sampleSession } from '../helpers/sessions.js';

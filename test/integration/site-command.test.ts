@@ -6,17 +6,17 @@
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { listApiUsage } from '../../functions/app/api-usage.js';
-import { createAppliance } from '../../functions/app/appliance-store.js';
-import { kdf } from '../../functions/app/credential-hash.js';
-import { generateSessions } from '../../functions/app/session-generator.js';
-import { getSessionKey, redeemSessionKey } from '../../functions/app/session-keys.js';
-import { getSession, iterateSessions } from '../../functions/app/session-store.js';
-import { forgetVerifiedPasswords } from '../../functions/app/site-users.js';
-import { sourceLimits } from '../../functions/app/source-limits.js';
-import { queryAll } from '../../functions/core/ports.js';
-import type { SupportSession } from '../../functions/core/session.js';
-import { API_NAMESPACE } from '../../functions/core/versions.js';
+import { listApiUsage } from '../../functions/emulator/app/api-usage.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { kdf } from '../../functions/platform/app/credential-hash.js';
+import { generateSessions } from '../../functions/emulator/app/session-generator.js';
+import { getSessionKey, redeemSessionKey } from '../../functions/emulator/app/session-keys.js';
+import { getSession, iterateSessions } from '../../functions/emulator/app/session-store.js';
+import { forgetVerifiedPasswords } from '../../functions/emulator/app/site-users.js';
+import { sourceLimits } from '../../functions/emulator/app/source-limits.js';
+import { queryAll } from '../../functions/platform/core/ports.js';
+import type { SupportSession } from '../../functions/emulator/core/session.js';
+import { API_NAMESPACE } from '../../functions/platform/core/versions.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { basicAuth, fromSource, siteClient, type Auth, type SiteClient } from '../helpers/command-client.js';

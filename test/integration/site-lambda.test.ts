@@ -4,8 +4,8 @@
  * Host header and `requestContext.domainName`; the execute-api name names no site.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppliance } from '../../functions/app/appliance-store.js';
-import { switchPrimaryHostname } from '../../functions/app/primary-hostname.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { switchPrimaryHostname } from '../../functions/emulator/app/primary-hostname.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
@@ -33,8 +33,8 @@ beforeAll(async () => {
   await switchPrimaryHostname(rt.services, 'support.aws.example.com', 'aws-a');
   savedEnv = { ...process.env };
   Object.assign(process.env, { DYNAMODB_ENDPOINT: rt.endpoints.dynamodb, S3_ENDPOINT: rt.endpoints.s3, SFN_ENDPOINT: rt.endpoints.sfn });
-  sessions = ((await import('../../functions/api/entries/sessions.js')) as unknown as { handler: Handler }).handler;
-  control = ((await import('../../functions/api/entries/control.js')) as unknown as { handler: Handler }).handler;
+  sessions = ((await import('../../functions/emulator/api/entries/sessions.js')) as unknown as { handler: Handler }).handler;
+  control = ((await import('../../functions/local/api/entries/control.js')) as unknown as { handler: Handler }).handler;
 }, 60_000);
 afterAll(async () => {
   process.env = savedEnv;

@@ -1,13 +1,13 @@
 /**
- * The response-streaming Lambda entry (functions/api/entries/sessions-stream.ts) as a Function URL invokes it:
+ * The response-streaming Lambda entry (functions/emulator/api/entries/sessions-stream.ts) as a Function URL invokes it:
  * the real handler module against the emulators, with the Lambda runtime's `awslambda` global stood in
  * by a recorder (Node has no such global outside Lambda).
  */
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppliance } from '../../functions/app/appliance-store.js';
-import { generateSessions } from '../../functions/app/session-generator.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { generateSessions } from '../../functions/emulator/app/session-generator.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { attrsOf, expectValid } from '../helpers/xml.js';
@@ -69,7 +69,7 @@ beforeAll(async () => {
     streamifyResponse: (fn: Invoke) => fn,
     HttpResponseStream: { from: (stream: Writable, meta: typeof metadata) => ((metadata = meta), stream) },
   };
-  handler = ((await import('../../functions/api/entries/sessions-stream.js')) as unknown as { handler: Invoke }).handler;
+  handler = ((await import('../../functions/emulator/api/entries/sessions-stream.js')) as unknown as { handler: Invoke }).handler;
 }, 60_000);
 afterAll(async () => {
   delete (globalThis as Record<string, unknown>).awslambda;

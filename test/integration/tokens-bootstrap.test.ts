@@ -3,7 +3,7 @@
  * (here: the local DynamoDB emulator standing in for the deployed table; the stack outputs are injected).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTokensCommand } from '../../functions/cli/tokens-bootstrap.js';
+import { runTokensCommand } from '../../functions/control-plane/cli/tokens-bootstrap.js';
 import { noteSecret } from '../helpers/log-capture.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 

@@ -5,15 +5,15 @@
  * appliance's XML on its XML APIs, OAuth2 JSON on the token endpoint.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApiAccount, issueToken } from '../../functions/app/api-accounts.js';
-import { createAppliance } from '../../functions/app/appliance-store.js';
-import { issueOperatorToken } from '../../functions/app/operator-tokens.js';
-import { BODY_LIMITS, bodyLimitOf } from '../../functions/api/body-limit.js';
-import type { Route } from '../../functions/api/http.js';
-import { routes as declared } from '../../functions/api/routes.js';
-import { mountRoutes, type MountedRoute } from '../../functions/api/site/site-mounts.js';
-import { oauthError, xmlError } from '../../functions/api/sessions/xml-response.js';
-import { htmlError, textError } from '../../functions/api/site/public-site-handler.js';
+import { createApiAccount, issueToken } from '../../functions/emulator/app/api-accounts.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { issueOperatorToken } from '../../functions/control-plane/app/operator-tokens.js';
+import { BODY_LIMITS, bodyLimitOf } from '../../functions/platform/api/body-limit.js';
+import type { Route } from '../../functions/platform/api/http.js';
+import { routes as declared } from '../../functions/platform/api/routes.js';
+import { mountRoutes, type MountedRoute } from '../../functions/emulator/api/site/site-mounts.js';
+import { oauthError, xmlError } from '../../functions/emulator/api/sessions/xml-response.js';
+import { htmlError, textError } from '../../functions/emulator/api/site/public-site-handler.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { sendBody } from '../helpers/raw-http.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';

@@ -4,8 +4,8 @@
  * not work against another data dir.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRun } from '../../functions/app/run-store.js';
-import type { Run } from '../../functions/core/run.js';
+import { createRun } from '../../functions/control-plane/app/run-store.js';
+import type { Run } from '../../functions/control-plane/core/run.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
 const runtimes: TestRuntime[] = [];

@@ -4,10 +4,10 @@
  * type) is sent with `X-Content-Type-Options: nosniff`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../functions/api/app.js';
-import { routes } from '../../functions/api/routes.js';
-import { createApiAccount, issueToken } from '../../functions/app/api-accounts.js';
-import { createAppliance } from '../../functions/app/appliance-store.js';
+import { createApp } from '../../functions/platform/api/app.js';
+import { routes } from '../../functions/platform/api/routes.js';
+import { createApiAccount, issueToken } from '../../functions/emulator/app/api-accounts.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 

@@ -4,14 +4,14 @@
  * format (never Node's empty 431), and a wrong method is a 405 with `Allow`.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApiAccount, issueToken } from '../../functions/app/api-accounts.js';
-import { createAppliance } from '../../functions/app/appliance-store.js';
-import type { Route } from '../../functions/api/http.js';
-import { MAX_PATH_PARAM_BYTES, SERVER_MAX_HEADER_BYTES, URL_LIMITS } from '../../functions/api/request-limits.js';
-import { routes as declared } from '../../functions/api/routes.js';
-import { mountRoutes, type MountedRoute } from '../../functions/api/site/site-mounts.js';
-import { oauthError, xmlError } from '../../functions/api/sessions/xml-response.js';
-import { htmlError, textError } from '../../functions/api/site/public-site-handler.js';
+import { createApiAccount, issueToken } from '../../functions/emulator/app/api-accounts.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
+import type { Route } from '../../functions/platform/api/http.js';
+import { MAX_PATH_PARAM_BYTES, SERVER_MAX_HEADER_BYTES, URL_LIMITS } from '../../functions/platform/api/request-limits.js';
+import { routes as declared } from '../../functions/platform/api/routes.js';
+import { mountRoutes, type MountedRoute } from '../../functions/emulator/api/site/site-mounts.js';
+import { oauthError, xmlError } from '../../functions/emulator/api/sessions/xml-response.js';
+import { htmlError, textError } from '../../functions/emulator/api/site/public-site-handler.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { sendHead } from '../helpers/raw-http.js';
 import { startTestRuntime, TEST_ADMIN_TOKEN, type TestRuntime } from '../helpers/runtime.js';

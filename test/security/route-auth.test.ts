@@ -4,12 +4,12 @@
  * path-traversal attempts in ids that become object keys are refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiAccount, issueToken } from '../../functions/app/api-accounts.js';
-import { createAppliance } from '../../functions/app/appliance-store.js';
-import { issueOperatorToken } from '../../functions/app/operator-tokens.js';
-import { requiredRole } from '../../functions/api/auth/operator-auth.js';
-import { routes as declared } from '../../functions/api/routes.js';
-import { mountRoutes, type MountedRoute } from '../../functions/api/site/site-mounts.js';
+import { createApiAccount, issueToken } from '../../functions/emulator/app/api-accounts.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { issueOperatorToken } from '../../functions/control-plane/app/operator-tokens.js';
+import { requiredRole } from '../../functions/platform/api/auth/operator-auth.js';
+import { routes as declared } from '../../functions/platform/api/routes.js';
+import { mountRoutes, type MountedRoute } from '../../functions/emulator/api/site/site-mounts.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { findSecrets, mark, noteSecret, recordsSince } from '../helpers/log-capture.js';

@@ -4,10 +4,10 @@
  * still verify and are upgraded to the fast hash; failures limit the failing source, not the account.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApiAccount } from '../../functions/app/api-accounts.js';
-import { createAppliance } from '../../functions/app/appliance-store.js';
-import { kdf } from '../../functions/app/credential-hash.js';
-import { sourceLimits } from '../../functions/app/source-limits.js';
+import { createApiAccount } from '../../functions/emulator/app/api-accounts.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { kdf } from '../../functions/platform/app/credential-hash.js';
+import { sourceLimits } from '../../functions/emulator/app/source-limits.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { basicAuth, fromSource } from '../helpers/command-client.js';

@@ -5,7 +5,7 @@
  * secret is ever logged" check.
  */
 import { afterAll } from 'vitest';
-import { setLogSink } from '../../functions/observability/logger.js';
+import { setLogSink } from '../../functions/platform/observability/logger.js';
 import { captureRecord, capturedLines, findSecrets } from '../helpers/log-capture.js';
 
 setLogSink(captureRecord);

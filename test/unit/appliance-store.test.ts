@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createAppliance, getApplianceForSite, listAppliances, requireAppliance, SITE_SNAPSHOT_MS, updateAppliance } from '../../functions/app/appliance-store.js';
-import { DomainError, preconditionFailed } from '../../functions/core/errors.js';
+import { createAppliance, getApplianceForSite, listAppliances, requireAppliance, SITE_SNAPSHOT_MS, updateAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { DomainError, preconditionFailed } from '../../functions/platform/core/errors.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { FakeClock, memoryContext } from '../helpers/memory-context.js';
 

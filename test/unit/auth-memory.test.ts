@@ -1,8 +1,8 @@
 /** The in-process pieces behind authentication: per-source counters, remembered checks, credential hashes. */
 import { describe, expect, it, vi } from 'vitest';
-import { hashPassword, hashSecret, kdf, verifyScrypt, verifySecretHash } from '../../functions/app/credential-hash.js';
-import { Memo } from '../../functions/app/memo.js';
-import { WindowCounter } from '../../functions/app/source-limits.js';
+import { hashPassword, hashSecret, kdf, verifyScrypt, verifySecretHash } from '../../functions/platform/app/credential-hash.js';
+import { Memo } from '../../functions/platform/app/memo.js';
+import { WindowCounter } from '../../functions/emulator/app/source-limits.js';
 
 describe('WindowCounter (per-source limits)', () => {
   it('blocks a key at its limit until the oldest hit leaves the window; other keys are unaffected', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { productionDowntimeMs } from '../../functions/core/downtime.js';
+import { productionDowntimeMs } from '../../functions/control-plane/core/downtime.js';
 
 describe('productionDowntimeMs', () => {
   const outages = { a: [{ from: 100, to: 200 }], b: [{ from: 10, to: 50 }] };

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
-import { Route53DnsPublisher } from '../../functions/adapters/route53-dns.js';
-import { buildServices } from '../../functions/adapters/services.js';
-import { loadConfig } from '../../functions/adapters/config.js';
-import { createAppliance, requireAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
-import { seedDemoFailoverPair } from '../../functions/app/failover-seed.js';
-import { getPair } from '../../functions/app/failover-pair-store.js';
-import { getPrimaryHostname } from '../../functions/app/primary-hostname.js';
-import type { Appliance } from '../../functions/core/appliance.js';
+import { Route53DnsPublisher } from '../../functions/emulator/adapters/route53-dns.js';
+import { buildServices } from '../../functions/platform/adapters/services.js';
+import { loadConfig } from '../../functions/platform/adapters/config.js';
+import { createAppliance, requireAppliance, updateAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { seedDemoFailoverPair } from '../../functions/emulator/app/failover-seed.js';
+import { getPair } from '../../functions/emulator/app/failover-pair-store.js';
+import { getPrimaryHostname } from '../../functions/emulator/app/primary-hostname.js';
+import type { Appliance } from '../../functions/platform/core/appliance.js';
 import {
   advanceWatermark,
   assertNoSessionsAtRisk,
@@ -22,8 +22,8 @@ import {
   sessionIdentity,
   sessionsAtRisk,
   type FailoverPair,
-} from '../../functions/core/failover.js';
-import { migrateLegacySession, type SupportSession } from '../../functions/core/session.js';
+} from '../../functions/emulator/core/failover.js';
+import { migrateLegacySession, type SupportSession } from '../../functions/emulator/core/session.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { memoryContext } from '../helpers/memory-context.js';
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createAppliance, requireAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
-import type { AppContext } from '../../functions/app/context.js';
-import { getPair } from '../../functions/app/failover-pair-store.js';
+import { createAppliance, requireAppliance, updateAppliance } from '../../functions/emulator/app/appliance-store.js';
+import type { AppContext } from '../../functions/platform/app/context.js';
+import { getPair } from '../../functions/emulator/app/failover-pair-store.js';
 import {
   breakPair,
   establishPair,
@@ -10,12 +10,12 @@ import {
   forceSync,
   reimportPreservedSessions,
   setFailoverRole,
-} from '../../functions/app/failover-pairs.js';
-import { readAllSessions } from '../../functions/app/failover-sync.js';
-import { allocateSessionIds, migrateSessionsTo106, putSession } from '../../functions/app/session-store.js';
-import { isDomainError } from '../../functions/core/errors.js';
-import { pairMergesBrokenSessions, sessionIdentity } from '../../functions/core/failover.js';
-import { compareVersions, usesGuidLsid } from '../../functions/core/versions.js';
+} from '../../functions/emulator/app/failover-pairs.js';
+import { readAllSessions } from '../../functions/emulator/app/failover-sync.js';
+import { allocateSessionIds, migrateSessionsTo106, putSession } from '../../functions/emulator/app/session-store.js';
+import { isDomainError } from '../../functions/platform/core/errors.js';
+import { pairMergesBrokenSessions, sessionIdentity } from '../../functions/emulator/core/failover.js';
+import { compareVersions, usesGuidLsid } from '../../functions/platform/core/versions.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { FakeClock, memoryContext } from '../helpers/memory-context.js';
 

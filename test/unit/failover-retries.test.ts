@@ -3,14 +3,14 @@
  * partial failure, a customer session live during window 2).
  */
 import { expect, it } from 'vitest';
-import { requireAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
-import { breakPair, establishPair, forceSync, pairStatus, setFailoverRole } from '../../functions/app/failover-pairs.js';
-import { readAllSessions } from '../../functions/app/failover-sync.js';
-import { exportIntegrationClient } from '../../functions/app/ic-export.js';
-import { resolveHostname, switchPrimaryHostname } from '../../functions/app/primary-hostname.js';
-import { endActiveSessions, getSession, putSession } from '../../functions/app/session-store.js';
-import { reestablishFailover, resyncPair } from '../../functions/app/upgrade-steps.js';
-import { sessionIdentity } from '../../functions/core/failover.js';
+import { requireAppliance, updateAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { breakPair, establishPair, forceSync, pairStatus, setFailoverRole } from '../../functions/emulator/app/failover-pairs.js';
+import { readAllSessions } from '../../functions/emulator/app/failover-sync.js';
+import { exportIntegrationClient } from '../../functions/emulator/app/ic-export.js';
+import { resolveHostname, switchPrimaryHostname } from '../../functions/emulator/app/primary-hostname.js';
+import { endActiveSessions, getSession, putSession } from '../../functions/emulator/app/session-store.js';
+import { reestablishFailover, resyncPair } from '../../functions/control-plane/app/upgrade-steps.js';
+import { sessionIdentity } from '../../functions/emulator/core/failover.js';
 import { brokenAfterSync, pairOf, record, setup } from '../helpers/failover-fixture.js';
 import { newRun } from '../helpers/workflow-fixture.js';
 

@@ -1,11 +1,11 @@
 /** The pure parts of observability: redaction, run transitions (what is counted once), EMF documents, line formats. */
 import { describe, expect, it } from 'vitest';
-import type { Run } from '../../functions/core/run.js';
-import { runTransitions } from '../../functions/core/run-transitions.js';
-import { checkLogLevel, chosenFormat, prettyLine } from '../../functions/observability/logger.js';
-import { emfDocuments } from '../../functions/observability/metrics.js';
-import { redact, REDACTED } from '../../functions/observability/redact.js';
-import { requestIdFrom } from '../../functions/api/observe.js';
+import type { Run } from '../../functions/control-plane/core/run.js';
+import { runTransitions } from '../../functions/control-plane/core/run-transitions.js';
+import { checkLogLevel, chosenFormat, prettyLine } from '../../functions/platform/observability/logger.js';
+import { emfDocuments } from '../../functions/platform/observability/metrics.js';
+import { redact, REDACTED } from '../../functions/platform/observability/redact.js';
+import { requestIdFrom } from '../../functions/platform/api/observe.js';
 
 const run = (over: Partial<Run> = {}): Run => ({
   runId: 'r1',
@@ -116,8 +116,8 @@ describe('log configuration and formats', () => {
 
 describe('GET /metrics outside the local runtime', () => {
   it('answers 404 naming CloudWatch (no registry on Lambda), with a request id and one access line', async () => {
-    const { createApp } = await import('../../functions/api/app.js');
-    const { systemRoutes } = await import('../../functions/api/routes/system-routes.js');
+    const { createApp } = await import('../../functions/platform/api/app.js');
+    const { systemRoutes } = await import('../../functions/platform/api/routes/system-routes.js');
     const { memoryContext } = await import('../helpers/memory-context.js');
     const { mark, recordsSince } = await import('../helpers/log-capture.js');
     const app = createApp({ ...memoryContext(), awsClients: async () => ({}) as never, destroy: () => undefined } as never, systemRoutes);
@@ -132,7 +132,7 @@ describe('GET /metrics outside the local runtime', () => {
 
 describe('OIDC settings', () => {
   it('is off without an issuer, and refuses bad values naming the variable', async () => {
-    const { oidcSettings } = await import('../../functions/app/oidc-settings.js');
+    const { oidcSettings } = await import('../../functions/control-plane/app/oidc-settings.js');
     expect(oidcSettings({})).toBeUndefined();
     expect(oidcSettings({ OIDC_ISSUER: 'https://idp.example.com/', OIDC_AUDIENCE: 'api', OIDC_ROLE_MAP: '{"ops":["operator","approver"]}' })).toMatchObject({
       issuer: 'https://idp.example.com', audience: 'api', clientId: 'api', rolesClaim: 'groups', roleMap: { ops: ['operator', 'approver'] }, scope: 'openid email profile',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readAhead } from '../../functions/core/read-ahead.js';
+import { readAhead } from '../../functions/emulator/core/read-ahead.js';
 
 /** A source that logs when each value is produced and when it is closed. */
 function source(values: number[], log: string[], failAt?: number) {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateSession, prng } from '../../functions/app/session-generator.js';
-import { apiFlavor } from '../../functions/core/api-flavor.js';
-import { REPORT_ROOTS, REPORT_SINCE } from '../../functions/core/report-query.js';
-import { isAtLeast } from '../../functions/core/versions.js';
-import { LicenseUsage, SessionSummary, TeamActivities } from '../../functions/core/report-summary.js';
+import { generateSession, prng } from '../../functions/emulator/app/session-generator.js';
+import { apiFlavor } from '../../functions/emulator/core/api-flavor.js';
+import { REPORT_ROOTS, REPORT_SINCE } from '../../functions/emulator/core/report-query.js';
+import { isAtLeast } from '../../functions/platform/core/versions.js';
+import { LicenseUsage, SessionSummary, TeamActivities } from '../../functions/emulator/core/report-summary.js';
 import {
   exitSurveyXml,
   licenseUsageXml,
@@ -16,9 +16,9 @@ import {
   summaryXml,
   teamActivityXml,
   windowXml,
-} from '../../functions/core/report-xml.js';
-import type { SupportSession } from '../../functions/core/session.js';
-import { reportingXsd } from '../../functions/core/xsd.js';
+} from '../../functions/emulator/core/report-xml.js';
+import type { SupportSession } from '../../functions/emulator/core/session.js';
+import { reportingXsd } from '../../functions/emulator/core/xsd.js';
 import { sampleSession } from '../helpers/sessions.js';
 import { expectValid, xsdErrors } from '../helpers/xml.js';
 

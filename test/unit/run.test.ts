@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { finishWindow, interimGate, minutesUsed, startWindow, type Run } from '../../functions/core/run.js';
-import { appendAudit, createRun, listAudit, runStepOnce, updateRun } from '../../functions/app/run-store.js';
+import { finishWindow, interimGate, minutesUsed, startWindow, type Run } from '../../functions/control-plane/core/run.js';
+import { appendAudit, createRun, listAudit, runStepOnce, updateRun } from '../../functions/control-plane/app/run-store.js';
 import { memoryContext } from '../helpers/memory-context.js';
 
 const run = (overrides: Partial<Run> = {}): Run => ({

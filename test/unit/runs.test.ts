@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { approveInterim, cancelRun, createUpgradeRun, overrideInterim, recordWindowOutcome, runDetail, startRunWindow } from '../../functions/app/runs.js';
-import { reconcileRun } from '../../functions/app/run-progress.js';
-import { requireRun, updateRun } from '../../functions/app/run-store.js';
-import type { WorkflowEngine } from '../../functions/core/ports.js';
-import { createAppliance } from '../../functions/app/appliance-store.js';
-import type { AppContext } from '../../functions/app/context.js';
+import { approveInterim, cancelRun, createUpgradeRun, overrideInterim, recordWindowOutcome, runDetail, startRunWindow } from '../../functions/control-plane/app/runs.js';
+import { reconcileRun } from '../../functions/control-plane/app/run-progress.js';
+import { requireRun, updateRun } from '../../functions/control-plane/app/run-store.js';
+import type { WorkflowEngine } from '../../functions/platform/core/ports.js';
+import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
+import type { AppContext } from '../../functions/platform/app/context.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { FakeClock, memoryContext as bareContext } from '../helpers/memory-context.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectListing } from '../../functions/app/reporting.js';
+import { selectListing } from '../../functions/emulator/app/reporting.js';
 import {
   deleteSession,
   endActiveSessions,
@@ -14,9 +14,9 @@ import {
   migrateSessionsTo106,
   putSession,
   putSessions,
-} from '../../functions/app/session-store.js';
-import type { RecordStore } from '../../functions/core/ports.js';
-import type { SupportSession } from '../../functions/core/session.js';
+} from '../../functions/emulator/app/session-store.js';
+import type { RecordStore } from '../../functions/platform/core/ports.js';
+import type { SupportSession } from '../../functions/emulator/core/session.js';
 import { FakeClock, memoryContext } from '../helpers/memory-context.js';
 import { sampleSession } from '../helpers/sessions.js';
 

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { apiFlavor } from '../../functions/core/api-flavor.js';
-import { hasPermission, parseBasicAuth, slidingWindow } from '../../functions/core/api-access.js';
-import { DomainError } from '../../functions/core/errors.js';
-import { csvField, icInsertSql, sqlString } from '../../functions/core/ic-export.js';
-import { parseReportQuery } from '../../functions/core/report-query.js';
-import { apiInfoXml } from '../../functions/core/command-xml.js';
-import { errorXml, sessionXml } from '../../functions/core/report-xml.js';
-import { reportingXsd } from '../../functions/core/xsd.js';
-import { hms, xmlAttr, xmlText } from '../../functions/core/xml.js';
+import { apiFlavor } from '../../functions/emulator/core/api-flavor.js';
+import { hasPermission, parseBasicAuth, slidingWindow } from '../../functions/emulator/core/api-access.js';
+import { DomainError } from '../../functions/platform/core/errors.js';
+import { csvField, icInsertSql, sqlString } from '../../functions/emulator/core/ic-export.js';
+import { parseReportQuery } from '../../functions/emulator/core/report-query.js';
+import { apiInfoXml } from '../../functions/emulator/core/command-xml.js';
+import { errorXml, sessionXml } from '../../functions/emulator/core/report-xml.js';
+import { reportingXsd } from '../../functions/emulator/core/xsd.js';
+import { hms, xmlAttr, xmlText } from '../../functions/emulator/core/xml.js';
 import { sampleSession } from '../helpers/sessions.js';
 import { expectValid, xsdErrors } from '../helpers/xml.js';
 

@@ -1,9 +1,9 @@
 /** The pure rules behind the command API: queues, permissions, session changes, session keys, XML per version. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { principalMay, userApiPermissions, type ApiPrincipal } from '../../functions/core/api-access.js';
-import { apiFlavor } from '../../functions/core/api-flavor.js';
-import { newAppliance } from '../../functions/core/appliance.js';
+import { principalMay, userApiPermissions, type ApiPrincipal } from '../../functions/emulator/core/api-access.js';
+import { apiFlavor } from '../../functions/emulator/core/api-flavor.js';
+import { newAppliance } from '../../functions/platform/core/appliance.js';
 import {
   actionsOf,
   apiInfoXml,
@@ -19,11 +19,11 @@ import {
   sessionKeyXml,
   successXml,
   supportTeamsXml,
-} from '../../functions/core/command-xml.js';
-import { closeInvolvement, customParams, joinRepresentative, leaveRepresentative, setCustomAttributes, transferSession } from '../../functions/core/session-commands.js';
-import { newShortKey, parsePriority, parseSkills, parseTtl, sessionFromKey, type SessionKey } from '../../functions/core/session-key.js';
-import { parseQueueId, type SiteUser } from '../../functions/core/site-users.js';
-import { commandXsd } from '../../functions/core/xsd.js';
+} from '../../functions/emulator/core/command-xml.js';
+import { closeInvolvement, customParams, joinRepresentative, leaveRepresentative, setCustomAttributes, transferSession } from '../../functions/emulator/core/session-commands.js';
+import { newShortKey, parsePriority, parseSkills, parseTtl, sessionFromKey, type SessionKey } from '../../functions/emulator/core/session-key.js';
+import { parseQueueId, type SiteUser } from '../../functions/emulator/core/site-users.js';
+import { commandXsd } from '../../functions/emulator/core/xsd.js';
 import { sampleSession } from '../helpers/sessions.js';
 import { expectAllValid } from '../helpers/xml.js';
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { describeSites, siteHostname } from '../../functions/core/site-host.js';
-import type { Route } from '../../functions/api/http.js';
-import { routes } from '../../functions/api/routes.js';
-import { mountRoutes } from '../../functions/api/site/site-mounts.js';
+import { describeSites, siteHostname } from '../../functions/emulator/core/site-host.js';
+import type { Route } from '../../functions/platform/api/http.js';
+import { routes } from '../../functions/platform/api/routes.js';
+import { mountRoutes } from '../../functions/emulator/api/site/site-mounts.js';
 
 describe('siteHostname', () => {
   it.each([

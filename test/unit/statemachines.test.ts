@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STATEMACHINES_DIR } from '../../functions/local/runtime.js';
-import { tasks } from '../../functions/tasks/index.js';
-import { renderAsl, tasksReferenced } from '../../functions/tasks/task.js';
+import { tasks } from '../../functions/control-plane/tasks/index.js';
+import { renderAsl, tasksReferenced } from '../../functions/control-plane/tasks/task.js';
 
 const files = readdirSync(STATEMACHINES_DIR).filter((f) => f.endsWith('.asl.json'));
 const arn = (task: string) => `arn:aws:lambda:us-east-1:123456789012:function:${task}`;

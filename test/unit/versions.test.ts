@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiVersionFor, compareVersions, isAtLeast, parseVersion, usesGuidLsid, usesXmlNamespace } from '../../functions/core/versions.js';
+import { apiVersionFor, compareVersions, isAtLeast, parseVersion, usesGuidLsid, usesXmlNamespace } from '../../functions/platform/core/versions.js';
 
 describe('versions', () => {
   it('parses and orders product and base software versions numerically', () => {

@@ -3,11 +3,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { manifestSchema } from '../../functions/core/packages.js';
+import { manifestSchema } from '../../functions/platform/core/packages.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FUNCTIONS = join(ROOT, 'functions');
-const VALIDATION = join(FUNCTIONS, 'core', 'validation.ts');
+const VALIDATION = join(FUNCTIONS, 'platform', 'core', 'validation.ts');
 
 const sources = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.(m?ts|m?js)$/.test(e.name) ? [join(dir, e.name)] : []));
@@ -45,7 +45,7 @@ describe('zod in functions/ (bundle budget, see bench/cdk.bench.ts)', () => {
       if (!/^import\s+(?!type\b)[^;]*from\s*['"]zod\/mini['"]/m.test(text)) return false;
       return !specifiers(text).some((s) => s.startsWith('.') && resolve(dirname(f), s).replace(/\.js$/, '.ts') === VALIDATION);
     });
-    expect(missing.map((f) => relative(ROOT, f)), "import functions/core/validation.ts (it calls z.config(en())) in every module that builds zod/mini schemas").toEqual([]);
+    expect(missing.map((f) => relative(ROOT, f)), "import functions/platform/core/validation.ts (it calls z.config(en())) in every module that builds zod/mini schemas").toEqual([]);
   });
 
   it('gives the English messages classic zod gives', () => {

@@ -4,12 +4,12 @@
  * and an alert, no install started twice, no completed session or backup lost (checked in the stores).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireAppliance } from '../../functions/app/appliance-store.js';
-import { listBackups } from '../../functions/app/backups.js';
-import { listInstallRecords } from '../../functions/app/install-records.js';
-import { resolveHostname } from '../../functions/app/primary-hostname.js';
-import { listAudit, requireRun } from '../../functions/app/run-store.js';
-import { approveInterim } from '../../functions/app/runs.js';
+import { requireAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { listBackups } from '../../functions/emulator/app/backups.js';
+import { listInstallRecords } from '../../functions/emulator/app/install-records.js';
+import { resolveHostname } from '../../functions/emulator/app/primary-hostname.js';
+import { listAudit, requireRun } from '../../functions/control-plane/app/run-store.js';
+import { approveInterim } from '../../functions/control-plane/app/runs.js';
 import { FaultInjector } from '../../functions/local/faults.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { identity, newRun, pairFixture, runWindow, sessionsOf } from '../helpers/workflow-fixture.js';

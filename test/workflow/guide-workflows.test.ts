@@ -3,15 +3,15 @@
  * Functions endpoint): each test names the rule it enforces and would fail on the code before it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppliance, requireAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
-import { listBackups } from '../../functions/app/backups.js';
-import { getPair } from '../../functions/app/failover-pair-store.js';
-import { listInstalls, startInstall } from '../../functions/app/install.js';
-import { buildPackageFile } from '../../functions/app/package-signing.js';
-import { storePackage } from '../../functions/app/packages.js';
-import { resolveHostname, switchPrimaryHostname } from '../../functions/app/primary-hostname.js';
-import { requireRun } from '../../functions/app/run-store.js';
-import { approveInterim, cancelRun, startRunWindow } from '../../functions/app/runs.js';
+import { createAppliance, requireAppliance, updateAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { listBackups } from '../../functions/emulator/app/backups.js';
+import { getPair } from '../../functions/emulator/app/failover-pair-store.js';
+import { listInstalls, startInstall } from '../../functions/emulator/app/install.js';
+import { buildPackageFile } from '../../functions/emulator/app/package-signing.js';
+import { storePackage } from '../../functions/emulator/app/packages.js';
+import { resolveHostname, switchPrimaryHostname } from '../../functions/emulator/app/primary-hostname.js';
+import { requireRun } from '../../functions/control-plane/app/run-store.js';
+import { approveInterim, cancelRun, startRunWindow } from '../../functions/control-plane/app/runs.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { auditSteps, newRun, pairFixture, runWindow, waitForExecution } from '../helpers/workflow-fixture.js';
@@ -66,7 +66,7 @@ describe('[インストールには通常 15 分から 1 時間…かなり長�
 describe('[常にアップグレードの前にバックアップをダウンロード: always download a backup before upgrading]', () => {
   it('preflight does not reuse a backup taken before the last settings change; the run records the backup each install relied on', async () => {
     const { a, b } = await pairFixture(ctx(), 'gw-backup');
-    const { createBackup } = await import('../../functions/app/backups.js');
+    const { createBackup } = await import('../../functions/emulator/app/backups.js');
     const early = await createBackup(ctx(), a);
     await updateAppliance(ctx(), a, (x) => ({ ...x, license: { ...x.license, licenseCount: 25 } })); // a settings change
     const run = await newRun(ctx(), 'option1', a, b);
@@ -126,7 +126,7 @@ describe('[an install cannot be stopped] cancel during an install', () => {
     await eventually(async () => ((await requireAppliance(ctx(), a)).state === 'installing' ? true : undefined), 15_000);
     const cancelled = await cancelRun(ctx(), run.runId, 'olivia', 'change freeze');
     expect(cancelled.cancelRequested?.duringInstall).toMatchObject({ window: 1, applianceId: a });
-    const { cancelNotice } = await import('../../functions/app/runs.js');
+    const { cancelNotice } = await import('../../functions/control-plane/app/runs.js');
     expect(cancelNotice(cancelled)).toMatch(/an install cannot be stopped on the appliance, so it completes/);
     await waitForExecution(ctx(), started.windows[0]!.executionArn!);
     const after = await requireRun(ctx(), run.runId);

@@ -5,17 +5,17 @@
  * /appliance (here: the emulator's own operations) and confirms it; the control plane verifies.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { requireAppliance } from '../../functions/app/appliance-store.js';
-import type { AppContext } from '../../functions/app/context.js';
-import { getPair } from '../../functions/app/failover-pair-store.js';
-import { establishPair, breakPair, forceSync } from '../../functions/app/failover-pairs.js';
-import { getManualStep, GuidedDriver, listManualSteps, type ManualStep } from '../../functions/app/guided-driver.js';
-import { issueOperatorToken } from '../../functions/app/operator-tokens.js';
-import { startInstall } from '../../functions/app/install.js';
-import { resolveHostname } from '../../functions/app/primary-hostname.js';
-import { holdTokenOf } from '../../functions/app/run-holds.js';
-import { approveInterim } from '../../functions/app/runs.js';
-import type { ApplianceDrivers } from '../../functions/core/appliance-driver.js';
+import { requireAppliance } from '../../functions/emulator/app/appliance-store.js';
+import type { AppContext } from '../../functions/platform/app/context.js';
+import { getPair } from '../../functions/emulator/app/failover-pair-store.js';
+import { establishPair, breakPair, forceSync } from '../../functions/emulator/app/failover-pairs.js';
+import { getManualStep, GuidedDriver, listManualSteps, type ManualStep } from '../../functions/control-plane/app/guided-driver.js';
+import { issueOperatorToken } from '../../functions/control-plane/app/operator-tokens.js';
+import { startInstall } from '../../functions/emulator/app/install.js';
+import { resolveHostname } from '../../functions/emulator/app/primary-hostname.js';
+import { holdTokenOf } from '../../functions/control-plane/app/run-holds.js';
+import { approveInterim } from '../../functions/control-plane/app/runs.js';
+import type { ApplianceDrivers } from '../../functions/platform/core/appliance-driver.js';
 import { startTestRuntime, eventually, type TestRuntime } from '../helpers/runtime.js';
 import { auditSteps, newRun, pairFixture, runWindow } from '../helpers/workflow-fixture.js';
 

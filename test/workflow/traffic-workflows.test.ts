@@ -6,12 +6,12 @@
  * Time runs compressed (TRAFFIC_SCALE ms per modelled minute) so the suite stays short.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { approveInterim } from '../../functions/app/runs.js';
-import { requireRun } from '../../functions/app/run-store.js';
-import type { RunTraffic, UpgradeOption } from '../../functions/core/run.js';
+import { approveInterim } from '../../functions/control-plane/app/runs.js';
+import { requireRun } from '../../functions/control-plane/app/run-store.js';
+import type { RunTraffic, UpgradeOption } from '../../functions/control-plane/core/run.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
-import { startRunWindow } from '../../functions/app/runs.js';
-import type { WindowIndex } from '../../functions/core/run.js';
+import { startRunWindow } from '../../functions/control-plane/app/runs.js';
+import type { WindowIndex } from '../../functions/control-plane/core/run.js';
 import { eventually } from '../helpers/runtime.js';
 import { newRun, pairFixture } from '../helpers/workflow-fixture.js';
 import { windowsWithoutTraffic } from '../../functions/traffic/run-traffic.js';

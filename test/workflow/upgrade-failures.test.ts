@@ -3,14 +3,14 @@
  * clear reason and an alert in the audit trail, never installing twice and never losing a session.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireAppliance, updateAppliance } from '../../functions/app/appliance-store.js';
-import { getPair } from '../../functions/app/failover-pair-store.js';
-import { forceSync } from '../../functions/app/failover-pairs.js';
-import { listInstalls } from '../../functions/app/install.js';
-import { resolveHostname } from '../../functions/app/primary-hostname.js';
-import { runProgress } from '../../functions/app/run-progress.js';
-import { listAudit, requireRun } from '../../functions/app/run-store.js';
-import { approveInterim, cancelRun, overrideInterim, startRunWindow } from '../../functions/app/runs.js';
+import { requireAppliance, updateAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { getPair } from '../../functions/emulator/app/failover-pair-store.js';
+import { forceSync } from '../../functions/emulator/app/failover-pairs.js';
+import { listInstalls } from '../../functions/emulator/app/install.js';
+import { resolveHostname } from '../../functions/emulator/app/primary-hostname.js';
+import { runProgress } from '../../functions/control-plane/app/run-progress.js';
+import { listAudit, requireRun } from '../../functions/control-plane/app/run-store.js';
+import { approveInterim, cancelRun, overrideInterim, startRunWindow } from '../../functions/control-plane/app/runs.js';
 import { FaultInjector } from '../../functions/local/faults.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { auditSteps, identity, newRun, pairFixture, runWindow, sessionsOf, waitForExecution } from '../helpers/workflow-fixture.js';
@@ -95,7 +95,7 @@ describe('guards before the install', () => {
     const run = await newRun(ctx(), 'option2', a, b);
     // New history on A after the fixture's sync, and the sync's writes to B fail.
     const appliance = await requireAppliance(ctx(), a);
-    const { generateSessions } = await import('../../functions/app/session-generator.js');
+    const { generateSessions } = await import('../../functions/emulator/app/session-generator.js');
     await generateSessions(ctx(), appliance, { count: 5, activeFraction: 0, seed: 99 });
     faults.clear();
     faults.add({ target: 'sessions.batchPut', kind: 'fail', errorName: 'SyncInterrupted', runId: undefined });

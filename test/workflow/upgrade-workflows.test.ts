@@ -4,13 +4,13 @@
  * roles, the primary hostname, sessions (none lost) and the audit trail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppliance, requireAppliance } from '../../functions/app/appliance-store.js';
-import { seedPackageCatalog } from '../../functions/app/appliance-seed.js';
-import { listBackups } from '../../functions/app/backups.js';
-import { getPair } from '../../functions/app/failover-pair-store.js';
-import { listInstalls } from '../../functions/app/install.js';
-import { resolveHostname } from '../../functions/app/primary-hostname.js';
-import { approveInterim, createUpgradeRun, startRunWindow } from '../../functions/app/runs.js';
+import { createAppliance, requireAppliance } from '../../functions/emulator/app/appliance-store.js';
+import { seedPackageCatalog } from '../../functions/emulator/app/appliance-seed.js';
+import { listBackups } from '../../functions/emulator/app/backups.js';
+import { getPair } from '../../functions/emulator/app/failover-pair-store.js';
+import { listInstalls } from '../../functions/emulator/app/install.js';
+import { resolveHostname } from '../../functions/emulator/app/primary-hostname.js';
+import { approveInterim, createUpgradeRun, startRunWindow } from '../../functions/control-plane/app/runs.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { auditSteps, identity, newRun, pairFixture, runWindow, sessionsOf } from '../helpers/workflow-fixture.js';

@@ -19,10 +19,10 @@ import { LambdaService, type EnvUsage, type InvokeOutcome } from './lambda-servi
 import { Route53StandIn, SchedulerStandIn, SecretsManagerStandIn, type StoredSchedule } from './service-stand-ins.js';
 import type { StackEnvironment } from './template.js';
 import { registerStateMachines } from './workflow-runner.js';
-import { ensureTable } from '../../functions/adapters/bootstrap.js';
-import { DynamoRecordStore } from '../../functions/adapters/dynamo-record-store.js';
-import { buildServices, type Services } from '../../functions/adapters/services.js';
-import { loadConfig } from '../../functions/adapters/config.js';
+import { ensureTable } from '../../functions/platform/adapters/bootstrap.js';
+import { DynamoRecordStore } from '../../functions/platform/adapters/dynamo-record-store.js';
+import { buildServices, type Services } from '../../functions/platform/adapters/services.js';
+import { loadConfig } from '../../functions/platform/adapters/config.js';
 import { startEmulators, type Emulators } from '../../functions/local/emulators.js';
 import { LocalStepFunctions } from '../../functions/local/local-step-functions.js';
 import { createSfnServer } from '../../functions/local/sfn-server.js';

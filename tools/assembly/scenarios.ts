@@ -5,13 +5,13 @@
  * function path). A scenario throws ScenarioError with what it expected and what it saw.
  */
 import { request as httpRequest } from 'node:http';
-import { runSeeds } from '../../functions/app/seed.js';
-import { getAppliance, listAppliances } from '../../functions/app/appliance-store.js';
+import { runSeeds } from '../../functions/local/app/seed.js';
+import { getAppliance, listAppliances } from '../../functions/emulator/app/appliance-store.js';
 import { emulatorEnrolment } from '../../functions/local/driver-enrolment.js';
-import { issueOperatorToken } from '../../functions/app/operator-tokens.js';
-import { DRIVER_USERNAME } from '../../functions/app/appliance-drivers.js';
-import { INVENTORY_CREDENTIAL } from '../../functions/adapters/site-driver.js';
-import { generateSessions } from '../../functions/app/session-generator.js';
+import { issueOperatorToken } from '../../functions/control-plane/app/operator-tokens.js';
+import { DRIVER_USERNAME } from '../../functions/control-plane/app/appliance-drivers.js';
+import { INVENTORY_CREDENTIAL } from '../../functions/control-plane/adapters/site-driver.js';
+import { generateSessions } from '../../functions/emulator/app/session-generator.js';
 import type { AssemblyRuntime } from './assembly-runtime.js';
 import { ScenarioError } from './errors.js';
 import { SYNC_PAYLOAD_LIMIT } from './lambda-service.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../functions/adapters/config.js';
-import { cursorCodecFor } from '../../../functions/adapters/cursor-key.js';
-import { cursorCodec, cursorKeysFrom, InvalidCursorError, newCursorSecret } from '../../../functions/adapters/cursor.js';
+import { loadConfig } from '../../../functions/platform/adapters/config.js';
+import { cursorCodecFor } from '../../../functions/platform/adapters/cursor-key.js';
+import { cursorCodec, cursorKeysFrom, InvalidCursorError, newCursorSecret } from '../../../functions/platform/adapters/cursor.js';
 
 const scope = { table: 'runs', index: 'gsi1', pk: 'RUNS' };
 const key = { pk: 'RUN#1', sk: 'RUN', gsi1pk: 'RUNS', gsi1sk: '2026#1' };

@@ -1,7 +1,7 @@
 /** The site driver against a scripted transport: credentials, retries with backoff, error mapping, re-enrolment. */
 import { describe, expect, it } from 'vitest';
-import { MemoryDriverCredentials } from '../../../functions/adapters/driver-credentials.js';
-import { backoffDelay, SiteDriver, type SiteTransport } from '../../../functions/adapters/site-driver.js';
+import { MemoryDriverCredentials } from '../../../functions/control-plane/adapters/driver-credentials.js';
+import { backoffDelay, SiteDriver, type SiteTransport } from '../../../functions/control-plane/adapters/site-driver.js';
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 

@@ -3,10 +3,10 @@
  * stream is counted. Buffered readers and streaming handlers both stop at the limit.
  */
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../../functions/api/app.js';
-import { requestBodyStream } from '../../../functions/api/body-limit.js';
-import type { Route } from '../../../functions/api/http.js';
-import type { Services } from '../../../functions/adapters/services.js';
+import { createApp } from '../../../functions/platform/api/app.js';
+import { requestBodyStream } from '../../../functions/platform/api/body-limit.js';
+import type { Route } from '../../../functions/platform/api/http.js';
+import type { Services } from '../../../functions/platform/adapters/services.js';
 
 let streamedBytes = 0;
 const routes: Route[] = [

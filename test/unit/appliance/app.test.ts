@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { seedDemoFleet, seedPackageCatalog } from '../../../functions/app/appliance-seed.js';
-import { createAppliance, requireAppliance } from '../../../functions/app/appliance-store.js';
-import { checkForUpdates, installStatus, startInstall } from '../../../functions/app/install.js';
-import { buildPackageFile } from '../../../functions/app/package-signing.js';
-import { getPackage, listPackages, storePackage } from '../../../functions/app/packages.js';
-import { allocateSessionIds, getSession, iterateSessions, putSession } from '../../../functions/app/session-store.js';
-import { consolesReport } from '../../../functions/app/staff-consoles.js';
-import { getConsole } from '../../../functions/app/staff-console-store.js';
-import type { SupportSession } from '../../../functions/core/session.js';
+import { seedDemoFleet, seedPackageCatalog } from '../../../functions/emulator/app/appliance-seed.js';
+import { createAppliance, requireAppliance } from '../../../functions/emulator/app/appliance-store.js';
+import { checkForUpdates, installStatus, startInstall } from '../../../functions/emulator/app/install.js';
+import { buildPackageFile } from '../../../functions/emulator/app/package-signing.js';
+import { getPackage, listPackages, storePackage } from '../../../functions/emulator/app/packages.js';
+import { allocateSessionIds, getSession, iterateSessions, putSession } from '../../../functions/emulator/app/session-store.js';
+import { consolesReport } from '../../../functions/emulator/app/staff-consoles.js';
+import { getConsole } from '../../../functions/emulator/app/staff-console-store.js';
+import type { SupportSession } from '../../../functions/emulator/core/session.js';
 import { sampleAppliance } from '../../helpers/fixtures.js';
 import { FakeClock, memoryContext } from '../../helpers/memory-context.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Appliance } from '../../../functions/core/appliance.js';
-import { assertRestorable } from '../../../functions/core/backup-rules.js';
-import { estimateInstallMinutes, installPhase, planInstall, secondsUntilOnline, settle, startedInstalling } from '../../../functions/core/install.js';
-import { parseManifest, type PackageManifest } from '../../../functions/core/packages.js';
+import type { Appliance } from '../../../functions/platform/core/appliance.js';
+import { assertRestorable } from '../../../functions/platform/core/backup-rules.js';
+import { estimateInstallMinutes, installPhase, planInstall, secondsUntilOnline, settle, startedInstalling } from '../../../functions/platform/core/install.js';
+import { parseManifest, type PackageManifest } from '../../../functions/platform/core/packages.js';
 import { sampleAppliance } from '../../helpers/fixtures.js';
 
 const now = new Date('2026-11-01T00:00:00Z');

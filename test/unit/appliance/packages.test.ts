@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Appliance } from '../../../functions/core/appliance.js';
+import type { Appliance } from '../../../functions/platform/core/appliance.js';
 import {
   canonicalJson,
   evaluatePackage,
@@ -9,8 +9,8 @@ import {
   parseManifest,
   parsePackageHeader,
   type PackageManifest,
-} from '../../../functions/core/packages.js';
-import { compareVersions } from '../../../functions/core/versions.js';
+} from '../../../functions/platform/core/packages.js';
+import { compareVersions } from '../../../functions/platform/core/versions.js';
 import { sampleAppliance } from '../../helpers/fixtures.js';
 
 const now = new Date('2026-11-01T00:00:00Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consoleReport, flagAfterSiteUpgrade, logOutForUpgrade, redeployConsole, startConsole, type StaffConsole } from '../../../functions/core/staff-console.js';
+import { consoleReport, flagAfterSiteUpgrade, logOutForUpgrade, redeployConsole, startConsole, type StaffConsole } from '../../../functions/emulator/core/staff-console.js';
 
 const c = (o: Partial<StaffConsole>): StaffConsole => ({
   applianceId: 'a', consoleId: 'c', username: 'rep', version: '10.5.2', deployment: 'auto-update', registeredAt: 't0', loggedIn: true, loggedInAt: 't0', ...o,

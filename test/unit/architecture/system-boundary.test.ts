@@ -1,12 +1,13 @@
 /**
  * The dependency rule of issue 19: no control-plane module imports an emulator module (static or
  * dynamic relative imports, resolved), except the imports listed in tools/system-map.ts PENDING, which
- * may only shrink. Every file under functions/ must be in the map, so a new file is placed on purpose.
+ * may only shrink. Every file under functions/ must sit in the folder of one system (functions/<system>/:
+ * control-plane, emulator, platform, local, traffic), so a new file is placed on purpose.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PENDING, SYSTEM_MAP } from '../../../tools/system-map.js';
+import { CROSSINGS, PENDING, SYSTEM_MAP, SYSTEMS } from '../../../tools/system-map.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const files: string[] = [];
@@ -39,6 +40,11 @@ describe('system boundary (control plane ↛ emulator)', () => {
     expect([...SYSTEM_MAP.keys()].filter((f) => !files.includes(f))).toEqual([]);
   });
 
+  it("keeps every module in its system's folder (functions/<system>/...)", () => {
+    expect(readdirSync(join(root, 'functions')).filter((name) => !(SYSTEMS as readonly string[]).includes(name)), 'only the systems\' folders under functions/').toEqual([]);
+    expect(files.filter((f) => f.split('/')[1] !== SYSTEM_MAP.get(f))).toEqual([]);
+  });
+
   it('finds no control-plane import of an emulator module beyond the pending list, and no stale pending entry', () => {
     const found = violations();
     const unexpected = Object.entries(found).flatMap(([file, targets]) => targets.filter((t) => !PENDING[file]?.includes(t)).map((t) => `${file} → ${t}`));
@@ -48,14 +54,32 @@ describe('system boundary (control plane ↛ emulator)', () => {
   });
 
   it('the workflow steps, run holds, interim checks and failure handler import nothing of the emulator', () => {
-    for (const file of ['functions/app/upgrade-steps.ts', 'functions/app/run-holds.ts', 'functions/app/window-outcome.ts', 'functions/app/guided-driver.ts', 'functions/adapters/site-driver.ts']) {
+    for (const file of ['functions/control-plane/app/upgrade-steps.ts', 'functions/control-plane/app/run-holds.ts', 'functions/control-plane/app/window-outcome.ts', 'functions/control-plane/app/guided-driver.ts', 'functions/control-plane/adapters/site-driver.ts']) {
       const emulator = importsOf(file).filter((t) => SYSTEM_MAP.get(t) === 'emulator');
       expect(emulator, file).toEqual([]);
     }
   });
 
   it('the rule can fail: an emulator import in a control-plane module is seen', () => {
-    const seen = importsOf('functions/app/runs.ts', "import { startInstall } from './install.js';\nconst x = await import('../app/failover-pairs.js');");
-    expect(seen.filter((t) => SYSTEM_MAP.get(t) === 'emulator')).toEqual(['functions/app/install.ts', 'functions/app/failover-pairs.ts']);
+    const seen = importsOf('functions/control-plane/app/runs.ts', "import { startInstall } from '../../emulator/app/install.js';\nconst x = await import('../../emulator/app/failover-pairs.js');");
+    expect(seen.filter((t) => SYSTEM_MAP.get(t) === 'emulator')).toEqual(['functions/emulator/app/install.ts', 'functions/emulator/app/failover-pairs.ts']);
+  });
+});
+
+describe('system boundary (the other systems import only their own and the platform)', () => {
+  it('finds no crossing beyond CROSSINGS, and no stale entry there', () => {
+    const found: Record<string, string[]> = {};
+    for (const file of files) {
+      const system = SYSTEM_MAP.get(file);
+      if (!system || system === 'local' || system === 'control-plane') continue;
+      for (const target of importsOf(file)) {
+        const to = SYSTEM_MAP.get(target);
+        if (to && to !== system && to !== 'platform') (found[file] ??= []).push(target);
+      }
+    }
+    const unexpected = Object.entries(found).flatMap(([file, targets]) => targets.filter((t) => !CROSSINGS[file]?.includes(t)).map((t) => `${file} → ${t}`));
+    const stale = Object.entries(CROSSINGS).flatMap(([file, targets]) => targets.filter((t) => !found[file]?.includes(t)).map((t) => `${file} → ${t}`));
+    expect(unexpected, 'import the platform, or compose in functions/local').toEqual([]);
+    expect(stale, 'remove cut crossings from CROSSINGS in tools/system-map.ts').toEqual([]);
   });
 });

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CreateScheduleCommand, DeleteScheduleCommand, ConflictException } from '@aws-sdk/client-scheduler';
-import { EventBridgeWindowScheduler } from '../../../functions/adapters/eventbridge-scheduler.js';
-import { withIdempotency } from '../../../functions/app/idempotency.js';
-import { authenticateToken, issueOperatorToken, requireRole, revokeOperatorToken } from '../../../functions/app/operator-tokens.js';
-import { operatorTokenKey } from '../../../functions/app/keys.js';
+import { EventBridgeWindowScheduler } from '../../../functions/control-plane/adapters/eventbridge-scheduler.js';
+import { withIdempotency } from '../../../functions/platform/app/idempotency.js';
+import { authenticateToken, issueOperatorToken, requireRole, revokeOperatorToken } from '../../../functions/control-plane/app/operator-tokens.js';
+import { operatorTokenKey } from '../../../functions/platform/app/keys.js';
 import { FakeClock, memoryContext } from '../../helpers/memory-context.js';
 
 describe('operator tokens', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { planUpgrade, type PlanInput } from '../../../functions/core/plan.js';
-import { estimateInstallMinutes } from '../../../functions/core/install.js';
-import { localHourOfWeek } from '../../../functions/core/schedule.js';
-import { buildTrafficProfile, busyHoursIn, quietestWindows } from '../../../functions/core/busy-hours.js';
+import { planUpgrade, type PlanInput } from '../../../functions/control-plane/core/plan.js';
+import { estimateInstallMinutes } from '../../../functions/platform/core/install.js';
+import { localHourOfWeek } from '../../../functions/control-plane/core/schedule.js';
+import { buildTrafficProfile, busyHoursIn, quietestWindows } from '../../../functions/platform/core/busy-hours.js';
 import { sampleAppliance } from '../../helpers/fixtures.js';
 
 const HOUR = 3_600_000;

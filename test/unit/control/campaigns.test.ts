@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { advanceCampaign, campaignRunId, createCampaign, requireCampaign, startCampaign } from '../../../functions/app/campaigns.js';
-import type { AppContext } from '../../../functions/app/context.js';
-import { requireRun, updateRun } from '../../../functions/app/run-store.js';
+import { advanceCampaign, campaignRunId, createCampaign, requireCampaign, startCampaign } from '../../../functions/control-plane/app/campaigns.js';
+import type { AppContext } from '../../../functions/platform/app/context.js';
+import { requireRun, updateRun } from '../../../functions/control-plane/app/run-store.js';
 import { memoryContext } from '../../helpers/memory-context.js';
 import { recordingEngine } from '../../helpers/recording-engine.js';
 import { createPair, seedFleet } from '../../helpers/control.js';

@@ -4,20 +4,20 @@
  * appliance, approval after the checks, and idempotent approve and cancel.
  */
 import { describe, expect, it } from 'vitest';
-import { noteApiCall } from '../../../functions/app/api-usage.js';
-import { createAppliance, requireAppliance, updateAppliance } from '../../../functions/app/appliance-store.js';
-import { seedPackageCatalog } from '../../../functions/app/appliance-seed.js';
-import { backupThatCounts, createBackup } from '../../../functions/app/backups.js';
-import type { AppContext } from '../../../functions/app/context.js';
-import { breakPair, establishPair, setFailoverRole } from '../../../functions/app/failover-pairs.js';
-import { exportIntegrationClient } from '../../../functions/app/ic-export.js';
-import { startInstall } from '../../../functions/app/install.js';
-import { getApplianceHold, holdAppliance } from '../../../functions/app/maintenance-holds.js';
-import { putIntegrationClient, switchPrimaryHostname } from '../../../functions/app/primary-hostname.js';
-import { reconcileRun } from '../../../functions/app/run-progress.js';
-import { listAudit, requireRun, updateRun } from '../../../functions/app/run-store.js';
-import { acknowledgeRun, approveInterim, cancelRun, createUpgradeRun, overrideInterim, recordWindowOutcome, startRunWindow } from '../../../functions/app/runs.js';
-import type { Appliance } from '../../../functions/core/appliance.js';
+import { noteApiCall } from '../../../functions/emulator/app/api-usage.js';
+import { createAppliance, requireAppliance, updateAppliance } from '../../../functions/emulator/app/appliance-store.js';
+import { seedPackageCatalog } from '../../../functions/emulator/app/appliance-seed.js';
+import { backupThatCounts, createBackup } from '../../../functions/emulator/app/backups.js';
+import type { AppContext } from '../../../functions/platform/app/context.js';
+import { breakPair, establishPair, setFailoverRole } from '../../../functions/emulator/app/failover-pairs.js';
+import { exportIntegrationClient } from '../../../functions/emulator/app/ic-export.js';
+import { startInstall } from '../../../functions/emulator/app/install.js';
+import { getApplianceHold, holdAppliance } from '../../../functions/emulator/app/maintenance-holds.js';
+import { putIntegrationClient, switchPrimaryHostname } from '../../../functions/emulator/app/primary-hostname.js';
+import { reconcileRun } from '../../../functions/control-plane/app/run-progress.js';
+import { listAudit, requireRun, updateRun } from '../../../functions/control-plane/app/run-store.js';
+import { acknowledgeRun, approveInterim, cancelRun, createUpgradeRun, overrideInterim, recordWindowOutcome, startRunWindow } from '../../../functions/control-plane/app/runs.js';
+import type { Appliance } from '../../../functions/platform/core/appliance.js';
 import { sampleAppliance } from '../../helpers/fixtures.js';
 import { FakeClock, memoryContext } from '../../helpers/memory-context.js';
 import { recordingEngine } from '../../helpers/recording-engine.js';

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { gateEvidence, pipelineDefinition, recordKeyOf, runPipeline, type PipelineInput, type PlannedStep, type StepRecordView } from '../../../functions/core/pipeline.js';
-import { planUpgrade, type PlanInput } from '../../../functions/core/plan.js';
-import type { Run, UpgradeOption } from '../../../functions/core/run.js';
-import type { Appliance } from '../../../functions/core/appliance.js';
-import { estimateInstallMinutes } from '../../../functions/core/install.js';
+import { gateEvidence, pipelineDefinition, recordKeyOf, runPipeline, type PipelineInput, type PlannedStep, type StepRecordView } from '../../../functions/control-plane/core/pipeline.js';
+import { planUpgrade, type PlanInput } from '../../../functions/control-plane/core/plan.js';
+import type { Run, UpgradeOption } from '../../../functions/control-plane/core/run.js';
+import type { Appliance } from '../../../functions/platform/core/appliance.js';
+import { estimateInstallMinutes } from '../../../functions/platform/core/install.js';
 import { sampleAppliance } from '../../helpers/fixtures.js';
 
 // ---- one list, in execution order ----------------------------------------------------------------------
 
-/** Task states of an ASL file, per window, as the step names their records carry (functions/tasks/upgrade-tasks.ts). */
+/** Task states of an ASL file, per window, as the step names their records carry (functions/control-plane/tasks/upgrade-tasks.ts). */
 function aslSteps(file: string): Record<1 | 2, string[]> {
   const asl = JSON.parse(readFileSync(new URL(`../../../statemachines/${file}.asl.json`, import.meta.url), 'utf8')) as { States: Record<string, { Type: string; Next?: string }> };
   const name: Record<string, string> = {

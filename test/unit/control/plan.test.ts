@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isIpTarget, planUpgrade, type ApplianceFacts, type PlanInput } from '../../../functions/core/plan.js';
-import type { Appliance } from '../../../functions/core/appliance.js';
-import { estimateInstallMinutes } from '../../../functions/core/install.js';
+import { isIpTarget, planUpgrade, type ApplianceFacts, type PlanInput } from '../../../functions/control-plane/core/plan.js';
+import type { Appliance } from '../../../functions/platform/core/appliance.js';
+import { estimateInstallMinutes } from '../../../functions/platform/core/install.js';
 import { sampleAppliance } from '../../helpers/fixtures.js';
 
 const NOW = '2026-11-01T12:00:00.000Z';

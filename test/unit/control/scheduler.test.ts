@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { AppContext } from '../../../functions/app/context.js';
-import { listAudit, requireRun, updateRun } from '../../../functions/app/run-store.js';
-import { createUpgradeRun, recordWindowOutcome } from '../../../functions/app/runs.js';
-import { getSchedule, runDueSchedules, scheduleRunWindows, type RemoteScheduler } from '../../../functions/app/scheduler.js';
-import { resolveWindow, type WindowSpec } from '../../../functions/core/schedule.js';
-import { createAppliance } from '../../../functions/app/appliance-store.js';
+import type { AppContext } from '../../../functions/platform/app/context.js';
+import { listAudit, requireRun, updateRun } from '../../../functions/control-plane/app/run-store.js';
+import { createUpgradeRun, recordWindowOutcome } from '../../../functions/control-plane/app/runs.js';
+import { getSchedule, runDueSchedules, scheduleRunWindows, type RemoteScheduler } from '../../../functions/control-plane/app/scheduler.js';
+import { resolveWindow, type WindowSpec } from '../../../functions/control-plane/core/schedule.js';
+import { createAppliance } from '../../../functions/emulator/app/appliance-store.js';
 import { sampleAppliance } from '../../helpers/fixtures.js';
 import { FakeClock, memoryContext } from '../../helpers/memory-context.js';
 import { recordingEngine } from '../../helpers/recording-engine.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prng } from '../../../functions/core/random.js';
+import { prng } from '../../../functions/platform/core/random.js';
 import { MAX_SESSION_MINUTES, nextArrivalMinutes, planSession, retryDelayMinutes } from '../../../functions/traffic/traffic-model.js';
 
 describe('traffic model', () => {

@@ -1,5 +1,0 @@
-import { apiHandler } from '../lambda-handler.js';
-import { failoverRoutes } from '../routes/failover-routes.js';
-
-/** Lambda entry of route group `failover` (API Gateway). */
-export const handler = apiHandler(failoverRoutes);

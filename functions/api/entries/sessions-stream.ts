@@ -1,5 +1,0 @@
-import { streamingHandler } from '../lambda-handler.js';
-import { sessionsRoutes } from '../routes/sessions-routes.js';
-
-/** Lambda entry of group `sessions`' streaming routes (Function URL, response streaming). */
-export const handler = streamingHandler(sessionsRoutes);

@@ -1,5 +1,0 @@
-import { apiHandler } from '../lambda-handler.js';
-import { sessionsRoutes } from '../routes/sessions-routes.js';
-
-/** Lambda entry of route group `sessions` (API Gateway). */
-export const handler = apiHandler(sessionsRoutes);

@@ -1,0 +1,5 @@
+import { apiHandler } from '../../../platform/api/lambda-handler.js';
+import { sessionsRoutes } from '../routes/sessions-routes.js';
+
+/** Lambda entry of route group `sessions` (API Gateway). */
+export const handler = apiHandler(sessionsRoutes);
