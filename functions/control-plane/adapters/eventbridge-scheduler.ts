@@ -1,5 +1,5 @@
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { atExpression } from '../core/schedule.js';
+import { atExpression } from '../../platform/core/schedule.js';
 import type { RemoteScheduler } from '../app/scheduler.js';
 import { once } from '../../platform/adapters/lazy.js';
 

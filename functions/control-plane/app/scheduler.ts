@@ -10,7 +10,7 @@
 import { isDomainError } from '../../platform/core/errors.js';
 import { ConditionFailedError, type StoredItem } from '../../platform/core/ports.js';
 import type { Run, WindowIndex } from '../core/run.js';
-import { decideFire } from '../core/schedule.js';
+import { decideFire } from '../../platform/core/schedule.js';
 import type { AppContext } from '../../platform/app/context.js';
 import { windowScheduleKey } from '../../platform/app/keys.js';
 import { appendAudit, updateRun } from './run-store.js';

@@ -4,7 +4,7 @@
  * Sessions are counted per hour of the week (Monday 00:00 … Sunday 23:00) in the window's time zone and
  * averaged over the weeks observed. Pure: the caller reads the start times (bounded) and injects them.
  */
-import { formatInZone, localHourOfWeek } from '../../control-plane/core/schedule.js';
+import { formatInZone, localHourOfWeek } from './schedule.js';
 
 export const HOURS_PER_WEEK = 168;
 const HOUR = 3_600_000;

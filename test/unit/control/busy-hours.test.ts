@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planUpgrade, type PlanInput } from '../../../functions/control-plane/core/plan.js';
 import { estimateInstallMinutes } from '../../../functions/platform/core/install.js';
-import { localHourOfWeek } from '../../../functions/control-plane/core/schedule.js';
+import { localHourOfWeek } from '../../../functions/platform/core/schedule.js';
 import { buildTrafficProfile, busyHoursIn, quietestWindows } from '../../../functions/platform/core/busy-hours.js';
 import { sampleAppliance } from '../../helpers/fixtures.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { atExpression, decideFire, formatInZone, isIanaTimeZone, localToInstant, offsetMinutes, resolveWindow } from '../../../functions/control-plane/core/schedule.js';
+import { atExpression, decideFire, formatInZone, isIanaTimeZone, localToInstant, offsetMinutes, resolveWindow } from '../../../functions/platform/core/schedule.js';
 
 describe('localToInstant', () => {
   it('maps wall-clock time in a zone without DST', () => {

@@ -3,7 +3,7 @@ import type { AppContext } from '../../../functions/platform/app/context.js';
 import { listAudit, requireRun, updateRun } from '../../../functions/control-plane/app/run-store.js';
 import { createUpgradeRun, recordWindowOutcome } from '../../../functions/control-plane/app/runs.js';
 import { getSchedule, runDueSchedules, scheduleRunWindows, type RemoteScheduler } from '../../../functions/control-plane/app/scheduler.js';
-import { resolveWindow, type WindowSpec } from '../../../functions/control-plane/core/schedule.js';
+import { resolveWindow, type WindowSpec } from '../../../functions/platform/core/schedule.js';
 import { createAppliance } from '../../../functions/emulator/app/appliance-store.js';
 import { sampleAppliance } from '../../helpers/fixtures.js';
 import { FakeClock, memoryContext } from '../../helpers/memory-context.js';

@@ -1,5 +1,5 @@
 import { pendingUpdates } from '../../core/plan.js';
-import { resolveWindow } from '../../core/schedule.js';
+import { resolveWindow } from '../../../platform/core/schedule.js';
 import { inventoryOf, requireAppliance } from '../../app/appliance-drivers.js';
 import { controlSettings } from '../../app/control-settings.js';
 import { listPackages, listPairs, planFor, requirePair } from '../../app/fleet.js';

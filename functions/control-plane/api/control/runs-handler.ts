@@ -1,6 +1,6 @@
 import { isDomainError, preconditionFailed, validationError } from '../../../platform/core/errors.js';
 import type { WindowIndex } from '../../core/run.js';
-import { formatInZone, resolveWindow } from '../../core/schedule.js';
+import { formatInZone, resolveWindow } from '../../../platform/core/schedule.js';
 import type { AppContext } from '../../../platform/app/context.js';
 import { controlSettings } from '../../app/control-settings.js';
 import { planFor } from '../../app/fleet.js';

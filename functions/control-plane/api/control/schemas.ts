@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { isDomainError } from '../../../platform/core/errors.js';
-import { isIanaTimeZone, resolveWindow } from '../../core/schedule.js';
+import { isIanaTimeZone, resolveWindow } from '../../../platform/core/schedule.js';
 import { integer, trimmed } from '../../../platform/core/validation.js';
 import { ROLES } from '../../app/operator-tokens.js';
 

@@ -9,6 +9,7 @@ import { readJson } from './http-helpers.js';
 import { validate } from '../failover/body.js';
 import { listApiUsage } from '../../app/api-usage.js';
 import { trafficProfile } from '../../app/busy-hours.js';
+import { isIanaTimeZone } from '../../../platform/core/schedule.js';
 import { siteApplianceId } from '../site/site-address.js';
 
 const version = z.string().check(z.refine(isVersionString, 'must be a version such as 10.5.2'));
@@ -61,15 +62,7 @@ export const apiUsageHandler: RouteHandler = async (c) => {
   return c.json({ usage: await listApiUsage(services, id, since) });
 };
 
-const validTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const busyHoursQuery = z.object({ timeZone: z._default(z.string().check(z.refine(validTimeZone, 'timeZone must be an IANA time zone such as Asia/Tokyo')), 'UTC') });
+const busyHoursQuery = z.object({ timeZone: z._default(z.string().check(z.refine(isIanaTimeZone, 'timeZone must be an IANA time zone such as Asia/Tokyo')), 'UTC') });
 
 /** The site's busy hours from its session history (emulator-only; plans place windows by it). */
 export const busyHoursHandler: RouteHandler = async (c) => {

@@ -6,7 +6,7 @@
  * - a local time that does not exist (spring-forward gap) moves forward by the gap (02:30 → 03:30);
  * - a local time that happens twice (fall-back overlap) takes the earlier instant.
  */
-import { validationError } from '../../platform/core/errors.js';
+import { validationError } from './errors.js';
 
 const LOCAL_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
 const ZONE_NAME = /^(?:UTC|[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){1,2})$/;
