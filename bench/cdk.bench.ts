@@ -120,7 +120,7 @@ const bench: Benchmark = async () => {
     // Tracer module-level, as Powertools documents it (it loads aws-xray-sdk-core). Informational: the
     // deployed functions rely on Lambda's active X-Ray tracing instead when this misses the budget.
     for (const [name, entry] of [
-      ['api-control', 'functions/local/api/entries/control.ts'],
+      ['api-control', 'functions/control-plane/api/entries/control.ts'],
       ['task-begin-install', 'functions/control-plane/tasks/lambda-handler.ts'],
     ] as const) {
       const file = join(OUT, `tracer-${name}.mjs`);

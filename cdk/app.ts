@@ -1,7 +1,7 @@
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { pathToFileURL } from 'node:url';
-import { ControlPlaneStack } from './control-plane-stack.js';
+import { UpgradeStack } from './upgrade-stack.js';
 import { FEATURE_FLAGS } from './feature-flags.js';
 import { pascal } from './sources.js';
 import { stageConfig } from './stage.js';
@@ -13,12 +13,15 @@ import { stageConfig } from './stage.js';
 export function buildApp(
   context: Record<string, unknown> = {},
   props: Omit<AppProps, 'context'> = {},
-): { app: App; stack: ControlPlaneStack } {
+): { app: App; stack: UpgradeStack } {
   const app = new App({ ...props, context: { ...FEATURE_FLAGS, ...context } });
   const config = stageConfig(app.node);
-  const stack = new ControlPlaneStack(app, `UpgradeControlPlane${pascal(config.stage)}`, {
+  // One stack per stage, named by what it holds: both systems (the default, under the name it always had, so an
+  // existing deployment updates in place), or one of them deployed alone.
+  const systems = config.systems.length === 2 ? 'ControlPlane' : config.systems.includes('emulator') ? 'Emulator' : 'ControlPlaneOnly';
+  const stack = new UpgradeStack(app, `Upgrade${systems}${pascal(config.stage)}`, {
     config,
-    description: `Appliance upgrade control plane (${config.stage})`,
+    description: `Appliance upgrade ${config.systems.join(' and ')} (${config.stage})`,
     // Environment-agnostic unless the CLI knows the account: synth stays offline.
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     tags: { application: 'appliance-upgrade-control-plane', stage: config.stage },

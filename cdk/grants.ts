@@ -16,8 +16,9 @@ export interface GrantTargets {
   storage: Storage;
   /** Workflow name → state machine imported by its known ARN (no dependency cycle with task functions). */
   workflows: ReadonlyMap<string, sfn.IStateMachine>;
-  scheduleGroup: scheduler.IScheduleGroup;
-  schedulerRole: iam.IRole;
+  /** The control plane's maintenance-window schedules (absent in a stack without it). */
+  scheduleGroup?: scheduler.IScheduleGroup;
+  schedulerRole?: iam.IRole;
   hostedZoneId?: string;
   /** Seals pagination cursors; every function with table access reads it (cdk/constructs/cursor-key.ts). */
   cursorKey: secretsmanager.ISecret;
@@ -29,6 +30,7 @@ export interface GrantTargets {
 export function applyPermissions(scope: Construct, id: string, role: iam.IRole, p: Permissions, t: GrantTargets): void {
   for (const [name, access] of Object.entries(p.tables ?? {})) {
     const table = t.storage.tables[name as keyof Storage['tables']];
+    if (!table) throw new Error(`${id}: declares table ${name}, which this stack's storage does not hold`);
     if (access === 'read') table.grantReadData(role);
     else if (access === 'write') table.grantWriteData(role);
     else table.grantReadWriteData(role);
@@ -37,6 +39,7 @@ export function applyPermissions(scope: Construct, id: string, role: iam.IRole, 
   if (Object.keys(p.tables ?? {}).length > 0) t.cursorKey.grantRead(role);
   for (const [name, access] of Object.entries(p.buckets ?? {})) {
     const bucket = t.storage.buckets[name as keyof Storage['buckets']];
+    if (!bucket) throw new Error(`${id}: declares bucket ${name}, which this stack's storage does not hold`);
     if (access === 'read') bucket.grantRead(role);
     else if (access === 'write') bucket.grantPut(role);
     else bucket.grantReadWrite(role);
@@ -51,6 +54,7 @@ export function applyPermissions(scope: Construct, id: string, role: iam.IRole, 
     machine.grantExecution(role, 'states:DescribeExecution', 'states:StopExecution', 'states:GetExecutionHistory');
   }
   if (p.scheduler) {
+    if (!t.scheduleGroup || !t.schedulerRole) throw new Error(`${id}: declares scheduler rights, but this stack has no maintenance-window schedules`);
     t.scheduleGroup.grantReadSchedules(role);
     t.scheduleGroup.grantWriteSchedules(role);
     t.scheduleGroup.grantDeleteSchedules(role);

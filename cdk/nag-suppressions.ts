@@ -2,7 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { Route } from '../functions/platform/api/http.js';
-import type { ControlPlaneStack } from './control-plane-stack.js';
+import type { UpgradeStack } from './upgrade-stack.js';
 import { LAMBDA_RUNTIME } from './constructs/control-plane-function.js';
 
 /**
@@ -28,11 +28,11 @@ export const ACCEPTED_WILDCARDS: readonly { finding: RegExp; reason: string }[] 
     reason: 'Action groups of the Bucket grant methods (read: Get/List, write: PutObject + Abort for multipart uploads, readwrite adds DeleteObject*), scoped to one declared bucket.',
   },
   {
-    finding: /^Resource::<Task\w+Function\w+\.Arn>:\*$/,
+    finding: /^Resource::<ControlPlaneTask\w+Function\w+\.Arn>:\*$/,
     reason: 'grantInvoke also covers versions and aliases of the task function the state machine calls; no other function.',
   },
   {
-    finding: /^Resource::<SchedulerFunction\w+\.Arn>:\*$/,
+    finding: /^Resource::<ControlPlaneSchedulerFunction\w+\.Arn>:\*$/,
     reason: 'grantInvoke lets EventBridge Scheduler invoke the scheduler function (and its versions/aliases); no other function.',
   },
   {
@@ -40,7 +40,7 @@ export const ACCEPTED_WILDCARDS: readonly { finding: RegExp; reason: string }[] 
     reason: 'Executions of one declared workflow: names are run ids chosen at run time (describe/stop/history).',
   },
   {
-    finding: /^Resource::arn:<AWS::Partition>:scheduler:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|\d{12}):schedule\/(<MaintenanceWindows\w+>|upgrade-cp-[a-z0-9-]+-maintenance-windows)\/\*$/,
+    finding: /^Resource::arn:<AWS::Partition>:scheduler:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|\d{12}):schedule\/(<ControlPlaneMaintenanceWindows\w+>|upgrade-cp-[a-z0-9-]+-maintenance-windows)\/\*$/,
     reason: 'Schedules of the maintenance-window group only; one schedule per window, named at run time.',
   },
   {
@@ -62,7 +62,7 @@ const apiAuthReason = (route: Route) =>
  * Acknowledges the cdk-nag findings we accept, each with its reason, on the narrowest construct.
  * Called at the end of the stack constructor so the app's AwsSolutions validation sees only real findings.
  */
-export function applyNagSuppressions(stack: ControlPlaneStack): void {
+export function applyNagSuppressions(stack: UpgradeStack): void {
   for (const f of stack.functions) {
     Validations.of(f.construct.fn).acknowledge({
       id: 'AwsSolutions-L1',
@@ -73,7 +73,7 @@ export function applyNagSuppressions(stack: ControlPlaneStack): void {
     id: 'AwsSolutions-SMG4',
     reason: 'The cursor key only seals pagination cursors (no credential behind it); rotating it would just invalidate outstanding cursors, so it is rotated by hand when needed (the previous version keeps opening cursors meanwhile).',
   });
-  for (const { route, routes } of stack.http.generated) {
+  for (const { route, routes } of stack.httpApis.flatMap((h) => h.generated)) {
     for (const r of routes) Validations.of(r).acknowledge({ id: 'AwsSolutions-APIG4', reason: apiAuthReason(route) });
   }
 

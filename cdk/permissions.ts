@@ -50,17 +50,15 @@ export const ROUTE_GROUP_PERMISSIONS: Readonly<Record<string, Permissions>> = {
     route53: true,
   },
   /**
-   * Control API /v1 and console: fleet, plans, runs, approvals, idempotency records, maintenance windows,
-   * campaigns. Reading an appliance settles its install (the emulator's lazy lifecycle writes the new
-   * state, ends sessions, migrates them across 10.6), and cancelling a run whose execution died runs the
-   * window's failure handler (pair, sessions export, DNS): hence the writes.
+   * Control API /v1 and console: plans, runs, approvals, idempotency records, maintenance windows, campaigns,
+   * operator tokens (all in the runs table). The fleet, the appliances and their installs are read and driven
+   * over the appliances' sites (site driver and fleet inventory, docs/driver.md), so no appliance table,
+   * bucket or DNS right: running the synthesized assembly showed none was used.
    */
   control: {
-    tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'readwrite' },
-    buckets: { exports: 'readwrite' },
+    tables: { runs: 'readwrite' },
     workflows: 'all',
     scheduler: true,
-    route53: true,
     applianceDriver: true,
   },
 };
@@ -74,43 +72,35 @@ export const ROUTE_GROUP_PERMISSIONS: Readonly<Record<string, Permissions>> = {
  * running the synthesized stack showed it never used them (npm run assembly, docs/cdk.md).
  */
 export const SCHEDULER_PERMISSIONS: Permissions = {
-  tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'readwrite' },
-  buckets: { exports: 'readwrite' },
+  tables: { runs: 'readwrite' },
   workflows: 'all',
-  route53: true,
   applianceDriver: true,
 };
 
-/** One entry per task of functions/control-plane/tasks/index.ts; same rule as route groups. */
-/** Upgrade workflow steps touch appliances, sessions, runs, backups and session exports (functions/control-plane/app/upgrade-steps.ts). */
-const UPGRADE_STEP: Permissions = {
-  tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'readwrite' },
-  buckets: { packages: 'read', backups: 'readwrite', exports: 'readwrite' },
-  applianceDriver: true,
-};
-/** Steps that may move the primary hostname (role swap, or keeping a healthy side serving after a failure). */
-const UPGRADE_STEP_WITH_DNS: Permissions = { ...UPGRADE_STEP, route53: true };
+/**
+ * One entry per task of functions/control-plane/tasks/index.ts; same rule as route groups. Every step reads
+ * and writes its run's records (runs table) and reaches the appliances only through the site driver
+ * (functions/control-plane/app/upgrade-steps.ts): backups, installs, failover and the DNS move happen on the
+ * appliance side, so the emulator's tables, buckets and the hosted zone are the emulator's rights, not these.
+ */
+const UPGRADE_STEP: Permissions = { tables: { runs: 'readwrite' }, applianceDriver: true };
 
 export const TASK_PERMISSIONS: Readonly<Record<string, Permissions>> = {
-  /** Reads the appliance and its idempotency index, writes the backup record and the backup object (and heads it after the upload). */
-  createBackup: {
-    tables: { appliances: 'readwrite' },
-    buckets: { backups: 'readwrite' },
-    applianceDriver: true,
-  },
+  /** The backup is taken and stored by the appliance (`/api/backup` over the site driver); nothing here. */
+  createBackup: { applianceDriver: true },
   loadRun: { tables: { runs: 'read' } },
   preflight: UPGRADE_STEP,
   syncBeforeBreak: UPGRADE_STEP,
   breakFailover: UPGRADE_STEP,
   beginInstall: UPGRADE_STEP,
-  pollInstall: { tables: { appliances: 'readwrite', sessions: 'readwrite', runs: 'read' }, applianceDriver: true },
+  pollInstall: { tables: { runs: 'read' }, applianceDriver: true },
   verifyUpgraded: UPGRADE_STEP,
-  moveProductionToBackup: UPGRADE_STEP_WITH_DNS,
+  moveProductionToBackup: UPGRADE_STEP,
   reestablishFailover: UPGRADE_STEP,
   resyncPair: UPGRADE_STEP,
   staffConsoleReport: UPGRADE_STEP,
   completeWindow: UPGRADE_STEP,
-  failWindow: UPGRADE_STEP_WITH_DNS,
+  failWindow: UPGRADE_STEP,
 };
 
 /** The declaration for `name`, or a clear error naming the file to edit. */

@@ -101,3 +101,6 @@ export const pascal = (name: string) =>
     .filter(Boolean)
     .map((w) => w[0]!.toUpperCase() + w.slice(1))
     .join('');
+
+/** `takeBackup` → `take-backup`: physical names of functions. */
+export const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

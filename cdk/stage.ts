@@ -9,6 +9,10 @@ const positiveInt = z.coerce.number().int().positive();
 const RETENTION_DAYS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
 
 /** Context keys (cdk.json or `-c key=value`); every one is optional except `stage`. */
+/** The two systems of docs/architecture: each deploys without the other (cdk/upgrade-stack.ts). */
+export const SYSTEMS = ['emulator', 'control-plane'] as const;
+export type System = (typeof SYSTEMS)[number];
+
 const contextSchema = z.object({
   stage: z
     .string()
@@ -47,6 +51,24 @@ const contextSchema = z.object({
       }
     }, 'oidcRoleMap must be a JSON object, e.g. {"ops":["operator"]}')
     .optional(),
+  /**
+   * Which systems this stack deploys: `emulator`, `control-plane`, or both (the default; `-c systems=emulator,control-plane`).
+   * A control plane without the emulator reaches appliances at `applianceBaseUrl`.
+   */
+  systems: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v, ctx) => {
+      const names = (typeof v === 'string' ? v.split(',') : v).map((s) => s.trim()).filter((s) => s !== '');
+      const unknown = names.filter((n) => !(SYSTEMS as readonly string[]).includes(n));
+      if (names.length === 0 || unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `systems must be some of ${SYSTEMS.join(', ')} (comma-separated), got "${[v].flat().join(',')}"` });
+        return z.NEVER;
+      }
+      return SYSTEMS.filter((s) => names.includes(s));
+    })
+    .optional(),
+  /** Base URL of the appliances' sites for a control plane deployed without the emulator (docs/driver.md). */
+  applianceBaseUrl: z.string().trim().url().startsWith('https://', 'applianceBaseUrl must be https').optional(),
   installOverrunAlarmMinutes: z.coerce.number().nonnegative().optional(),
   api5xxRatePercent: z.coerce.number().positive().max(100).optional(),
   /**
@@ -75,6 +97,10 @@ const SITE_DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)
 /** Everything that differs between stages; derived from context once, then passed to constructs. */
 export interface StageConfig {
   stage: string;
+  /** The systems this stack deploys (at least one). */
+  systems: readonly System[];
+  /** Where a control plane without the emulator reaches the appliances' sites. */
+  applianceBaseUrl?: string;
   /** Prefix of physical names that the code derives itself (state machines, schedule group, log groups). */
   prefix: string;
   production: boolean;
@@ -108,11 +134,21 @@ export function stageConfig(node: Node): StageConfig {
   }
   const c = parsed.data;
   const production = c.stage === 'prod';
+  const systems = c.systems ?? SYSTEMS;
+  if (systems.includes('control-plane') && !systems.includes('emulator') && !c.applianceBaseUrl) {
+    throw new Error('invalid CDK context: a control plane without the emulator needs applianceBaseUrl (the https base URL of the appliances\' sites)');
+  }
+  if (c.applianceBaseUrl && systems.includes('emulator')) throw new Error('invalid CDK context: applianceBaseUrl is for a control plane without the emulator (with it, the emulator\'s API is the base URL)');
+  if ((c.cognito || c.oidcIssuer) && !systems.includes('control-plane')) throw new Error('invalid CDK context: operator sign-in (cognito, oidcIssuer) is the console\'s; this stack does not deploy the control plane');
+  if (c.siteDomains?.length && !systems.includes('emulator')) throw new Error('invalid CDK context: siteDomains are custom domains of the emulator\'s API; this stack does not deploy the emulator');
   if (c.cognito && c.oidcIssuer) throw new Error('invalid CDK context: give either cognito=true or oidcIssuer, not both');
   if (Boolean(c.oidcIssuer) !== Boolean(c.oidcAudience)) throw new Error('invalid CDK context: oidcIssuer and oidcAudience go together');
   return {
     stage: c.stage,
-    prefix: `upgrade-cp-${c.stage}`,
+    systems,
+    applianceBaseUrl: c.applianceBaseUrl?.replace(/\/+$/, ''),
+    // An emulator deployed on its own gets names of its own, so it can live beside a control plane of the same stage.
+    prefix: systems.includes('control-plane') ? `upgrade-cp-${c.stage}` : `upgrade-emu-${c.stage}`,
     production,
     deletionProtection: c.deletionProtection ?? true,
     logRetentionDays: c.logRetentionDays ?? (production ? 365 : 30),

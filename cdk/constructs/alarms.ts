@@ -27,7 +27,10 @@ export class Alarms extends Construct {
       config: StageConfig;
       functions: ReadonlyMap<string, lambda.IFunction>;
       machines: ReadonlyMap<string, sfn.StateMachine>;
-      api: apigw.HttpApi;
+      /** Each HTTP API of the stack; `name` prefixes its alarms (`''` keeps the control API's `Api5xx`). */
+      apis: readonly { name: string; label: string; api: apigw.HttpApi }[];
+      /** The control plane's own metrics (windows, sessions, installs) exist only where it is deployed. */
+      controlPlane: boolean;
     },
   ) {
     super(scope, id);
@@ -55,27 +58,31 @@ export class Alarms extends Construct {
     for (const [name, fn] of props.functions) {
       add(`${pascal(name)}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), config.alarms.lambdaErrors, `${name}: Lambda errors (unhandled exceptions, timeouts)`);
     }
-    add('Api5xx', props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), config.alarms.api5xx, 'HTTP API: 5xx responses');
-    add(
-      'Api5xxRate',
-      new cloudwatch.MathExpression({
-        expression: 'IF(requests > 0, 100 * errors / requests, 0)',
-        usingMetrics: { errors: props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), requests: props.api.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' }) },
-        period: FIVE_MINUTES,
-        label: '5xx % of requests',
-      }),
-      config.alarms.api5xxRatePercent,
-      `HTTP API: at least ${config.alarms.api5xxRatePercent}% of requests answered 5xx`,
-    );
-    add('WindowsFailed', own('WindowsFailed', 'Sum'), 1, 'A maintenance window failed (the run has the reason and an alert audit event)');
-    add('SessionsLost', own('SessionsLost', 'Sum'), 1, 'Completed sessions were missing on the serving appliance at an interim check (must stay 0)');
-    add(
-      'InstallOverEstimate',
-      own('InstallOverEstimateMinutes', 'Maximum'),
-      config.alarms.installOverrunMinutes,
-      `An install ran more than ${config.alarms.installOverrunMinutes} min past its estimate (windows are sized by the estimate)`,
-      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    );
+    for (const { name, label, api } of props.apis) {
+      add(`${name}Api5xx`, api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), config.alarms.api5xx, `HTTP API (${label}): 5xx responses`);
+      add(
+        `${name}Api5xxRate`,
+        new cloudwatch.MathExpression({
+          expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+          usingMetrics: { errors: api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), requests: api.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' }) },
+          period: FIVE_MINUTES,
+          label: '5xx % of requests',
+        }),
+        config.alarms.api5xxRatePercent,
+        `HTTP API (${label}): at least ${config.alarms.api5xxRatePercent}% of requests answered 5xx`,
+      );
+    }
+    if (props.controlPlane) {
+      add('WindowsFailed', own('WindowsFailed', 'Sum'), 1, 'A maintenance window failed (the run has the reason and an alert audit event)');
+      add('SessionsLost', own('SessionsLost', 'Sum'), 1, 'Completed sessions were missing on the serving appliance at an interim check (must stay 0)');
+      add(
+        'InstallOverEstimate',
+        own('InstallOverEstimateMinutes', 'Maximum'),
+        config.alarms.installOverrunMinutes,
+        `An install ran more than ${config.alarms.installOverrunMinutes} min past its estimate (windows are sized by the estimate)`,
+        cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      );
+    }
 
     if (config.alarms.topicArn) {
       const action = new actions.SnsAction(sns.Topic.fromTopicArn(this, 'Topic', config.alarms.topicArn));

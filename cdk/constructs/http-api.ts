@@ -29,17 +29,26 @@ export class HttpApi extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { config: StageConfig; routes: readonly Route[]; functionOfGroup: (group: string) => lambda.IFunction },
+    props: {
+      config: StageConfig;
+      /** Physical-name suffix (`<prefix>-<name>`). */
+      name: string;
+      description: string;
+      routes: readonly Route[];
+      functionOfGroup: (group: string) => lambda.IFunction;
+      /** Custom domains, one per site hostname (the emulator's API only). */
+      siteDomains?: StageConfig['siteDomains'];
+    },
   ) {
     super(scope, id);
     const { config } = props;
     this.api = new apigw.HttpApi(this, 'Api', {
-      apiName: `${config.prefix}-api`,
-      description: 'Appliance upgrade control plane: emulated appliance APIs and the control API',
+      apiName: `${config.prefix}-${props.name}`,
+      description: props.description,
       createDefaultStage: false,
     });
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      logGroupName: `/aws/apigateway/${config.prefix}-api`,
+      logGroupName: `/aws/apigateway/${config.prefix}-${props.name}`,
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -100,7 +109,7 @@ export class HttpApi extends Construct {
 
     // Optional per-site custom domains: API Gateway then passes the site's hostname as Host, which is
     // all the site-root routes need. The DNS records (CNAME/alias to the regional name) are not created.
-    config.siteDomains.forEach(({ hostname, certificateArn }, i) => {
+    (props.siteDomains ?? []).forEach(({ hostname, certificateArn }, i) => {
       const domain = new apigw.DomainName(this, `SiteDomain${i}`, {
         domainName: hostname,
         certificate: acm.Certificate.fromCertificateArn(this, `SiteCertificate${i}`, certificateArn),

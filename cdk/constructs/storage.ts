@@ -8,18 +8,21 @@ import type { StageConfig } from '../stage.js';
 
 const attributeType = (t: 'S' | 'N') => (t === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING);
 
-/** Tables and buckets from `TABLES`, `BUCKETS` and `TABLE_KEY_SCHEMA` (the ones the local bootstrap creates). */
+/**
+ * Tables and buckets from `TABLES`, `BUCKETS` and `TABLE_KEY_SCHEMA` (the ones the local bootstrap creates): those
+ * the stack's functions declare (a system deployed alone gets only its own), in that order.
+ */
 export class Storage extends Construct {
-  readonly tables: Record<TableName, dynamodb.Table>;
-  readonly buckets: Record<BucketName, s3.Bucket>;
-  /** Receives S3 server access logs of the data buckets. */
-  readonly accessLogs: s3.Bucket;
+  readonly tables: Partial<Record<TableName, dynamodb.Table>>;
+  readonly buckets: Partial<Record<BucketName, s3.Bucket>>;
+  /** Receives S3 server access logs of the data buckets (none without data buckets). */
+  readonly accessLogs?: s3.Bucket;
 
-  constructor(scope: Construct, id: string, config: StageConfig) {
+  constructor(scope: Construct, id: string, config: StageConfig, used: { tables: ReadonlySet<TableName>; buckets: ReadonlySet<BucketName> }) {
     super(scope, id);
     const k = TABLE_KEY_SCHEMA;
     this.tables = Object.fromEntries(
-      TABLES.map((name) => {
+      TABLES.filter((name) => used.tables.has(name)).map((name) => {
         const table = new dynamodb.Table(this, `${pascal(name)}Table`, {
           partitionKey: { name: k.partitionKey, type: dynamodb.AttributeType.STRING },
           sortKey: { name: k.sortKey, type: dynamodb.AttributeType.STRING },
@@ -41,9 +44,13 @@ export class Storage extends Construct {
         }
         return [name, table];
       }),
-    ) as Record<TableName, dynamodb.Table>;
+    ) as Partial<Record<TableName, dynamodb.Table>>;
 
-    this.accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
+    if (used.buckets.size === 0) {
+      this.buckets = {};
+      return;
+    }
+    const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
@@ -52,6 +59,8 @@ export class Storage extends Construct {
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(config.logRetentionDays) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    this.accessLogs = accessLogs;
 
     const lifecycle: Record<BucketName, s3.LifecycleRule[]> = {
       // Packages are content-addressed: a new version only appears on re-upload of the same bytes.
@@ -68,7 +77,7 @@ export class Storage extends Construct {
       ],
     };
     this.buckets = Object.fromEntries(
-      BUCKETS.map((name) => [
+      BUCKETS.filter((name) => used.buckets.has(name)).map((name) => [
         name,
         new s3.Bucket(this, `${pascal(name)}Bucket`, {
           versioned: true,
@@ -77,7 +86,7 @@ export class Storage extends Construct {
           enforceSSL: true,
           minimumTLSVersion: 1.2,
           objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-          serverAccessLogsBucket: this.accessLogs,
+          serverAccessLogsBucket: accessLogs,
           serverAccessLogsPrefix: `${name}/`,
           lifecycleRules: [
             { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
@@ -86,6 +95,6 @@ export class Storage extends Construct {
           removalPolicy: RemovalPolicy.RETAIN,
         }),
       ]),
-    ) as Record<BucketName, s3.Bucket>;
+    ) as Partial<Record<BucketName, s3.Bucket>>;
   }
 }

@@ -102,7 +102,7 @@ describe('a template broken on purpose fails the run, naming what is wrong', () 
         const status = async (u: string, token?: string) => (await fetch(u, { headers: token ? { authorization: `Bearer ${token}` } : {} })).status;
         return {
           health: await status(`${rt.apiUrl}/health`),
-          pairs: await status(`${rt.apiUrl}/failover-pairs`),
+          pairs: await status(`${rt.sitesUrl}/failover-pairs`),
           streamed: await status(`${url}appliances/appliance-a/api/reporting`),
           me: await status(`${rt.apiUrl}/v1/me`),
           log: rt.accessLog.map((e) => `${e.path} ${e.status} ${e.error ?? ''}`),
@@ -110,7 +110,8 @@ describe('a template broken on purpose fails the run, naming what is wrong', () 
       },
     };
     const result = await run([probes], (t) => {
-      expect(dropApiPermission(t, '-api-system')).toBe(1);
+      // The health probe is one function on both systems' APIs: one permission per API.
+      expect(dropApiPermission(t, '-api-system')).toBe(2);
       t.Resources[functionId(t, '-api-failover')]!.Properties!.Handler = 'index.main';
       expect(dropFunctionUrlPermissions(t)).toBe(2);
       expect(dropRoleAction(t, '-api-control', 'logs:PutLogEvents')).toBe(1);

@@ -37,7 +37,7 @@ describe('driver credentials', () => {
     const grants = grantsOfRole(template, logicalId(f.construct.role)).filter((g) => g.resource.includes('/appliances/'));
     if (f.permissions.applianceDriver) {
       expect(env.DRIVER_CREDENTIALS_PREFIX).toBe('upgrade-cp-prod/appliances/');
-      expect(JSON.stringify(env.APPLIANCE_BASE_URL)).toContain(logicalId(stack.http.api));
+      expect(JSON.stringify(env.APPLIANCE_BASE_URL)).toContain(logicalId(stack.emulator!.http.api));
       expect(grants.map((g) => g.action)).toEqual(['secretsmanager:GetSecretValue']);
       expect(grants[0]!.resource).toMatch(/:secret:upgrade-cp-prod\/appliances\/\*/);
     } else {

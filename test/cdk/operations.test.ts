@@ -51,7 +51,7 @@ describe('operator sign-in', () => {
   it('has a public console client using the authorization code flow back to the console URL', () => {
     const [, client] = resourcesOfType(prod.template, 'AWS::Cognito::UserPoolClient')[0]!;
     expect(client.Properties).toMatchObject({ GenerateSecret: false, AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true });
-    expect(JSON.stringify(client.Properties!.CallbackURLs)).toMatch(/"Fn::GetAtt":\["Http\w+","ApiEndpoint"\]},"\/"/);
+    expect(JSON.stringify(client.Properties!.CallbackURLs)).toMatch(/"Fn::GetAtt":\["ControlPlaneHttp\w+","ApiEndpoint"\]},"\/"/);
     expect(JSON.stringify(client.Properties!.CallbackURLs)).toBe(JSON.stringify(prod.template.toJSON().Outputs.ConsoleUrl.Value).replace(/^/, '[').replace(/$/, ']'));
     expect(prod.template.toJSON().Outputs.ConsoleUrl).toBeDefined();
   });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Route } from '../../functions/platform/api/http.js';
 import { routes } from '../../functions/platform/api/routes.js';
 import { tasks } from '../../functions/control-plane/tasks/index.js';
-import { ControlPlaneStack } from '../../cdk/control-plane-stack.js';
+import { UpgradeStack } from '../../cdk/upgrade-stack.js';
 import { FEATURE_FLAGS } from '../../cdk/feature-flags.js';
 import { ACCEPTED_WILDCARDS } from '../../cdk/nag-suppressions.js';
 import { ROUTE_GROUP_PERMISSIONS, TASK_PERMISSIONS } from '../../cdk/permissions.js';
@@ -126,7 +126,9 @@ describe('generic over the registries', () => {
   };
   const build = (props: { routes?: Route[]; tasks?: string[]; workflows?: WorkflowSource[] }) => {
     const app = new App({ context: { ...FEATURE_FLAGS, ...NO_BUNDLING, stage: 'probe' } });
-    return new ControlPlaneStack(app, 'Probe', { config: stageConfig(app.node), ...props });
+    // Routes of group `control` are the control plane's, any other the emulator's (as in functions/platform/api/routes.ts).
+    const routes = props.routes && { emulator: props.routes.filter((r) => r.group !== 'control'), 'control-plane': props.routes.filter((r) => r.group === 'control') };
+    return new UpgradeStack(app, 'Probe', { config: stageConfig(app.node), ...props, routes });
   };
 
   it('creates one function per group and maps parameters for routes other areas will add', () => {
@@ -162,6 +164,6 @@ describe('generic over the registries', () => {
   });
 
   it('uses the real statemachines/ directory by default', () => {
-    expect(dev.stack.workflows.machines.size).toBe(workflowSources().length);
+    expect(dev.stack.controlPlane!.workflows.machines.size).toBe(workflowSources().length);
   });
 });

@@ -3,13 +3,15 @@ import { App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { stageConfig } from '../../cdk/stage.js';
-import { resourcesOfType, synthStage } from './synth.js';
+import type { IConstruct } from 'constructs';
+import { logicalId, resourcesOfType, synthStage } from './synth.js';
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 
-describe('site routes on the HTTP API', () => {
-  const { template } = synthStage({ stage: 'dev' });
-  const keys = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!.RouteKey as string);
+describe("site routes on the emulator's HTTP API", () => {
+  const { stack, template } = synthStage({ stage: 'dev' });
+  const onApi = (api: IConstruct) => resourcesOfType(template, 'AWS::ApiGatewayV2::Route').filter(([, r]) => JSON.stringify(r.Properties!.ApiId) === JSON.stringify({ Ref: logicalId(api) }));
+  const keys = onApi(stack.emulator!.http.api).map(([, r]) => r.Properties!.RouteKey as string);
 
   it('has the site root paths and their .ns aliases beside /appliances/{applianceId}/...', () => {
     for (const key of ['GET /api/command', 'POST /api/command', 'GET /api/command.ns', 'GET /api/reporting.ns', 'POST /api/backup.ns', 'GET /api/command.xsd', 'POST /oauth2/token', 'GET /login', 'GET /check_health', 'GET /appliance/updates', 'GET /login/software-management/backups/{backupId}']) {
@@ -17,6 +19,12 @@ describe('site routes on the HTTP API', () => {
     }
     expect(keys).toContain('GET /appliances/{applianceId}/api/command.ns');
     expect(keys.filter((k) => k === 'GET /')).toHaveLength(1);
+  });
+
+  it('leaves the control API without site paths (its `GET /` is the console)', () => {
+    const control = onApi(stack.controlPlane!.http.api).map(([, r]) => r.Properties!.RouteKey as string);
+    expect(control).toContain('GET /');
+    expect(control.filter((k) => /^\w+ \/(api|oauth2|login|appliances)\b/.test(k))).toEqual([]);
   });
 
   it('creates no custom domain unless context lists them', () => {
@@ -31,7 +39,9 @@ describe('context siteDomains', () => {
     const domains = resourcesOfType(template, 'AWS::ApiGatewayV2::DomainName').map(([, d]) => d.Properties!);
     expect(domains.map((d) => d.DomainName).sort()).toEqual(['a.support.example.com', 'support.example.com']);
     for (const d of domains) expect(d.DomainNameConfigurations).toEqual([expect.objectContaining({ CertificateArn: CERT, SecurityPolicy: 'TLS_1_2', EndpointType: 'REGIONAL' })]);
-    expect(resourcesOfType(template, 'AWS::ApiGatewayV2::ApiMapping')).toHaveLength(2);
+    const mappings = resourcesOfType(template, 'AWS::ApiGatewayV2::ApiMapping');
+    expect(mappings).toHaveLength(2);
+    for (const [, m] of mappings) expect(m.Properties!.ApiId).toEqual({ Ref: logicalId(stack.emulator!.http.api) });
     expect(Object.keys(template.toJSON().Outputs).filter((o) => o.includes('SiteDomain'))).toHaveLength(2);
   });
 

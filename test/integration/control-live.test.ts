@@ -206,7 +206,7 @@ describe('the run\'s events behind API Gateway (the real control Lambda entry, r
     const saved = { ...process.env };
     Object.assign(process.env, { DYNAMODB_ENDPOINT: runtime.endpoints.dynamodb, S3_ENDPOINT: runtime.endpoints.s3, SFN_ENDPOINT: runtime.endpoints.sfn });
     try {
-      const { handler } = (await import('../../functions/local/api/entries/control.js')) as unknown as { handler: (e: object, c: object) => Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded?: boolean }> };
+      const { handler } = (await import('../../functions/control-plane/api/entries/control.js')) as unknown as { handler: (e: object, c: object) => Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded?: boolean }> };
       const path = `/v1/runs/${runs[0]!.runId}/events`;
       const started = Date.now();
       const res = await handler(

@@ -13,6 +13,7 @@ type Handler = (event: object, context: object) => Promise<{ statusCode: number;
 let rt: TestRuntime;
 let sessions: Handler;
 let control: Handler;
+let appliance: Handler;
 let savedEnv: NodeJS.ProcessEnv;
 const EXECUTE_API = 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com';
 
@@ -34,7 +35,8 @@ beforeAll(async () => {
   savedEnv = { ...process.env };
   Object.assign(process.env, { DYNAMODB_ENDPOINT: rt.endpoints.dynamodb, S3_ENDPOINT: rt.endpoints.s3, SFN_ENDPOINT: rt.endpoints.sfn });
   sessions = ((await import('../../functions/emulator/api/entries/sessions.js')) as unknown as { handler: Handler }).handler;
-  control = ((await import('../../functions/local/api/entries/control.js')) as unknown as { handler: Handler }).handler;
+  control = ((await import('../../functions/control-plane/api/entries/control.js')) as unknown as { handler: Handler }).handler;
+  appliance = ((await import('../../functions/emulator/api/entries/appliance.js')) as unknown as { handler: Handler }).handler;
 }, 60_000);
 afterAll(async () => {
   process.env = savedEnv;
@@ -68,12 +70,22 @@ describe('site routes behind API Gateway (host-based routing in the function)', 
     expect(byPath.statusCode).toBe(200);
   });
 
-  it('shares GET / between the public site (site domains) and the console (any other domain) in one function', async () => {
-    const site = await control(event('a.aws.example.com', 'GET', '/'), {});
-    const consolePage = await control(event(EXECUTE_API, 'GET', '/'), {});
+  it("serves GET / on the sites' API as the public site of the host, and names the sites on a host that is none", async () => {
+    const site = await appliance(event('a.aws.example.com', 'GET', '/'), {});
+    const noSite = await appliance(event(EXECUTE_API, 'GET', '/'), {});
     expect(site.statusCode).toBe(200);
     expect(site.body).toContain('<h1>a.aws.example.com</h1>');
-    expect(consolePage.statusCode).toBe(200);
-    expect(consolePage.body).not.toContain('a.aws.example.com');
+    expect(noSite.statusCode).toBe(404);
+    expect(noSite.body).toContain('a.aws.example.com');
+    expect(noSite.headers?.['content-type'] ?? '').toContain('text/html');
+  });
+
+  it("serves GET / on the control API as the console, whatever the host (the control plane knows no sites)", async () => {
+    for (const host of [EXECUTE_API, 'a.aws.example.com']) {
+      const consolePage = await control(event(host, 'GET', '/'), {});
+      expect(consolePage.statusCode).toBe(200);
+      expect(consolePage.body).not.toContain('<h1>a.aws.example.com</h1>');
+      expect(consolePage.headers?.['content-type'] ?? '').toContain('text/html');
+    }
   });
 });

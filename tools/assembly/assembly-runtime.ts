@@ -122,9 +122,14 @@ export class AssemblyRuntime {
     this.secretsManager = new SecretsManagerStandIn(deployment.secrets);
   }
 
-  /** Base URL of the (first) HTTP API, from the stack output that names it. */
+  /** Base URL of the control API, from the stack output that names it. */
   get apiUrl(): string {
     return this.deployment.outputs.ApiUrl ?? Object.values(this.deployment.outputs).find((v) => v.startsWith('http://'))!;
+  }
+
+  /** Base URL of the emulated appliances' API (their sites by Host, admin routes), from its stack output. */
+  get sitesUrl(): string {
+    return this.deployment.outputs.SitesApiUrl ?? this.apiUrl;
   }
 
   static async start(options: AssemblyRuntimeOptions): Promise<AssemblyRuntime> {

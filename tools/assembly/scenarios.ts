@@ -54,8 +54,8 @@ async function call(rt: AssemblyRuntime, method: string, path: string, token: st
 }
 
 /** The HTTP status the scenario needs, or a failure naming the call, what came back and the function's last log lines. */
-async function ok(rt: AssemblyRuntime, method: string, path: string, token: string | undefined, body: unknown, want: number): Promise<Json> {
-  const res = await call(rt, method, path, token, body);
+async function ok(rt: AssemblyRuntime, method: string, path: string, token: string | undefined, body: unknown, want: number, base = rt.apiUrl): Promise<Json> {
+  const res = await call(rt, method, path, token, body, base);
   if (res.status !== want) {
     const entry = [...rt.accessLog].reverse().find((e) => e.path === new URL(path, 'http://x').pathname);
     const logs = entry?.functionName ? rt.lambda.logsOf(entry.functionName).slice(-8).join('\n  ') : '';
@@ -246,8 +246,8 @@ const largeReport: Scenario = {
     const applianceId = DEMO.staging;
     const appliance = await getAppliance(rt.inspect, applianceId);
     expect(appliance, `${applianceId} was not seeded`);
-    const account = await ok(rt, 'POST', `/v1/appliances/${applianceId}/api-accounts`, TOKENS.operator, { permissions: { reporting: true } }, 201);
-    const token = await fetch(`${rt.apiUrl}/appliances/${applianceId}/oauth2/token`, {
+    const account = await ok(rt, 'POST', `/v1/appliances/${applianceId}/api-accounts`, TOKENS.operator, { permissions: { reporting: true } }, 201, rt.sitesUrl);
+    const token = await fetch(`${rt.sitesUrl}/appliances/${applianceId}/oauth2/token`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=client_credentials',
@@ -293,7 +293,7 @@ const largeReport: Scenario = {
     expect(bytes > SYNC_PAYLOAD_LIMIT, `the report is only ${bytes} bytes; the scenario needs one over the ${SYNC_PAYLOAD_LIMIT}-byte buffered limit`);
     expect(sessions >= count, `the streamed report holds ${sessions} <session> elements, expected at least ${count}`);
     expect(res.headers.get('content-type')?.startsWith('text/xml'), `content-type ${res.headers.get('content-type')}`);
-    const buffered = await call(rt, 'GET', path, bearer);
+    const buffered = await call(rt, 'GET', path, bearer, undefined, rt.sitesUrl);
     expect(buffered.status === 500, `through the HTTP API the same report should fail Lambda's 6 MB buffered limit (500), got ${buffered.status}`);
     const limitHit = rt.accessLog.some((e) => e.front === 'HTTP API' && e.error?.startsWith('Function.ResponseSizeTooLarge'));
     expect(limitHit, 'the HTTP API failure should be the buffered response size limit');
@@ -308,7 +308,7 @@ const icExport: Scenario = {
   async run({ rt }) {
     await seedFleet(rt);
     const applianceId = DEMO.primary;
-    const out = await ok(rt, 'POST', `/v1/appliances/${applianceId}/ic-exports`, TOKENS.operator, {}, 201);
+    const out = await ok(rt, 'POST', `/v1/appliances/${applianceId}/ic-exports`, TOKENS.operator, {}, 201, rt.sitesUrl);
     const sqlKey = out.objects?.sql as string | undefined;
     expect(sqlKey !== undefined && sqlKey.endsWith('session.sql'), `the export response names no session.sql: ${JSON.stringify(out).slice(0, 400)}`);
     const blob = await rt.inspect.blobs.exports.get(sqlKey);
@@ -331,10 +331,13 @@ const reads: Scenario = {
     await seedFleet(rt);
     const health = await ok(rt, 'GET', '/health', undefined, undefined, 200);
     expect(health.status === 'ok', `health is ${JSON.stringify(health)}`);
-    const fleet = await ok(rt, 'GET', '/appliances', TOKENS.viewer, undefined, 200);
+    // Each system has an HTTP API of its own; the platform's health probe answers on both.
+    const sitesHealth = await ok(rt, 'GET', '/health', undefined, undefined, 200, rt.sitesUrl);
+    expect(rt.sitesUrl !== rt.apiUrl && sitesHealth.status === 'ok', `health on the sites' API (${rt.sitesUrl}) is ${JSON.stringify(sitesHealth)}`);
+    const fleet = await ok(rt, 'GET', '/appliances', TOKENS.viewer, undefined, 200, rt.sitesUrl);
     const ids = (Array.isArray(fleet) ? fleet : (fleet.appliances as Json[])).map((a: Json) => a.applianceId);
     expect(ids.includes(DEMO.primary), `GET /appliances should list ${DEMO.primary}: ${JSON.stringify(ids)}`);
-    const pairs = await ok(rt, 'GET', '/failover-pairs', TOKENS.viewer, undefined, 200);
+    const pairs = await ok(rt, 'GET', '/failover-pairs', TOKENS.viewer, undefined, 200, rt.sitesUrl);
     const me = await ok(rt, 'GET', '/v1/me', TOKENS.operator, undefined, 200);
     expect(me.operator?.operatorId === 'demo-operator', `GET /v1/me: ${JSON.stringify(me)}`);
     // The console's static files are read at run time beside the bundle: the asset must carry them.
@@ -349,8 +352,8 @@ const reads: Scenario = {
     const domains = rt.deployment.httpApis.flatMap((a) => a.customDomains);
     let siteRoot: Record<string, number> | undefined;
     if (domains.includes(DEMO.hostname)) {
-      const viaDomain = await getWithHost(`${rt.apiUrl}/check_health`, DEMO.hostname);
-      const viaApiName = await getWithHost(`${rt.apiUrl}/check_health`);
+      const viaDomain = await getWithHost(`${rt.sitesUrl}/check_health`, DEMO.hostname);
+      const viaApiName = await getWithHost(`${rt.sitesUrl}/check_health`);
       expect(viaDomain.status === 200, `GET /check_health for Host ${DEMO.hostname} (a custom domain of the API) answered ${viaDomain.status}: ${viaDomain.text.slice(0, 300)}`);
       expect(viaApiName.status === 404 && viaApiName.text.includes('no appliance site answers at host'), `GET /check_health on the execute-api name should name no site, answered ${viaApiName.status}: ${viaApiName.text.slice(0, 300)}`);
       siteRoot = { viaDomain: viaDomain.status, viaApiName: viaApiName.status };

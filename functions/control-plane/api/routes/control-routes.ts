@@ -24,7 +24,7 @@ export const controlRoutes: Route[] = [
     summary: 'OpenAPI 3.1 document of the control API',
   },
   ...controlApiRoutes,
-  // On a site host `/` is that appliance's public site (the emulator's siteRootRoutes, declared before this one).
+  // Locally (one server for both systems) a site host's `/` is that appliance's public site, declared before this one; on AWS the control API has no sites.
   { method: 'GET', path: '/', handler: getConsolePage, group: 'control', auth: 'public', summary: 'Operator console' },
   { method: 'GET', path: '/console/console.js', handler: getConsoleScript, group: 'control', auth: 'public', summary: 'Operator console script' },
   { method: 'GET', path: '/v1/auth/config', handler: getSignInConfig, group: 'control', auth: 'public', summary: 'How the console signs in: the OIDC issuer, client id and endpoints (or none)' },

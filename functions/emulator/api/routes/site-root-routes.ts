@@ -2,10 +2,10 @@ import type { Route } from '../../../platform/api/http.js';
 import { htmlError, publicSiteHandler } from '../site/public-site-handler.js';
 
 /**
- * `GET /` on a site host: that appliance's public site. On any other host `/` is the operator console, and
- * API Gateway has one `GET /` route, so this route is in the control group and its Lambda serves both
- * (functions/local/api/entries/control.ts composes them; in the one route table it comes before the console's).
+ * `GET /` on a site host: that appliance's public site. Locally (one server for both systems) any other host
+ * gets the operator console, which comes after this route in the one route table; on AWS the emulator has an
+ * HTTP API of its own, where `GET /` is this route alone and a host naming no site gets the unknown-site page.
  */
 export const siteRootRoutes: Route[] = [
-  { method: 'GET', path: '/', handler: publicSiteHandler, group: 'control', auth: 'public', site: 'root', summary: 'Public site of the appliance the host names', formatError: htmlError },
+  { method: 'GET', path: '/', handler: publicSiteHandler, group: 'appliance', auth: 'public', site: 'root', summary: 'Public site of the appliance the host names', formatError: htmlError },
 ];

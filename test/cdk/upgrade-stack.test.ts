@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { BUCKETS, loadConfig, ROUTE53_ZONE_ENV, TABLE_KEY_SCHEMA, TABLES } from '../../functions/platform/adapters/config.js';
 import { buildServices } from '../../functions/platform/adapters/services.js';
-import { routes } from '../../functions/platform/api/routes.js';
+import { routes, systemRouteTables } from '../../functions/platform/api/routes.js';
 import { tasks } from '../../functions/control-plane/tasks/index.js';
 import { renderAsl, taskPlaceholder, tasksReferenced } from '../../functions/control-plane/tasks/task.js';
 import { routeKeys } from '../../cdk/constructs/http-api.js';
@@ -23,8 +23,8 @@ const prefix = 'upgrade-cp-prod';
 
 const taskFunctionIds = new Map(stack.functions.filter((f) => f.kind === 'task').map((f) => [f.name, logicalId(f.construct.fn)]));
 const groupFunctionIds = new Map(stack.functions.filter((f) => f.kind === 'route group').map((f) => [f.name, logicalId(f.construct.fn)]));
-const tableIds = Object.fromEntries(TABLES.map((t) => [t, logicalId(stack.storage.tables[t])])) as Record<string, string>;
-const bucketIds = Object.fromEntries(BUCKETS.map((b) => [b, logicalId(stack.storage.buckets[b])])) as Record<string, string>;
+const tableIds = Object.fromEntries(TABLES.map((t) => [t, logicalId(stack.storage.tables[t]!)])) as Record<string, string>;
+const bucketIds = Object.fromEntries(BUCKETS.map((b) => [b, logicalId(stack.storage.buckets[b]!)])) as Record<string, string>;
 
 describe('state machines from statemachines/*.asl.json', () => {
   it('creates exactly one state machine per ASL file', () => {
@@ -74,26 +74,45 @@ describe('state machines from statemachines/*.asl.json', () => {
   });
 });
 
-describe('HTTP API from the route table', () => {
-  const apiRoutes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
+describe('one HTTP API per system, from its route table', () => {
   const integrations = Object.fromEntries(resourcesOfType(template, 'AWS::ApiGatewayV2::Integration'));
+  const apis = { emulator: stack.emulator!.http.api, 'control-plane': stack.controlPlane!.http.api };
+  const routesOn = (system: keyof typeof apis) =>
+    resourcesOfType(template, 'AWS::ApiGatewayV2::Route').filter(([, r]) => JSON.stringify(r.Properties!.ApiId) === JSON.stringify({ Ref: logicalId(apis[system]) }));
 
-  it('has every route of the table and no other', () => {
-    // Site routes once per mount; the public site and the console share `GET /` (one route, one function).
-    const expected = [...new Set(mountRoutes(routes).flatMap(routeKeys))].sort();
-    expect(expected.length).toBeGreaterThan(0);
-    expect(apiRoutes.map(([, r]) => r.Properties!.RouteKey).sort()).toEqual(expected);
+  it('creates the two APIs and no route outside them', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 2);
+    expect(routesOn('emulator').length + routesOn('control-plane').length).toBe(resourcesOfType(template, 'AWS::ApiGatewayV2::Route').length);
   });
 
-  it.each(mountRoutes(routes).map((r) => [`${r.mount === 'site-root' ? 'site root ' : ''}${r.method} ${r.path}`, r] as const))('%s points at the function of its group', (_, route) => {
-    for (const key of routeKeys(route)) {
-      const [, apiRoute] = apiRoutes.find(([, r]) => r.Properties!.RouteKey === key)!;
-      const integrationId = (apiRoute.Properties!.Target['Fn::Join'][1] as unknown[])[1] as { Ref: string };
-      const integration = integrations[integrationId.Ref]!;
-      expect(integration.Properties!.IntegrationType).toBe('AWS_PROXY');
-      expect(integration.Properties!.PayloadFormatVersion).toBe('2.0');
-      expect(integration.Properties!.IntegrationUri).toEqual({ 'Fn::GetAtt': [groupFunctionIds.get(route.group), 'Arn'] });
-    }
+  describe.each(Object.keys(apis) as (keyof typeof apis)[])('%s', (system) => {
+    const table = systemRouteTables[system];
+    const apiRoutes = routesOn(system);
+
+    it('has every route of its table and no other', () => {
+      // Site routes once per mount (the emulator's); `/health` on both APIs.
+      const expected = [...new Set(mountRoutes(table).flatMap(routeKeys))].sort();
+      expect(expected.length).toBeGreaterThan(0);
+      expect(apiRoutes.map(([, r]) => r.Properties!.RouteKey).sort()).toEqual(expected);
+    });
+
+    it.each(mountRoutes(table).map((r) => [`${r.mount === 'site-root' ? 'site root ' : ''}${r.method} ${r.path}`, r] as const))('%s points at the function of its group', (_, route) => {
+      for (const key of routeKeys(route)) {
+        const [, apiRoute] = apiRoutes.find(([, r]) => r.Properties!.RouteKey === key)!;
+        const integrationId = (apiRoute.Properties!.Target['Fn::Join'][1] as unknown[])[1] as { Ref: string };
+        const integration = integrations[integrationId.Ref]!;
+        expect(integration.Properties!.IntegrationType).toBe('AWS_PROXY');
+        expect(integration.Properties!.PayloadFormatVersion).toBe('2.0');
+        expect(integration.Properties!.IntegrationUri).toEqual({ 'Fn::GetAtt': [groupFunctionIds.get(route.group), 'Arn'] });
+      }
+    });
+
+    it("deploys each of its route groups' functions in its system (the health probe once, for both)", () => {
+      for (const group of new Set(table.map((r) => r.group))) {
+        const f = stack.functions.find((x) => x.kind === 'route group' && x.name === group)!;
+        expect(f.system).toBe(group === 'system' ? 'platform' : system);
+      }
+    });
   });
 
   it('creates one function per route group, all from the one API entry', () => {
@@ -287,7 +306,7 @@ describe('least privilege: each function may use only what cdk/permissions.ts de
       const scheduler = grants.filter((g) => g.action.startsWith('scheduler:') || g.action === 'iam:PassRole');
       expect(scheduler.length > 0).toBe(Boolean(p.scheduler));
       for (const g of scheduler.filter((x) => x.action === 'iam:PassRole')) {
-        expect(g.resource).toContain(logicalId(stack.windows.executionRole));
+        expect(g.resource).toContain(logicalId(stack.controlPlane!.windows.executionRole));
       }
     });
 
@@ -316,7 +335,7 @@ describe('least privilege: each function may use only what cdk/permissions.ts de
 describe('maintenance windows (EventBridge Scheduler)', () => {
   it('has a schedule group and an execution role only Scheduler of this account can assume', () => {
     template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: `${prefix}-maintenance-windows` });
-    const role = json.Resources[logicalId(stack.windows.executionRole)]!.Properties;
+    const role = json.Resources[logicalId(stack.controlPlane!.windows.executionRole)]!.Properties;
     expect(role.AssumeRolePolicyDocument.Statement[0]).toMatchObject({
       Principal: { Service: 'scheduler.amazonaws.com' },
       Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
@@ -324,7 +343,7 @@ describe('maintenance windows (EventBridge Scheduler)', () => {
   });
 
   it('lets the execution role invoke the scheduler function and nothing else', () => {
-    const grants = grantsOfRole(template, logicalId(stack.windows.executionRole));
+    const grants = grantsOfRole(template, logicalId(stack.controlPlane!.windows.executionRole));
     expect(new Set(grants.map((g) => g.action))).toEqual(new Set(['lambda:InvokeFunction']));
     const scheduler = stack.functions.find((f) => f.kind === 'scheduler')!;
     for (const g of grants) expect(g.resource).toContain(logicalId(scheduler.construct.fn));
@@ -352,7 +371,8 @@ describe('alarms', () => {
 
   it('alarms on errors of every function and on API 5xx', () => {
     expect(metric('AWS/Lambda', 'Errors')).toHaveLength(stack.functions.length);
-    expect(metric('AWS/ApiGateway', '5xx')).toHaveLength(1);
+    // One 5xx count alarm per API (each API's 5xx rate alarm is a math expression).
+    expect(metric('AWS/ApiGateway', '5xx')).toHaveLength(2);
   });
 
   it('notifies the topic given by -c alarmTopicArn', () => {
