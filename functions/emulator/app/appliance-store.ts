@@ -1,7 +1,8 @@
 import type { Appliance } from '../../platform/core/appliance.js';
 import { conflict, notFound } from '../../platform/core/errors.js';
 import { SETTINGS_FIELDS } from '../../platform/core/backup-rules.js';
-import { estimateInstallMinutes, settle, type Settlement } from '../../platform/core/install.js';
+import { estimateInstallMinutes } from '../../platform/core/install.js';
+import { settle, type Settlement } from '../core/install.js';
 import { log } from '../../platform/observability/logger.js';
 import { recordMetric } from '../../platform/observability/metrics.js';
 import { ConditionFailedError, type StoredItem, queryAll } from '../../platform/core/ports.js';

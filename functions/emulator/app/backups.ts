@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Appliance } from '../../platform/core/appliance.js';
 import { assertRestorable, backupCounts } from '../../platform/core/backup-rules.js';
 import { conflict, notFound, validationError } from '../../platform/core/errors.js';
-import { siteUnavailable } from '../../platform/core/install.js';
+import { siteUnavailable } from '../core/install.js';
 import type { StoredItem } from '../../platform/core/ports.js';
 import { getAppliance, updateAppliance } from './appliance-store.js';
 import type { AppContext } from '../../platform/app/context.js';

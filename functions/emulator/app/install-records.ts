@@ -1,6 +1,6 @@
 /** Install history records (appliances table, `APPLIANCE#<id>` / `INSTALL#<installId>`). */
 import type { InstallInProgress, InstallOutcome } from '../../platform/core/appliance.js';
-import { installPhase } from '../../platform/core/install.js';
+import { installPhase } from '../core/install.js';
 import type { StoredItem } from '../../platform/core/ports.js';
 import type { AppContext } from '../../platform/app/context.js';
 import { installKey } from '../../platform/app/keys.js';

@@ -2,7 +2,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Appliance } from '../../platform/core/appliance.js';
 import { conflict, DomainError, validationError } from '../../platform/core/errors.js';
-import { planInstall, secondsUntilOnline, startedInstalling, type InstallPolicy } from '../../platform/core/install.js';
+import { planInstall, secondsUntilOnline, startedInstalling, type InstallPolicy } from '../core/install.js';
 import { assertNotHeld } from '../core/maintenance-hold.js';
 import { evaluatePackage, INSTALL_OTHER_HINT, type PackageEvaluation, type PackageManifest } from '../../platform/core/packages.js';
 import { requireAppliance, updateAppliance } from './appliance-store.js';

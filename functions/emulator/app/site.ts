@@ -1,6 +1,6 @@
 /** Site availability: the site's own APIs refuse with 503 + Retry-After while the appliance installs. */
 import type { Appliance } from '../../platform/core/appliance.js';
-import { siteUnavailable } from '../../platform/core/install.js';
+import { siteUnavailable } from '../core/install.js';
 import { requireAppliance } from './appliance-store.js';
 import type { AppContext } from '../../platform/app/context.js';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Appliance } from '../../../functions/platform/core/appliance.js';
 import { assertRestorable } from '../../../functions/platform/core/backup-rules.js';
-import { estimateInstallMinutes, installPhase, planInstall, secondsUntilOnline, settle, startedInstalling } from '../../../functions/platform/core/install.js';
+import { estimateInstallMinutes } from '../../../functions/platform/core/install.js';
+import { installPhase, planInstall, secondsUntilOnline, settle, startedInstalling } from '../../../functions/emulator/core/install.js';
 import { parseManifest, type PackageManifest } from '../../../functions/platform/core/packages.js';
 import { sampleAppliance } from '../../helpers/fixtures.js';
 

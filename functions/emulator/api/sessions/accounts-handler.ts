@@ -4,7 +4,7 @@ import '../../../platform/core/validation.js';
 import { assertApplianceId } from '../../app/backups.js';
 import { createApiAccount, regenerateSecret } from '../../app/api-accounts.js';
 import { exportIntegrationClient } from '../../app/ic-export.js';
-import { parseOrThrow, readJsonBody } from '../../../control-plane/api/control/control-route.js';
+import { parseOrThrow, readJsonBody } from '../../../platform/api/json-input.js';
 import type { RouteHandler } from '../../../platform/api/http.js';
 
 async function jsonBody(c: Parameters<RouteHandler>[0]): Promise<Record<string, unknown>> {
