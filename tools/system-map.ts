@@ -56,5 +56,4 @@ export const CROSSINGS: Readonly<Record<string, readonly string[]>> = {
   'functions/platform/api/auth/operator-auth.ts': ['functions/control-plane/app/operator-tokens.ts', 'functions/control-plane/api/auth/oidc.ts'],
   'functions/platform/api/http.ts': ['functions/control-plane/app/operator-tokens.ts', 'functions/emulator/app/site-hosts.ts'],
   'functions/platform/api/routes.ts': ['functions/emulator/api/routes/appliance-routes.ts', 'functions/emulator/api/routes/site-root-routes.ts', 'functions/control-plane/api/routes/control-routes.ts', 'functions/emulator/api/routes/failover-routes.ts', 'functions/emulator/api/routes/sessions-routes.ts'],
-  'functions/traffic/run-traffic.ts': ['functions/control-plane/core/run.ts'],
 };

@@ -14,7 +14,7 @@ import { startRunWindow } from '../../functions/control-plane/app/runs.js';
 import type { WindowIndex } from '../../functions/control-plane/core/run.js';
 import { eventually } from '../helpers/runtime.js';
 import { newRun, pairFixture } from '../helpers/workflow-fixture.js';
-import { windowsWithoutTraffic } from '../../functions/traffic/run-traffic.js';
+import { windowsWithoutTraffic } from '../../functions/local/traffic/run-traffic.js';
 
 const TRAFFIC_SCALE = 100;
 let rt: TestRuntime;

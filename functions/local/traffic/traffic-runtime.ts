@@ -17,7 +17,7 @@ import http from 'node:http';
 import { TrafficGenerator, type SiteRepresentative, type TrafficSite, type TrafficStatus } from '../../traffic/generator.js';
 import { LedgerFile } from '../../traffic/ledger-file.js';
 import type { LedgerEntry } from '../../traffic/ledger.js';
-import { measureWindow, reconciliationSummary, reportedSessions } from '../../traffic/run-traffic.js';
+import { measureWindow, reconciliationSummary, reportedSessions } from './run-traffic.js';
 import { DEFAULT_TRAFFIC, MAX_SESSION_MINUTES, type TrafficSettings } from '../../traffic/traffic-model.js';
 
 export const TRAFFIC_AUDIT_ID = 'traffic';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../../functions/traffic/ledger.js';
 import { LedgerFile, parseLedger } from '../../../functions/traffic/ledger-file.js';
-import { measureWindow, reconciliationSummary, reportedSessions, windowsWithoutTraffic } from '../../../functions/traffic/run-traffic.js';
+import { measureWindow, reconciliationSummary, reportedSessions, windowsWithoutTraffic } from '../../../functions/local/traffic/run-traffic.js';
 import { prng } from '../../../functions/platform/core/random.js';
 import { nextArrivalMinutes } from '../../../functions/traffic/traffic-model.js';
 

@@ -2,11 +2,12 @@
  * What a run's windows looked like from the customers' side (issue 14), computed from the ledger (pure).
  * Stored on the run as `run.traffic` (the console engineer renders it): one entry per window that ran
  * with traffic on, and the reconciliation of the ledger with the final primary's SupportSession report.
+ * It joins the traffic generator's ledger to the control plane's run record, so it lives with the composition root.
  */
-import type { RunTraffic, RunTrafficReconciliation, RunTrafficWindow } from '../control-plane/core/run.js';
-import { customerDowntime, reconcile, type LedgerEntry, type ReportedSession } from './ledger.js';
+import type { RunTraffic, RunTrafficReconciliation, RunTrafficWindow } from '../../control-plane/core/run.js';
+import { customerDowntime, reconcile, type LedgerEntry, type ReportedSession } from '../../traffic/ledger.js';
 
-export type { RunTraffic, RunTrafficReconciliation, RunTrafficWindow } from '../control-plane/core/run.js';
+export type { RunTraffic, RunTrafficReconciliation, RunTrafficWindow } from '../../control-plane/core/run.js';
 
 const minutes = (ms: number, msPerMinute: number) => Math.round((ms / msPerMinute) * 10) / 10;
 
