@@ -8,7 +8,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { LogLevelThreshold, type LogItem } from '@aws-lambda-powertools/logger';
 import { currentLogContext } from './log-context.js';
-import { redact } from './redact.js';
+import { isSensitiveKey, redact, REDACTED, redactString } from './redact.js';
 
 export interface LogRecord {
   level: string;
@@ -165,15 +165,22 @@ class ControlPlaneLogger extends Logger {
   line(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<string, LineField>): void {
     if (!this.#direct || process.env._X_AMZN_TRACE_ID !== undefined) return this.#viaPowertools(level, message, fields);
     if (this.level > LogLevelThreshold[level]) return;
-    const record: Record<string, unknown> = { level, message, timestamp: new Date().toISOString(), service: SERVICE_NAME, ...currentLogContext() };
     for (const key in fields) {
       const value = fields[key];
-      // Powertools leaves out undefined, null and empty strings; a key it would drop, or a number JSON cannot hold, goes its way.
-      if (value === undefined || value === '') continue;
-      if (RESERVED.has(key) || (typeof value === 'number' && !Number.isFinite(value))) return this.#viaPowertools(level, message, fields);
-      record[key] = value;
+      // A key Powertools would drop or place elsewhere, or a number JSON cannot hold: Powertools' way.
+      if (value !== undefined && value !== '' && (RESERVED.has(key) || (typeof value === 'number' && !Number.isFinite(value)))) return this.#viaPowertools(level, message, fields);
     }
-    sink(redact(record) as LogRecord);
+    const record: Record<string, unknown> = { level, message, timestamp: new Date().toISOString(), service: SERVICE_NAME, ...currentLogContext() };
+    // Powertools leaves out undefined, null and empty strings.
+    for (const key in fields) if (fields[key] !== undefined && fields[key] !== '') record[key] = fields[key];
+    // Redacted as redact() does a flat record, without building a second copy; a nested context value takes redact() itself.
+    for (const key in record) {
+      const value = record[key];
+      if (typeof value === 'object' && value !== null) return sink(redact(record) as LogRecord);
+      if (value !== undefined && value !== null && value !== '' && isSensitiveKey(key)) record[key] = REDACTED;
+      else if (typeof value === 'string') record[key] = redactString(value);
+    }
+    sink(record as LogRecord);
   }
 
   #viaPowertools(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<string, LineField>): void {
