@@ -1,8 +1,9 @@
 /** The pure parts of observability: redaction, run transitions (what is counted once), EMF documents, line formats. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Run } from '../../functions/control-plane/core/run.js';
 import { runTransitions } from '../../functions/control-plane/core/run-transitions.js';
-import { checkLogLevel, chosenFormat, prettyLine } from '../../functions/platform/observability/logger.js';
+import { checkLogLevel, chosenFormat, log, prettyLine, setLogSink, type LogRecord } from '../../functions/platform/observability/logger.js';
+import { withLogContext } from '../../functions/platform/observability/log-context.js';
 import { emfDocuments } from '../../functions/platform/observability/metrics.js';
 import { redact, REDACTED } from '../../functions/platform/observability/redact.js';
 import { requestIdFrom } from '../../functions/platform/api/observe.js';
@@ -106,6 +107,45 @@ describe('log configuration and formats', () => {
   it('writes a terminal line with the fields and the error stack below', () => {
     const line = prettyLine({ level: 'WARN', message: 'request', timestamp: '2030-01-01T10:11:12.345Z', service: 's', route: '/v1/runs', status: 404, detail: 'two words', error: { name: 'E', message: 'm', stack: 'E: m\n    at x' } });
     expect(line).toBe('10:11:12.345 WARN  request route=/v1/runs status=404 detail="two words"\n  E: m\n    at x');
+  });
+
+  it('builds a direct line (the access line) exactly as Powertools builds the same line', () => {
+    const lines: LogRecord[] = [];
+    const restore = setLogSink((r) => lines.push(r));
+    const viaPowertools = [vi.spyOn(log, 'info'), vi.spyOn(log, 'warn'), vi.spyOn(log, 'error')];
+    const cases: [('INFO' | 'WARN' | 'ERROR'), Record<string, string | number | boolean | undefined>][] = [
+      ['INFO', { method: 'GET', route: '/appliances/:applianceId/api/command', path: '/appliances/a/api/command', status: 200, durationMs: 1.2, actor: undefined, clientAddress: '127.0.0.1', errorCode: undefined }],
+      ['WARN', { method: 'POST', route: '/v1/runs', path: '/v1/runs?password=x', status: 401, durationMs: 0, actor: '', errorCode: 'Unauthorized', ok: false }],
+      ['ERROR', { method: 'GET', route: '/x', path: '/x', status: 500, durationMs: 3 }],
+      // Keys of Powertools' own record, a number JSON cannot hold: the line goes through Powertools.
+      ['INFO', { service: 'other', status: 200 }],
+      ['INFO', { xray_trace_id: 't', durationMs: Number.NaN }],
+    ];
+    try {
+      withLogContext({ requestId: 'req-1', route: '/from-context', actor: 'olivia', token: 'ucp_secretsecretsecretsecret' }, () => {
+        for (const [level, fields] of cases) {
+          log.line(level, 'request', fields);
+          if (level === 'ERROR') log.error('request', fields);
+          else if (level === 'WARN') log.warn('request', fields);
+          else log.info('request', fields);
+        }
+      });
+    } finally {
+      restore();
+    }
+    // The first three built directly; the last two through Powertools (and each case once more, to compare).
+    // (Powertools also warns once per line about the reserved key `service`.)
+    expect(viaPowertools.reduce((n, spy) => n + spy.mock.calls.filter(([message]) => message === 'request').length, 0)).toBe(cases.length + 2);
+    for (const spy of viaPowertools) spy.mockRestore();
+    const comparable = (r: LogRecord) => ({ ...r, timestamp: typeof r.timestamp });
+    const pairs = lines.filter((r) => r.message === 'request');
+    expect(pairs).toHaveLength(cases.length * 2);
+    for (let i = 0; i < pairs.length; i += 2) {
+      expect(Object.keys(pairs[i]!)).toEqual(Object.keys(pairs[i + 1]!));
+      expect(comparable(pairs[i]!)).toEqual(comparable(pairs[i + 1]!));
+    }
+    expect(pairs[0]).toMatchObject({ level: 'INFO', service: expect.any(String), requestId: 'req-1', route: '/appliances/:applianceId/api/command', actor: 'olivia', status: 200, token: REDACTED });
+    expect(pairs[2]).toMatchObject({ level: 'WARN', path: `/v1/runs?password=${REDACTED}`, actor: 'olivia', ok: false });
   });
 
   it('accepts a well-formed caller request id and replaces anything else', () => {

@@ -1,5 +1,8 @@
 import { Hono, type Context } from 'hono';
+import { RegExpRouter } from 'hono/router/reg-exp-router';
+import { SmartRouter } from 'hono/router/smart-router';
 import { TrieRouter } from 'hono/router/trie-router';
+import { MemoRouter } from './memo-router.js';
 import { DomainError, isDomainError } from '../core/errors.js';
 import { ConditionFailedError } from '../core/ports.js';
 import { InvalidCursorError } from '../adapters/cursor.js';
@@ -32,7 +35,8 @@ export interface AppOptions {
 
 /** Builds the HTTP application from the route table; the same app runs on the local server and in Lambda. */
 export function createApp(services: Services, routes: readonly Route[], options: AppOptions = {}): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+  // Hono's default router, its answers remembered per method and path (memo-router.ts).
+  const app = new Hono<AppEnv>({ router: new MemoRouter(new SmartRouter({ routers: [new RegExpRouter(), new TrieRouter()] })) });
   app.use('*', observeRequests);
   app.use('*', async (c, next) => {
     c.set('services', services);

@@ -57,9 +57,7 @@ export const observeRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
       errorCode: c.get('errorCode'),
     };
     // Client mistakes are answers, not failures of ours: info/warn; only 5xx is an error.
-    if (status >= 500) log.error('request', fields);
-    else if (status >= 400) log.warn('request', fields);
-    else log.info('request', fields);
+    log.line(status >= 500 ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO', 'request', fields);
     if (status >= 400) recordMetric('ApiErrors', 1, { route, status: String(status) }, { requestId });
     flushMetrics();
   });

@@ -6,9 +6,9 @@
  * - goes to a sink: JSON lines on Lambda and when piped, a human-readable line on a terminal, or a test's capture.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogItem } from '@aws-lambda-powertools/logger';
+import { LogLevelThreshold, type LogItem } from '@aws-lambda-powertools/logger';
 import { currentLogContext } from './log-context.js';
-import { redact } from './redact.js';
+import { isSensitiveKey, redact, REDACTED, redactString } from './redact.js';
 
 export interface LogRecord {
   level: string;
@@ -35,11 +35,21 @@ export function checkLogLevel(value: string | undefined): string | undefined {
  */
 const batching = !process.env.AWS_LAMBDA_FUNCTION_NAME;
 const pending = { out: '', err: '' };
-let flushScheduled = false;
+let flushTimer: NodeJS.Timeout | undefined;
 
-/** Writes what is batched (called at the end of each turn, and before the process exits). */
+/**
+ * How long a batched line waits at most, and how much may wait: under load a write per event-loop turn was
+ * still about one write (a syscall, and a wake-up of the reader) per request; within a few milliseconds many
+ * requests share one. Nothing is dropped: the batch is written when the timer fires, when it outgrows the
+ * bound, and before the process exits.
+ */
+export const LOG_FLUSH_MS = 5;
+const LOG_FLUSH_BYTES = 64 * 1024;
+
+/** Writes what is batched (called when the batch is due or full, and before the process exits). */
 export function flushLogs(): void {
-  flushScheduled = false;
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = undefined;
   if (pending.out) process.stdout.write(pending.out);
   if (pending.err) process.stderr.write(pending.err);
   pending.out = pending.err = '';
@@ -52,10 +62,9 @@ function emit(line: string, toStderr: boolean): void {
   }
   if (toStderr) pending.err += line;
   else pending.out += line;
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flushLogs);
-  }
+  if (pending.out.length + pending.err.length >= LOG_FLUSH_BYTES) flushLogs();
+  // unref: a pending batch never keeps the process alive; the exit hook writes it.
+  else if (!flushTimer) flushTimer = setTimeout(flushLogs, LOG_FLUSH_MS).unref();
 }
 if (batching) process.once('exit', flushLogs);
 
@@ -112,7 +121,89 @@ function isPlain(value: unknown, depth: number): boolean {
   return true;
 }
 
+/** A flat field value of a direct line (`ControlPlaneLogger.line`). */
+export type LineField = string | number | boolean | undefined;
+
+/**
+ * Keys of Powertools' own record: its reserved keys (dropped from a line's fields, with a warning) and the
+ * attributes it places before a line's fields. A direct line holding one goes through Powertools.
+ */
+const RESERVED = new Set([
+  'level',
+  'message',
+  'sampling_rate',
+  'service',
+  'timestamp',
+  'cold_start',
+  'function_arn',
+  'function_memory_size',
+  'function_name',
+  'function_request_id',
+  'xray_trace_id',
+  'tenant_id',
+]);
+
+const timeZone = process.env.TZ?.trim();
+/**
+ * Whether Powertools' record can be built directly (ControlPlaneLogger.line): off Lambda (no invocation context),
+ * no debug sampling, timestamps in UTC (Powertools reads TZ). Anything that later adds to every record (keys,
+ * a Lambda context) turns it off for good.
+ */
+const directAtStart = !process.env.AWS_LAMBDA_FUNCTION_NAME && !process.env.POWERTOOLS_LOGGER_SAMPLE_RATE?.trim() && (!timeZone || timeZone.includes('UTC'));
+
+const SERVICE_NAME = process.env.POWERTOOLS_SERVICE_NAME?.trim() || 'upgrade-cp';
+
 class ControlPlaneLogger extends Logger {
+  #direct = directAtStart;
+
+  /**
+   * `info`/`warn`/`error(message, fields)` for a line of flat fields (the access line of every request), with
+   * the record built here instead of through Powertools' log item: the same record (level, message, timestamp,
+   * service, the context, the fields that are not empty; test/unit/observability.test.ts compares the two),
+   * redacted and written the same way. Falls back to Powertools whenever its record could differ.
+   */
+  line(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<string, LineField>): void {
+    if (!this.#direct || process.env._X_AMZN_TRACE_ID !== undefined) return this.#viaPowertools(level, message, fields);
+    if (this.level > LogLevelThreshold[level]) return;
+    for (const key in fields) {
+      const value = fields[key];
+      // A key Powertools would drop or place elsewhere, or a number JSON cannot hold: Powertools' way.
+      if (value !== undefined && value !== '' && (RESERVED.has(key) || (typeof value === 'number' && !Number.isFinite(value)))) return this.#viaPowertools(level, message, fields);
+    }
+    const record: Record<string, unknown> = { level, message, timestamp: new Date().toISOString(), service: SERVICE_NAME, ...currentLogContext() };
+    // Powertools leaves out undefined, null and empty strings.
+    for (const key in fields) if (fields[key] !== undefined && fields[key] !== '') record[key] = fields[key];
+    // Redacted as redact() does a flat record, without building a second copy; a nested context value takes redact() itself.
+    for (const key in record) {
+      const value = record[key];
+      if (typeof value === 'object' && value !== null) return sink(redact(record) as LogRecord);
+      if (value !== undefined && value !== null && value !== '' && isSensitiveKey(key)) record[key] = REDACTED;
+      else if (typeof value === 'string') record[key] = redactString(value);
+    }
+    sink(record as LogRecord);
+  }
+
+  #viaPowertools(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Record<string, LineField>): void {
+    if (level === 'ERROR') this.error(message, fields);
+    else if (level === 'WARN') this.warn(message, fields);
+    else this.info(message, fields);
+  }
+
+  override addContext(...args: Parameters<Logger['addContext']>): void {
+    this.#direct = false;
+    super.addContext(...args);
+  }
+
+  override appendKeys(...args: Parameters<Logger['appendKeys']>): void {
+    this.#direct = false;
+    super.appendKeys(...args);
+  }
+
+  override appendPersistentKeys(...args: Parameters<Logger['appendPersistentKeys']>): void {
+    this.#direct = false;
+    super.appendPersistentKeys(...args);
+  }
+
   protected override printLog(_level: number, item: LogItem): void {
     item.prepareForPrint();
     // Through Powertools' own JSON replacer first: errors, sets, maps and bigints come out as Powertools prints them.
@@ -128,8 +219,8 @@ class ControlPlaneLogger extends Logger {
 }
 
 /** The process logger (level from `POWERTOOLS_LOG_LEVEL` / `LOG_LEVEL`, default INFO). */
-export const log: Logger = new ControlPlaneLogger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME?.trim() || 'upgrade-cp',
+export const log: ControlPlaneLogger = new ControlPlaneLogger({
+  serviceName: SERVICE_NAME,
   logLevel: (checkLogLevel(process.env.LOG_LEVEL) ? undefined : process.env.POWERTOOLS_LOG_LEVEL?.trim() || process.env.LOG_LEVEL?.trim()?.toUpperCase() || 'INFO') as never,
 });
 
