@@ -66,7 +66,11 @@ const MAX_INPUT_BYTES = 256 * 1024;
  */
 export class LocalStepFunctions {
   private readonly machines = new Map<string, Machine>();
-  private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  /**
+   * Executions this process runs, with their record as last written: DescribeExecution (polled by every
+   * waiter) answers these from memory instead of a store read; the store stays the record across restarts.
+   */
+  private readonly running = new Map<string, { abort: () => void; done: Promise<void>; item: ExecutionItem }>();
   /** Set by `drain(true)`: the process is going away, so tasks not yet under way should not begin. */
   stopping = false;
   /** Task invocations in flight: an aborted execution does not stop the task it was waiting for. */
@@ -273,10 +277,11 @@ export class LocalStepFunctions {
     // A history write that fails (e.g. an item over the store's size limit) fails the execution, as
     // Step Functions would, instead of an unhandled rejection or an execution left RUNNING.
     let historyError: unknown;
-    const recording = this.recordEvents(item, execution.eventLogs).catch((e: unknown) => {
-      historyError = e;
+    const fail = (e: unknown) => {
+      historyError ??= e;
       execution.abort();
-    });
+    };
+    const recording = this.recordEvents(item, execution.eventLogs, fail).catch(fail);
     const done = execution.result.then(
       (output) => ({ status: 'SUCCEEDED' as const, output: JSON.stringify(output ?? null) }),
       (e: Error) =>
@@ -293,20 +298,44 @@ export class LocalStepFunctions {
     }).catch((e: unknown) => {
       log.error('failed to record execution outcome', { executionArn: item.executionArn, ...errorFields(e, true) });
     }).finally(() => this.running.delete(item.executionArn));
-    this.running.set(item.executionArn, { abort: execution.abort, done });
+    this.running.set(item.executionArn, { abort: execution.abort, done, item });
   }
 
-  private async recordEvents(item: ExecutionItem, events: AsyncGenerator<unknown>) {
+  /**
+   * Writes the history as the events come: one writer, which takes every event queued meanwhile in one
+   * batch write (a task's entered/scheduled/succeeded/exited events go together), not one put per event.
+   * A write that fails calls `fail` at once (the execution is aborted and recorded FAILED).
+   */
+  private async recordEvents(item: ExecutionItem, events: AsyncGenerator<unknown>, fail: (e: unknown) => void) {
     let id = 0;
     const types = new Map<string, string>();
+    const queue: StoredItem[] = [];
+    let failed = false;
+    let writer: Promise<void> | undefined;
+    const drain = async () => {
+      try {
+        while (queue.length > 0 && !failed) await this.store.batchPut(queue.splice(0, 25));
+      } catch (e) {
+        failed = true;
+        fail(e);
+      } finally {
+        writer = undefined;
+      }
+    };
     for await (const raw of events) {
+      if (failed) continue;
       const event = toHistoryEvent(raw as RawEvent, ++id, types);
-      await this.store.put({ pk: item.pk, sk: `EVENT#${String(id).padStart(8, '0')}`, event });
+      queue.push({ pk: item.pk, sk: `EVENT#${String(id).padStart(8, '0')}`, event });
+      writer ??= drain();
     }
+    await writer;
   }
 
   private async finish(item: ExecutionItem, outcome: Partial<ExecutionItem> & { status: ExecutionItem['status'] }) {
-    await this.store.put({ ...item, ...outcome, stopDate: Date.now() });
+    const finished: ExecutionItem = { ...item, ...outcome, stopDate: Date.now() };
+    await this.store.put(finished);
+    const live = this.running.get(item.executionArn);
+    if (live) live.item = finished;
   }
 
   private async executionsOf(stateMachineArn: string): Promise<ExecutionItem[]> {
@@ -315,6 +344,8 @@ export class LocalStepFunctions {
 
   private async getExecution(executionArn: string | undefined): Promise<ExecutionItem> {
     if (!executionArn) throw new SfnApiError('ValidationException', 'executionArn is required');
+    const live = this.running.get(executionArn);
+    if (live) return live.item;
     const item = await this.store.get<ExecutionItem>({ pk: `EXEC#${executionArn}`, sk: 'EXEC' });
     if (!item) throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return item;

@@ -4,7 +4,7 @@
  * `runStepOnce`, and writes an audit event; a retried or resumed execution replays finished steps.
  */
 import type { Appliance } from '../../platform/core/appliance.js';
-import type { ApplianceDriver, BackupView } from '../../platform/core/appliance-driver.js';
+import type { ApplianceDriver, BackupView, FailoverStatusView } from '../../platform/core/appliance-driver.js';
 import { backupCounts } from '../../platform/core/backup-rules.js';
 import { notFound, preconditionFailed } from '../../platform/core/errors.js';
 import { estimateInstallMinutes } from '../../platform/core/install.js';
@@ -87,19 +87,19 @@ export function preflight(ctx: AppContext, input: StepInput) {
     }
 
     // Roles, sync state and (window 1) the primary hostname first: nothing is backed up or broken for a pair
-    // that is not as planned.
-    if (run.option !== 'single') await assertPairAsPlanned(ctx, run, input.window, appliances);
+    // that is not as planned. The primary's failover page is read once: the members recorded below are the same.
+    const pair = run.option === 'single' ? undefined : await assertPairAsPlanned(ctx, run, input.window, appliances);
 
     // A backup counts only if taken at the version the appliance runs now and after its last settings change.
     const backups: Record<string, string> = {};
     for (const a of appliances) backups[a.applianceId] = (await backupForUpgrade(ctx, run, input.window, a, 'backup')).backupId;
 
-    const sessionsOnPrimary = run.option === 'single' ? undefined : (await driverOf(ctx, run.primaryId).failoverStatus(run.primaryId)).members;
-    return { backups, package: { packageId: pkg.packageId, sha256: pkg.sha256 }, members: sessionsOnPrimary?.map((m) => ({ applianceId: m.applianceId, role: m.role, productVersion: m.productVersion })) };
+    return { backups, package: { packageId: pkg.packageId, sha256: pkg.sha256 }, members: pair?.members.map((m) => ({ applianceId: m.applianceId, role: m.role, productVersion: m.productVersion })) };
   });
 }
 
-async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowIndex, appliances: Appliance[]) {
+/** Refuses a pair that is not as the run planned it; answers the pair as the primary's failover page showed it. */
+async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowIndex, appliances: Appliance[]): Promise<FailoverStatusView> {
   const [a, b] = appliances as [Appliance, Appliance];
   const pairId = a.failover.pairId;
   if (!pairId || pairId !== b.failover.pairId) throw preconditionFailed('NotAPair', `${a.applianceId} and ${b.applianceId} are not one failover pair`);
@@ -108,7 +108,7 @@ async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowInde
   if (pair.pairId !== pairId) throw preconditionFailed('NotAPair', `failover pair ${pairId} does not exist`);
   if (window === 1) {
     const broke = await getStep(ctx, run.runId, 'w1#break-pair');
-    if (broke?.status === 'succeeded') return; // resumed after the break: roles were checked then
+    if (broke?.status === 'succeeded') return pair; // resumed after the break: roles were checked then
     if (pair.status !== 'established') throw preconditionFailed('PairNotEstablished', `pair ${pairId} is ${pair.status}; window 1 starts from an established pair`);
     if (pair.primaryId !== run.primaryId || pair.backupId !== run.backupId) {
       throw preconditionFailed('RolesNotAsPlanned', `pair ${pairId} has primary ${pair.primaryId} and backup ${pair.backupId}; the run expects ${run.primaryId} primary and ${run.backupId} backup`);
@@ -123,7 +123,7 @@ async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowInde
         { hostname, resolvesTo: resolvesTo ?? null, expected: run.primaryId },
       );
     }
-    return;
+    return pair;
   }
   const upgraded = installTargets(run, 1)[0]!;
   const upgradedAppliance = appliances.find((x) => x.applianceId === upgraded)!;
@@ -139,6 +139,7 @@ async function assertPairAsPlanned(ctx: AppContext, run: Run, window: WindowInde
   if (hostname && serving !== servingAfterWindow1(run)) {
     throw preconditionFailed('DnsNotAsPlanned', `${hostname} points to ${serving}; the run expects ${servingAfterWindow1(run)} to serve production`);
   }
+  return pair;
 }
 
 /**

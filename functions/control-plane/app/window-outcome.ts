@@ -30,7 +30,8 @@ export async function runInterimChecks(ctx: AppContext, runId: string): Promise<
   const upgradedId = installTargets(run, 1)[0]!;
   const upgraded = await driverOf(ctx, upgradedId).describe(upgradedId);
   const servingId = servingAfterWindow1(run);
-  const serving = await driverOf(ctx, servingId).describe(servingId);
+  // Option 2: the upgraded appliance is the one serving (one read of it).
+  const serving = servingId === upgradedId ? upgraded : await driverOf(ctx, servingId).describe(servingId);
   const pair = serving.failover.pairId ? await driverOf(ctx, servingId).failoverStatus(servingId) : undefined;
   const hostname = pair?.primaryHostname?.hostname;
   const resolvesTo = pair?.primaryHostname?.resolvesTo;
