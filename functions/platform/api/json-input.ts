@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
 import { DomainError } from '../core/errors.js';
+import '../core/validation.js';
 import type { AppEnv } from './http.js';
 
 /** `windows[0].timeZone` and `/windows/0/timeZone` for an issue path. */
