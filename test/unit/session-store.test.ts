@@ -14,6 +14,11 @@ import {
   migrateSessionsTo106,
   putSession,
   putSessions,
+  listingKey,
+  putChangedSessionRecords,
+  putSessionRecords,
+  readSessionRecords,
+  recordFromItem,
 } from '../../functions/emulator/app/session-store.js';
 import type { RecordStore } from '../../functions/platform/core/ports.js';
 import type { SupportSession } from '../../functions/emulator/core/session.js';
@@ -93,6 +98,38 @@ describe('session store', () => {
     expect(after.map((s) => [s.lseq, s.legacyLsid]).sort()).toEqual([[1, 1], [2, 2], [3, 3]]);
     expect(after.every((s) => /^[0-9a-f]{32}$/.test(s.lsid))).toBe(true);
     expect(await endActiveSessions(ctx, 'a1', 'terminated-by-upgrade')).toBe(1);
+  });
+
+  it('migrates the richer record as stored (events, participants) and moves the listing records to the new lsids', async () => {
+    const ctx = memoryContext();
+    const events = [{ timestamp: '2026-10-01T00:00:05.000Z', eventType: 'Chat Message', performedBy: { type: 'customer', name: 'Ann' }, body: 'héllo' }];
+    await putSessions(ctx, [sampleSession('a1', '7', { events, externalKey: 'INC7' } as Partial<SupportSession>)]);
+    const before = await ctx.records.sessions.get(sessionToItem(sampleSession('a1', '7')));
+    expect(await migrateSessionsTo106(ctx, 'a1')).toBe(1);
+    const [after] = await readSessionRecords(ctx, 'a1');
+    expect(after!.detail).toBe(before!.detail);
+    const migrated = await getSession(ctx, 'a1', after!.session.lsid);
+    expect(migrated).toMatchObject({ lseq: 7, legacyLsid: 7, externalKey: 'INC7', events });
+    const listings = await ctx.records.sessions.query({ pk: 'APPLIANCE#a1', sk: { beginsWith: 'LIST#' } });
+    expect(listings.items.map((i) => i.sk)).toEqual([`LIST#${migrated!.startTime}#${migrated!.lsid}`]);
+  });
+
+  it('putChangedSessionRecords writes only what differs, and rewrites a copy whose listing record or marker is missing', async () => {
+    const ctx = memoryContext();
+    const copies = [sampleSession('b1', '1'), sampleSession('b1', '2', { status: 'active', endTime: undefined, duration: undefined }), sampleSession('b1', '3')];
+    const records = copies.map((s) => recordFromItem(sessionToItem(s)));
+    await putSessionRecords(ctx, records);
+    const held = await readSessionRecords(ctx, 'b1');
+    expect(await putChangedSessionRecords(ctx, 'b1', held, records)).toEqual([]);
+    // A crash between the batches of an earlier write: the item is there, its listing record is not.
+    await ctx.records.sessions.delete(listingKey(copies[0]!));
+    await ctx.records.sessions.delete({ pk: 'APPLIANCE#b1', sk: 'ACTIVE#2' });
+    const ended = { ...records[2]!, session: { ...records[2]!.session, externalKey: 'INC3' } };
+    const written = await putChangedSessionRecords(ctx, 'b1', held, [records[0]!, records[1]!, ended]);
+    expect(written.map((r) => r.session.lsid)).toEqual(['1', '2', '3']);
+    expect(await ctx.records.sessions.get(listingKey(copies[0]!))).toBeDefined();
+    expect(await putChangedSessionRecords(ctx, 'b1', await readSessionRecords(ctx, 'b1'), [records[0]!, records[1]!, ended])).toEqual([]);
+    expect(await endActiveSessions(ctx, 'b1', 'terminated-by-failover')).toBe(1);
   });
 });
 

@@ -3,12 +3,29 @@
  * full resync, the ≥ 10.6 merge, and the session-counter alignment a replicated database implies.
  * Queries beyond session-store's live here, over `ctx.records.sessions` with its documented key layout.
  */
-import { ConditionFailedError, queryPages } from '../../platform/core/ports.js';
+import { ConditionFailedError, queryPages, type StoredItem } from '../../platform/core/ports.js';
 import { advanceWatermark, sessionFingerprint, sessionIdentity, type SyncWatermark } from '../core/failover.js';
 import type { SupportSession } from '../core/session.js';
 import type { AppContext } from '../../platform/app/context.js';
 import { requireAppliance } from './appliance-store.js';
-import { allocateSessionIds, deleteSession, iterateSessions, iterateSessionsAfterLseq, putSessions, sessionFromItem, sessionKey } from './session-store.js';
+import {
+  allocateSessionIds,
+  chunk,
+  deleteSessions,
+  inParallel,
+  iterateSessions,
+  putChangedSessionRecords,
+  putSessionRecords,
+  putSessions,
+  readSessionRecords,
+  recordFromItem,
+  sessionFromItem,
+  sessionKey,
+  withHead,
+  WRITE_CHUNK,
+  type SessionHead,
+  type SessionRecord,
+} from './session-store.js';
 
 const PAGE = 1000;
 /** Concurrent batch writers: the emulator and DynamoDB both take parallel BatchWriteItem calls. */
@@ -17,7 +34,10 @@ const MAX_LEGACY_SK = `LSID#${'9'.repeat(16)}`;
 const legacySk = (n: number) => `LSID#${String(n).padStart(16, '0')}`;
 
 /** A copy of `s` as held by `applianceId` (the recorder stays in `recordedBy`). */
-export const copyFor = (s: SupportSession, applianceId: string): SupportSession => ({ ...s, applianceId });
+export const copyFor = <S extends SessionHead>(s: S, applianceId: string): S => ({ ...s, applianceId });
+
+/** A copy of the record as held by `applianceId`: the richer record is copied as stored. */
+const recordCopyFor = (r: SessionRecord, applianceId: string): SessionRecord => withHead(r, copyFor(r.session, applianceId));
 
 /**
  * Writes sessions (already addressed to their appliance) through session-store's `putSessions`, so
@@ -26,10 +46,10 @@ export const copyFor = (s: SupportSession, applianceId: string): SupportSession 
 export async function writeSessions(ctx: AppContext, sessions: SupportSession[]): Promise<void> {
   if (sessions.length === 0) return;
   const per = Math.max(25, Math.ceil(sessions.length / WRITERS / 25) * 25);
-  const chunks: SupportSession[][] = [];
-  for (let i = 0; i < sessions.length; i += per) chunks.push(sessions.slice(i, i + per));
-  await Promise.all(chunks.map((chunk) => putSessions(ctx, chunk)));
+  await inParallel(chunk(sessions, per), (part) => putSessions(ctx, part));
 }
+
+const writeRecords = (ctx: AppContext, records: readonly SessionRecord[]) => inParallel(chunk(records, WRITE_CHUNK), (part) => putSessionRecords(ctx, part));
 
 export async function readAllSessions(ctx: AppContext, applianceId: string): Promise<SupportSession[]> {
   const all: SupportSession[] = [];
@@ -37,19 +57,19 @@ export async function readAllSessions(ctx: AppContext, applianceId: string): Pro
   return all;
 }
 
-/** The primary's sessions above `watermark`, in sequence order. */
-export async function sessionsAbove(ctx: AppContext, applianceId: string, watermark: SyncWatermark): Promise<SupportSession[]> {
-  const result: SupportSession[] = [];
-  if (watermark.by === 'lseq') {
-    for await (const s of iterateSessionsAfterLseq(ctx, applianceId, watermark.value, { pageSize: PAGE })) result.push(s);
-    return result;
-  }
-  const pages = queryPages(ctx.records.sessions, { pk: sessionKey(applianceId, '0').pk, sk: { between: [legacySk(watermark.value + 1), MAX_LEGACY_SK] }, limit: PAGE });
-  for await (const page of pages) {
-    for (const item of page) {
-      const s = sessionFromItem(item);
-      if (/^\d+$/.test(s.lsid)) result.push(s);
-    }
+/** What the sync counts decide by: identity, status and end (a projection: no richer record read). */
+const COUNTED = ['lsid', 'recordedBy', 'legacyLsid', 'sourceLsid', 'status', 'startTime', 'endTime', 'lseq'] as const;
+
+/** The stored items of the appliance's sessions above `watermark`, in sequence order (`attributes`: just those). */
+async function itemsAbove(ctx: AppContext, applianceId: string, watermark: SyncWatermark, attributes?: readonly string[]): Promise<StoredItem[]> {
+  const result: StoredItem[] = [];
+  const query =
+    watermark.by === 'lseq'
+      ? { index: 'gsi2' as const, pk: `APPLIANCE#${applianceId}#LSEQ`, sk: { gt: watermark.value }, limit: PAGE, attributes }
+      : { pk: sessionKey(applianceId, '0').pk, sk: { between: [legacySk(watermark.value + 1), MAX_LEGACY_SK] as [string, string] }, limit: PAGE, attributes };
+  for await (const page of queryPages(ctx.records.sessions, query)) {
+    // The lsid range also holds GUID sessions' keys (hex sorts among digits): only integer lsids are in that order.
+    for (const item of page) if (watermark.by === 'lseq' || /^\d+$/.test(String(item.lsid))) result.push(item);
   }
   return result;
 }
@@ -60,11 +80,12 @@ export async function sessionsAbove(ctx: AppContext, applianceId: string, waterm
  * every sync: they are behind only when the backup's copy is missing or older.
  */
 export async function countBehind(ctx: AppContext, primaryId: string, backupId: string, watermark: SyncWatermark, asOf?: string): Promise<number> {
-  const [onPrimary, onBackup] = await Promise.all([sessionsAbove(ctx, primaryId, watermark), sessionsAbove(ctx, backupId, watermark)]);
+  const heads = async (id: string) => (await itemsAbove(ctx, id, watermark, COUNTED)).map((i) => sessionFromItem(i) as SessionHead);
+  const [onPrimary, onBackup] = await Promise.all([heads(primaryId), heads(backupId)]);
   // By identity, not lsid: a broken pre-10.6 pair hands out the same integer lsids on both sides.
   const copies = new Map(onBackup.map((s) => [sessionIdentity(s), s]));
   // `asOf` (a sync's cut): sessions that started or ended after it changed after the sync read them (live traffic).
-  const changedSince = (s: SupportSession) => asOf !== undefined && (s.startTime >= asOf || (s.endTime !== undefined && s.endTime >= asOf));
+  const changedSince = (s: SessionHead) => asOf !== undefined && (s.startTime >= asOf || (s.endTime !== undefined && s.endTime >= asOf));
   return onPrimary.filter((s) => {
     if (changedSince(s)) return false;
     const copy = copies.get(sessionIdentity(s));
@@ -79,10 +100,10 @@ export async function incrementalSync(
   backupId: string,
   watermark: SyncWatermark,
 ): Promise<{ transferred: number; watermark: SyncWatermark }> {
-  const changed = await sessionsAbove(ctx, primaryId, watermark);
-  await writeSessions(ctx, changed.map((s) => copyFor(s, backupId)));
+  const changed = (await itemsAbove(ctx, primaryId, watermark)).map(recordFromItem);
+  await writeRecords(ctx, changed.map((r) => recordCopyFor(r, backupId)));
   await alignSessionCounters(ctx, [primaryId, backupId]);
-  return { transferred: changed.length, watermark: advanceWatermark(watermark, changed) };
+  return { transferred: changed.length, watermark: advanceWatermark(watermark, changed.map((r) => r.session)) };
 }
 
 /**
@@ -96,39 +117,43 @@ export async function fullResync(
   primaryId: string,
   backupId: string,
   options: { merge: boolean; by: SyncWatermark['by'] },
-): Promise<{ transferred: number; merged: number; overwritten: SupportSession[]; watermark: SyncWatermark }> {
-  const [primary, backup] = await Promise.all([readAllSessions(ctx, primaryId), readAllSessions(ctx, backupId)]);
-  const onPrimary = new Map(primary.map((s) => [sessionIdentity(s), s]));
-  const backupOnly = backup.filter((s) => !onPrimary.has(sessionIdentity(s)));
-  let merged: SupportSession[] = [];
+): Promise<{ transferred: number; written: number; merged: number; overwritten: SessionHead[]; watermark: SyncWatermark }> {
+  const [primary, backup] = await Promise.all([readSessionRecords(ctx, primaryId, PAGE), readSessionRecords(ctx, backupId, PAGE)]);
+  const id = (r: SessionRecord) => sessionIdentity(r.session);
+  const onPrimary = new Map(primary.map((r) => [id(r), r]));
+  const backupOnly = backup.filter((r) => !onPrimary.has(id(r)));
+  let merged: SessionRecord[] = [];
   let replaced = new Set<string>();
   if (options.merge) {
     const seen = new Set<string>();
     // The recording appliance's copy is the authority: the primary's replica of a session the backup
     // recorded (copied while it was live, then ended by an install) gives way to the recorder's final form.
-    const recorderNewer = backup.filter((s) => {
-      const replica = onPrimary.get(sessionIdentity(s));
-      return replica !== undefined && s.recordedBy === backupId && sessionFingerprint(replica) !== sessionFingerprint(s);
+    const recorderNewer = backup.filter((r) => {
+      const replica = onPrimary.get(id(r));
+      return replica !== undefined && r.session.recordedBy === backupId && sessionFingerprint(replica.session) !== sessionFingerprint(r.session);
     });
-    replaced = new Set(recorderNewer.map(sessionIdentity));
-    const incoming = [...backupOnly.filter((s) => !seen.has(sessionIdentity(s)) && seen.add(sessionIdentity(s))), ...recorderNewer].sort((a, b) => (a.lseq ?? 0) - (b.lseq ?? 0));
+    replaced = new Set(recorderNewer.map(id));
+    const incoming = [...backupOnly.filter((r) => !seen.has(id(r)) && seen.add(id(r))), ...recorderNewer].sort((a, b) => (a.session.lseq ?? 0) - (b.session.lseq ?? 0));
     // New to the primary, so new in its sequence: fresh lseqs (same GUIDs) above everything it handed out,
     // or an lseq-watermark reader (incremental Integration Client export) would never see them.
     const ids = incoming.length > 0 ? await allocateSessionIds(ctx, primaryId, (await requireAppliance(ctx, primaryId)).productVersion, incoming.length) : [];
-    merged = incoming.map((s, i) => ({ ...copyFor(s, primaryId), ...(ids[i]?.lseq !== undefined ? { lseq: ids[i]!.lseq } : {}) }));
-    await writeSessions(ctx, merged);
+    merged = incoming.map((r, i) => withHead(r, { ...copyFor(r.session, primaryId), ...(ids[i]?.lseq !== undefined ? { lseq: ids[i]!.lseq } : {}) }));
+    await writeRecords(ctx, merged);
   }
-  const final = [...primary.filter((s) => !replaced.has(sessionIdentity(s))), ...merged];
-  await writeSessions(ctx, final.map((s) => copyFor(s, backupId)));
-  const keep = new Set(final.map((s) => s.lsid));
-  const stale = backup.filter((s) => !keep.has(s.lsid));
-  for (const s of stale) await deleteSession(ctx, s);
+  const final = [...primary.filter((r) => !replaced.has(id(r))), ...merged];
+  // Copies the backup already holds as they are (a re-establish after both members crossed 10.6 the
+  // same way) are not rewritten: only what differs is.
+  const written = await putChangedSessionRecords(ctx, backupId, backup, final.map((r) => recordCopyFor(r, backupId)));
+  const keep = new Set(final.map((r) => r.session.lsid));
+  await deleteSessions(ctx, backup.filter((r) => !keep.has(r.session.lsid)).map((r) => r.session));
   await alignSessionCounters(ctx, [primaryId, backupId]);
+  const sessions = final.map((r) => r.session);
   return {
     transferred: final.length,
+    written: written.length,
     merged: merged.length,
-    overwritten: options.merge ? [] : backupOnly,
-    watermark: advanceWatermark({ by: options.by, value: 0 }, final),
+    overwritten: options.merge ? [] : backupOnly.map((r) => r.session),
+    watermark: advanceWatermark({ by: options.by, value: 0 }, sessions),
   };
 }
 

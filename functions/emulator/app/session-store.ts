@@ -34,7 +34,7 @@ export const listingKey = (s: Pick<SupportSession, 'applianceId' | 'lsid' | 'sta
 const listingMarkerKey = (applianceId: string) => ({ pk: `APPLIANCE#${applianceId}`, sk: 'META#LISTING' });
 
 /** The listing record of a session: key plus the two attributes a listing shows or filters on. */
-export function listingItem(s: SupportSession): StoredItem {
+export function listingItem(s: Pick<SupportSession, 'applianceId' | 'lsid' | 'startTime' | 'externalKey' | 'endTime'>): StoredItem {
   return { ...listingKey(s), ...(s.externalKey ? { externalKey: s.externalKey } : {}), ...(s.endTime !== undefined ? { endTime: s.endTime } : {}) };
 }
 
@@ -71,6 +71,31 @@ export function sessionFromItem(item: StoredItem): SupportSession {
   return { ...rest, ...(JSON.parse(inflateRawSync(Buffer.from(detail, 'base64')).toString('utf8')) as object) } as unknown as SupportSession;
 }
 
+/** A session without its richer record: what sync, migration and counting decide by. */
+export type SessionHead = Omit<SupportSession, DetailField>;
+
+/**
+ * A stored session with its richer record still deflated: what moves between appliances (sync, merge,
+ * the 10.6 re-key) without being inflated and deflated again. Only `detail` carries the richer record,
+ * so a head can never be written on its own (it would drop the participants and events).
+ */
+export interface SessionRecord {
+  readonly session: SessionHead;
+  readonly detail?: string;
+}
+
+export function recordFromItem(item: StoredItem): SessionRecord {
+  const { detail, ...rest } = item;
+  return { session: sessionFromItem(rest as StoredItem), ...(typeof detail === 'string' ? { detail } : {}) };
+}
+
+export function recordToItem(r: SessionRecord): StoredItem {
+  return { ...sessionToItem(r.session as SupportSession), ...(r.detail !== undefined ? { detail: r.detail } : {}) };
+}
+
+/** The record with its head replaced (same richer record), e.g. readdressed to another appliance or re-keyed. */
+export const withHead = (r: SessionRecord, session: SessionHead): SessionRecord => ({ session, ...(r.detail !== undefined ? { detail: r.detail } : {}) });
+
 export async function putSession(ctx: AppContext, session: SupportSession): Promise<void> {
   // A start time is fixed once recorded; should a rewrite move it, the old listing record must not stay behind.
   const before = await ctx.records.sessions.get(sessionKey(session.applianceId, session.lsid));
@@ -84,26 +109,79 @@ export async function putSession(ctx: AppContext, session: SupportSession): Prom
 
 /** Removes a session, its listing record and its active marker (a full resync or a migration replaces it elsewhere). */
 export async function deleteSession(ctx: AppContext, session: Pick<SupportSession, 'applianceId' | 'lsid' | 'status' | 'startTime'>): Promise<void> {
-  await ctx.records.sessions.delete(sessionKey(session.applianceId, session.lsid));
-  await ctx.records.sessions.delete(listingKey(session));
-  if (session.status === 'active') await ctx.records.sessions.delete(activeKey(session.applianceId, session.lsid));
+  await deleteSessions(ctx, [session]);
+}
+
+/** `deleteSession` for many sessions, 25 keys a request. */
+export async function deleteSessions(ctx: AppContext, sessions: readonly Pick<SupportSession, 'applianceId' | 'lsid' | 'status' | 'startTime'>[]): Promise<void> {
+  await ctx.records.sessions.batchDelete(
+    sessions.flatMap((s) => [sessionKey(s.applianceId, s.lsid), listingKey(s), ...(s.status === 'active' ? [activeKey(s.applianceId, s.lsid)] : [])]),
+  );
 }
 
 /** Bulk write. Active-session markers are written with the batch; completed ones drop their marker. */
 export async function putSessions(ctx: AppContext, sessions: SupportSession[]): Promise<void> {
+  await writeRecords(ctx, sessions, sessions.map(sessionToItem));
+}
+
+/** `putSessions` for records: the richer record is written as stored, never inflated. */
+export async function putSessionRecords(ctx: AppContext, records: readonly SessionRecord[]): Promise<void> {
+  await writeRecords(ctx, records.map((r) => r.session), records.map(recordToItem));
+}
+
+async function writeRecords(ctx: AppContext, sessions: readonly SessionHead[], items: StoredItem[]): Promise<void> {
   if (sessions.length === 0) return;
   const markers = sessions.filter((s) => s.status === 'active').map((s) => ({ ...activeKey(s.applianceId, s.lsid), lsid: s.lsid }));
-  await ctx.records.sessions.batchPut([...sessions.map(sessionToItem), ...sessions.map(listingItem), ...markers]);
-  const byAppliance = new Map<string, SupportSession[]>();
+  await ctx.records.sessions.batchPut([...items, ...sessions.map(listingItem), ...markers]);
+  const byAppliance = new Map<string, SessionHead[]>();
   for (const s of sessions) byAppliance.set(s.applianceId, [...(byAppliance.get(s.applianceId) ?? []), s]);
   for (const [applianceId, list] of byAppliance) {
     const completed = new Set(list.filter((s) => s.status !== 'active').map((s) => s.lsid));
     // The marker partition holds only active sessions (few), so this stays small however big the batch is.
     if (completed.size > 0) {
-      for (const lsid of await activeLsids(ctx, applianceId)) if (completed.has(lsid)) await ctx.records.sessions.delete(activeKey(applianceId, lsid));
+      const stale = (await activeLsids(ctx, applianceId)).filter((lsid) => completed.has(lsid));
+      await ctx.records.sessions.batchDelete(stale.map((lsid) => activeKey(applianceId, lsid)));
     }
     await noteDurations(ctx, applianceId, list);
   }
+}
+
+/**
+ * `putSessionRecords` for `applianceId` that skips the sessions it already holds exactly as they would be
+ * written: the same item, its listing record, and an active marker only when active. `held` is what the
+ * appliance holds (read by the caller). A re-run after a crash half way writes whatever is still missing,
+ * since listing records and markers are checked as well as the items. Returns the records written.
+ */
+export async function putChangedSessionRecords(ctx: AppContext, applianceId: string, held: readonly SessionRecord[], records: readonly SessionRecord[]): Promise<SessionRecord[]> {
+  const pk = `APPLIANCE#${applianceId}`;
+  const [listings, active] = await Promise.all([
+    queryAll(ctx.records.sessions, { pk, sk: { between: [LISTING_PREFIX, LISTING_END] } }),
+    activeLsids(ctx, applianceId),
+  ]);
+  const listed = new Map(listings.map((i) => [i.sk, canonical(i)]));
+  const marked = new Set(active);
+  const stored = new Map(held.map((r) => [r.session.lsid, canonical(recordToItem(r))]));
+  const changed = records.filter((r) => {
+    const s = r.session;
+    const listing = listingItem(s);
+    return stored.get(s.lsid) !== canonical(recordToItem(r)) || listed.get(listing.sk) !== canonical(listing) || marked.has(s.lsid) !== (s.status === 'active');
+  });
+  await inParallel(chunk(changed, WRITE_CHUNK), (part) => putSessionRecords(ctx, part));
+  return changed;
+}
+
+/** JSON with object keys sorted: equal for equal items whatever order their attributes were set in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/** The appliance's sessions as records (richer record not inflated), in lsid order. */
+export async function readSessionRecords(ctx: AppContext, applianceId: string, pageSize = 1000): Promise<SessionRecord[]> {
+  const all: SessionRecord[] = [];
+  for await (const page of queryPages(ctx.records.sessions, { pk: `APPLIANCE#${applianceId}`, sk: { beginsWith: 'LSID#' }, limit: pageSize })) all.push(...page.map(recordFromItem));
+  return all;
 }
 
 async function activeLsids(ctx: AppContext, applianceId: string): Promise<string[]> {
@@ -111,7 +189,7 @@ async function activeLsids(ctx: AppContext, applianceId: string): Promise<string
 }
 
 /** Keeps META#STATS.maxDuration ≥ every stored duration (optimistic; one read per call). */
-async function noteDurations(ctx: AppContext, applianceId: string, sessions: SupportSession[]): Promise<void> {
+async function noteDurations(ctx: AppContext, applianceId: string, sessions: readonly Pick<SupportSession, 'duration'>[]): Promise<void> {
   const longest = Math.max(0, ...sessions.map((s) => s.duration ?? 0));
   for (let attempt = 0; attempt < 20; attempt++) {
     const current = await ctx.records.sessions.get(statsKey(applianceId));
@@ -314,18 +392,12 @@ export async function activeSessions(ctx: AppContext, applianceId: string): Prom
 /** Ends every active session on the appliance with `reason` (install, failover...): sessions end, never vanish. */
 export async function endActiveSessions(ctx: AppContext, applianceId: string, reason: SessionEndReason): Promise<number> {
   const now = ctx.clock.now();
-  const ended: SupportSession[] = [];
-  const stale: string[] = [];
-  for (const lsid of await activeLsids(ctx, applianceId)) {
-    const s = await getSession(ctx, applianceId, lsid);
-    if (!s || s.status !== 'active') {
-      stale.push(lsid);
-      continue;
-    }
-    ended.push(endSession(s, now, reason));
-  }
+  const lsids = await activeLsids(ctx, applianceId);
+  const found = await Promise.all(lsids.map((lsid) => getSession(ctx, applianceId, lsid)));
+  const ended = found.filter((s): s is SupportSession => s?.status === 'active').map((s) => endSession(s, now, reason));
   await putSessions(ctx, ended);
-  for (const lsid of stale) await ctx.records.sessions.delete(activeKey(applianceId, lsid));
+  const stale = lsids.filter((_, i) => found[i]?.status !== 'active');
+  await ctx.records.sessions.batchDelete(stale.map((lsid) => activeKey(applianceId, lsid)));
   return ended.length;
 }
 
@@ -384,14 +456,27 @@ export async function migrateSessionsTo106(ctx: AppContext, applianceId: string)
   do {
     const page = await ctx.records.sessions.query({ pk: `APPLIANCE#${applianceId}`, sk: { beginsWith: 'LSID#' }, limit: 500, cursor });
     cursor = page.cursor;
-    const legacy = page.items.map(sessionFromItem).filter((s) => isLegacyLsid(s.lsid));
+    // Only the head changes (lsid, lseq): the richer record moves as stored.
+    const legacy = page.items.map(recordFromItem).filter((r) => isLegacyLsid(r.session.lsid));
     if (legacy.length === 0) continue;
     // Write the converted sessions first, then delete the old ones: a crash in between leaves duplicates
     // that a re-run removes, never a lost session.
-    await putSessions(ctx, legacy.map((s) => migrateLegacySession(s, hash)));
-    // One batch request per 25 deletes: a long pre-10.6 history migrates in seconds, not minutes.
-    await ctx.records.sessions.batchDelete(legacy.flatMap((s) => [sessionKey(applianceId, s.lsid), listingKey(s), ...(s.status === 'active' ? [activeKey(applianceId, s.lsid)] : [])]));
+    await inParallel(chunk(legacy.map((r) => withHead(r, migrateLegacySession(r.session as SupportSession, hash))), WRITE_CHUNK), (part) => putSessionRecords(ctx, part));
+    await inParallel(chunk(legacy.map((r) => r.session), WRITE_CHUNK), (part) => deleteSessions(ctx, part));
     migrated += legacy.length;
   } while (cursor);
   return migrated;
+}
+
+/** Sessions per concurrent bulk write: DynamoDB (and the local emulator) take parallel BatchWriteItem calls. */
+export const WRITE_CHUNK = 50;
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
+  return parts;
+}
+
+export async function inParallel<T>(parts: readonly T[], write: (part: T) => Promise<void>): Promise<void> {
+  await Promise.all(parts.map(write));
 }
