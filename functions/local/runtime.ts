@@ -11,7 +11,7 @@ import { buildServices, type Services } from '../platform/adapters/services.js';
 import { probeHealth } from '../platform/adapters/health.js';
 import { createApp } from '../platform/api/app.js';
 import { FileDriverCredentials } from '../control-plane/adapters/driver-credentials.js';
-import { siteDrivers } from '../control-plane/adapters/site-driver.js';
+import { siteDrivers, type SiteTransport } from '../control-plane/adapters/site-driver.js';
 import { emulatorEnrolment, emulatorInventoryToken } from './driver-enrolment.js';
 import { routes } from '../platform/api/routes.js';
 import { runSeeds } from './app/seed.js';
@@ -60,6 +60,8 @@ export interface LocalRuntimeOptions {
    * `npm start` turns them on; tests leave them off unless they ask, so the suite opens no extra ports.
    */
   sites?: { basePort?: number; plainHttp?: boolean; log?: (line: string) => void };
+  /** Wraps the site driver's HTTP transport (the workflows bench times the hop with it). */
+  driverTransport?: (next: SiteTransport) => SiteTransport;
 }
 
 export interface LocalRuntime {
@@ -157,7 +159,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // each appliance's own admin credential (kept in the data dir; created on first use, docs/driver.md).
     let apiUrl = '';
     const credentials = FileDriverCredentials.inDataDir(dataDir);
-    services.drivers = siteDrivers({ baseUrl: () => apiUrl, transport: (request) => nativeFetch(request), credentials, enrol: emulatorEnrolment(services, credentials), inventoryToken: emulatorInventoryToken(services, credentials) });
+    const transport: SiteTransport = (request) => nativeFetch(request);
+    services.drivers = siteDrivers({ baseUrl: () => apiUrl, transport: options.driverTransport?.(transport) ?? transport, credentials, enrol: emulatorEnrolment(services, credentials), inventoryToken: emulatorInventoryToken(services, credentials) });
     taskServices = services;
     // Executions (and the tasks they invoked) settle before their clients and the emulators go away.
     cleanup.push(async () => {
