@@ -10,9 +10,7 @@ import type { AppContext } from '../../platform/app/context.js';
 import { requireAppliance } from './appliance-store.js';
 import {
   allocateSessionIds,
-  chunk,
   deleteSessions,
-  inParallel,
   iterateSessions,
   putChangedSessionRecords,
   putSessionRecords,
@@ -22,14 +20,12 @@ import {
   sessionFromItem,
   sessionKey,
   withHead,
-  WRITE_CHUNK,
+  writeInParallel,
   type SessionHead,
   type SessionRecord,
 } from './session-store.js';
 
 const PAGE = 1000;
-/** Concurrent batch writers: the emulator and DynamoDB both take parallel BatchWriteItem calls. */
-const WRITERS = 8;
 const MAX_LEGACY_SK = `LSID#${'9'.repeat(16)}`;
 const legacySk = (n: number) => `LSID#${String(n).padStart(16, '0')}`;
 
@@ -43,13 +39,9 @@ const recordCopyFor = (r: SessionRecord, applianceId: string): SessionRecord => 
  * Writes sessions (already addressed to their appliance) through session-store's `putSessions`, so
  * whatever it maintains beside the session items stays right, with a few concurrent writers.
  */
-export async function writeSessions(ctx: AppContext, sessions: SupportSession[]): Promise<void> {
-  if (sessions.length === 0) return;
-  const per = Math.max(25, Math.ceil(sessions.length / WRITERS / 25) * 25);
-  await inParallel(chunk(sessions, per), (part) => putSessions(ctx, part));
-}
+export const writeSessions = (ctx: AppContext, sessions: SupportSession[]) => writeInParallel(sessions, (part) => putSessions(ctx, part));
 
-const writeRecords = (ctx: AppContext, records: readonly SessionRecord[]) => inParallel(chunk(records, WRITE_CHUNK), (part) => putSessionRecords(ctx, part));
+const writeRecords = (ctx: AppContext, records: readonly SessionRecord[]) => writeInParallel(records, (part) => putSessionRecords(ctx, part));
 
 export async function readAllSessions(ctx: AppContext, applianceId: string): Promise<SupportSession[]> {
   const all: SupportSession[] = [];

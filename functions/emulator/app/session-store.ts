@@ -166,7 +166,7 @@ export async function putChangedSessionRecords(ctx: AppContext, applianceId: str
     const listing = listingItem(s);
     return stored.get(s.lsid) !== canonical(recordToItem(r)) || listed.get(listing.sk) !== canonical(listing) || marked.has(s.lsid) !== (s.status === 'active');
   });
-  await inParallel(chunk(changed, WRITE_CHUNK), (part) => putSessionRecords(ctx, part));
+  await writeInParallel(changed, (part) => putSessionRecords(ctx, part));
   return changed;
 }
 
@@ -461,22 +461,21 @@ export async function migrateSessionsTo106(ctx: AppContext, applianceId: string)
     if (legacy.length === 0) continue;
     // Write the converted sessions first, then delete the old ones: a crash in between leaves duplicates
     // that a re-run removes, never a lost session.
-    await inParallel(chunk(legacy.map((r) => withHead(r, migrateLegacySession(r.session as SupportSession, hash))), WRITE_CHUNK), (part) => putSessionRecords(ctx, part));
-    await inParallel(chunk(legacy.map((r) => r.session), WRITE_CHUNK), (part) => deleteSessions(ctx, part));
+    await writeInParallel(legacy.map((r) => withHead(r, migrateLegacySession(r.session as SupportSession, hash))), (part) => putSessionRecords(ctx, part));
+    await writeInParallel(legacy.map((r) => r.session), (part) => deleteSessions(ctx, part));
     migrated += legacy.length;
   } while (cursor);
   return migrated;
 }
 
-/** Sessions per concurrent bulk write: DynamoDB (and the local emulator) take parallel BatchWriteItem calls. */
-export const WRITE_CHUNK = 50;
+/** Concurrent bulk writers: DynamoDB (and the local emulator) take parallel BatchWriteItem calls; bounded, so a 100,000-session copy never fans out further. */
+const WRITERS = 8;
 
-export function chunk<T>(items: readonly T[], size: number): T[][] {
+/** Writes `items` in at most WRITERS concurrent parts, each a multiple of 25 (one BatchWriteItem each). */
+export async function writeInParallel<T>(items: readonly T[], write: (part: T[]) => Promise<void>): Promise<void> {
+  if (items.length === 0) return;
+  const per = Math.max(25, Math.ceil(items.length / WRITERS / 25) * 25);
   const parts: T[][] = [];
-  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
-  return parts;
-}
-
-export async function inParallel<T>(parts: readonly T[], write: (part: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += per) parts.push(items.slice(i, i + per));
   await Promise.all(parts.map(write));
 }
