@@ -1,4 +1,4 @@
-import { oidcSettings, type OidcSettings } from '../../control-plane/app/oidc-settings.js';
+import { oidcSettings, type OidcSettings } from './oidc-settings.js';
 import type { RemoteScheduler } from '../../control-plane/app/scheduler.js';
 import type { TrafficControl } from '../../control-plane/app/run-traffic.js';
 import type { ApplianceDrivers } from '../core/appliance-driver.js';

@@ -1,4 +1,4 @@
-import type { Operator } from '../../control-plane/app/operator-tokens.js';
+import type { Operator } from '../app/operator-identity.js';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError, type ErrorKind } from '../core/errors.js';
