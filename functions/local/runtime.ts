@@ -10,6 +10,7 @@ import { DynamoRecordStore } from '../platform/adapters/dynamo-record-store.js';
 import { buildServices, type Services } from '../platform/adapters/services.js';
 import { probeHealth } from '../platform/adapters/health.js';
 import { createApp } from '../platform/api/app.js';
+import { siteNotFound } from '../emulator/api/site/public-site-handler.js';
 import { FileDriverCredentials } from '../control-plane/adapters/driver-credentials.js';
 import { siteDrivers } from '../control-plane/adapters/site-driver.js';
 import { emulatorEnrolment, emulatorInventoryToken } from './driver-enrolment.js';
@@ -187,7 +188,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         basePort: options.sites.basePort ?? DEFAULT_SITE_BASE_PORT,
         plainHttp: options.sites.plainHttp,
         services,
-        app: createApp(services, routes, { sitesOnly: true, headersAtServer: true }),
+        app: createApp(services, routes, { sitesOnly: { notFound: siteNotFound }, headersAtServer: true }),
         log: options.sites.log,
       });
       const started = siteListeners;

@@ -6,7 +6,7 @@ import { routes, systemRouteTables } from '../../functions/platform/api/routes.j
 import { tasks } from '../../functions/control-plane/tasks/index.js';
 import { renderAsl, taskPlaceholder, tasksReferenced } from '../../functions/control-plane/tasks/task.js';
 import { routeKeys } from '../../cdk/constructs/http-api.js';
-import { mountRoutes } from '../../functions/emulator/api/site/site-mounts.js';
+import { mountRoutes } from '../../functions/platform/api/site-mounts.js';
 import { LAMBDA_RUNTIME } from '../../cdk/constructs/control-plane-function.js';
 import { HEALTH_PROBE_ACTIONS } from '../../cdk/grants.js';
 import type { Access } from '../../cdk/permissions.js';
