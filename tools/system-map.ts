@@ -51,6 +51,5 @@ export const PENDING: Readonly<Record<string, readonly string[]>> = {};
  * token store). A ratchet like PENDING: the test fails on a new crossing and on an entry that is gone.
  */
 export const CROSSINGS: Readonly<Record<string, readonly string[]>> = {
-  'functions/platform/adapters/services.ts': ['functions/control-plane/app/scheduler.ts', 'functions/control-plane/app/run-traffic.ts', 'functions/emulator/core/failover.ts', 'functions/control-plane/adapters/driver-credentials.ts', 'functions/control-plane/adapters/site-driver.ts', 'functions/control-plane/adapters/sfn-workflow-engine.ts', 'functions/emulator/adapters/route53-dns.ts', 'functions/control-plane/adapters/eventbridge-scheduler.ts'],
   'functions/platform/api/routes.ts': ['functions/emulator/api/routes/appliance-routes.ts', 'functions/emulator/api/routes/site-root-routes.ts', 'functions/control-plane/api/routes/control-routes.ts', 'functions/emulator/api/routes/failover-routes.ts', 'functions/emulator/api/routes/sessions-routes.ts'],
 };

@@ -12,6 +12,8 @@ import { probeHealth } from '../platform/adapters/health.js';
 import { createApp } from '../platform/api/app.js';
 import { siteNotFound } from '../emulator/api/site/public-site-handler.js';
 import { FileDriverCredentials } from '../control-plane/adapters/driver-credentials.js';
+import { controlPlaneAdapters } from '../control-plane/adapters/control-plane-services.js';
+import { emulatorAdapters } from '../emulator/adapters/emulator-services.js';
 import { siteDrivers } from '../control-plane/adapters/site-driver.js';
 import { emulatorEnrolment, emulatorInventoryToken } from './driver-enrolment.js';
 import { routes } from '../platform/api/routes.js';
@@ -147,7 +149,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let siteListeners: SiteListeners | undefined;
     // Writes of appliance and DNS records may add or move a site hostname: the site listeners look.
     const services: Services = {
-      ...watchSiteWrites(withFaults(buildServices(config, undefined, baseEnv), options.faults), {
+      ...watchSiteWrites(withFaults(buildServices(config, undefined, baseEnv, [emulatorAdapters, controlPlaneAdapters]), options.faults), {
         written: (items) => siteListeners?.noticeWrites(items),
         deleted: () => siteListeners?.changed(),
       }),
