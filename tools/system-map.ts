@@ -45,11 +45,12 @@ export const SYSTEM_MAP: ReadonlyMap<string, System> = new Map(
 export const PENDING: Readonly<Record<string, readonly string[]>> = {};
 
 /**
- * The other direction of the rule, still to be cut: imports from the platform, the emulator or the traffic
- * generator into another system (only functions/local, the composition root, may know every system).
- * Mostly the platform's composition (Services, the one route table, the app's site-host dispatch, auth's
- * token store). A ratchet like PENDING: the test fails on a new crossing and on an entry that is gone.
+ * The other direction of the rule: imports from the platform, the emulator or the traffic generator into
+ * another system (only functions/local, the composition root, may know every system). Empty since the
+ * platform's composition moved out (issue 19): operator identity is the platform's; site-host dispatch
+ * comes with the emulator's site routes (`Route.siteHosting`); each system wires its own adapters into
+ * Services (`SystemAdapters`, passed by its Lambda entries); the one route table joins the systems' tables
+ * in functions/local/routes.ts. A ratchet like PENDING: the test fails on any crossing not listed here and
+ * on any entry that is gone, so it can only stay empty.
  */
-export const CROSSINGS: Readonly<Record<string, readonly string[]>> = {
-  'functions/platform/api/routes.ts': ['functions/emulator/api/routes/appliance-routes.ts', 'functions/emulator/api/routes/site-root-routes.ts', 'functions/control-plane/api/routes/control-routes.ts', 'functions/emulator/api/routes/failover-routes.ts', 'functions/emulator/api/routes/sessions-routes.ts'],
-};
+export const CROSSINGS: Readonly<Record<string, readonly string[]>> = {};

@@ -11,7 +11,7 @@ import { buildServices } from '../../functions/platform/adapters/services.js';
 import { controlPlaneAdapters } from '../../functions/control-plane/adapters/control-plane-services.js';
 import { emulatorAdapters } from '../../functions/emulator/adapters/emulator-services.js';
 import { createApp } from '../../functions/platform/api/app.js';
-import { routes } from '../../functions/platform/api/routes.js';
+import { routes } from '../../functions/local/routes.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const server = createAdaptorServer({ fetch: createApp(buildServices(loadConfig(), undefined, process.env, [emulatorAdapters, controlPlaneAdapters]), routes).fetch }) as Server;

@@ -16,7 +16,7 @@ import { controlPlaneAdapters } from '../control-plane/adapters/control-plane-se
 import { emulatorAdapters } from '../emulator/adapters/emulator-services.js';
 import { siteDrivers } from '../control-plane/adapters/site-driver.js';
 import { emulatorEnrolment, emulatorInventoryToken } from './driver-enrolment.js';
-import { routes } from '../platform/api/routes.js';
+import { routes } from './routes.js';
 import { runSeeds } from './app/seed.js';
 import { tasks } from '../control-plane/tasks/index.js';
 import { closeServer, listen, startEmulators, StartupError, type Emulators } from './emulators.js';

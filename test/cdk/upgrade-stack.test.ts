@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BUCKETS, loadConfig, ROUTE53_ZONE_ENV, TABLE_KEY_SCHEMA, TABLES } from '../../functions/platform/adapters/config.js';
 import { buildServices } from '../../functions/platform/adapters/services.js';
 import { emulatorAdapters } from '../../functions/emulator/adapters/emulator-services.js';
-import { routes, systemRouteTables } from '../../functions/platform/api/routes.js';
+import { routes, systemRouteTables } from '../../functions/local/routes.js';
 import { tasks } from '../../functions/control-plane/tasks/index.js';
 import { renderAsl, taskPlaceholder, tasksReferenced } from '../../functions/control-plane/tasks/task.js';
 import { routeKeys } from '../../cdk/constructs/http-api.js';

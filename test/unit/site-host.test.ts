@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeSites, siteHostname } from '../../functions/emulator/core/site-host.js';
 import type { Route } from '../../functions/platform/api/http.js';
-import { routes } from '../../functions/platform/api/routes.js';
+import { routes } from '../../functions/local/routes.js';
 import { mountRoutes } from '../../functions/platform/api/site-mounts.js';
 
 describe('siteHostname', () => {
