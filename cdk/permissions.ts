@@ -27,7 +27,7 @@ export interface Permissions {
 
 /**
  * Operator tokens live in the runs table, so every group with operator or appliance-admin routes reads it.
- * One entry per route group of functions/platform/api/routes.ts. A group without an entry fails synth and the CDK tests,
+ * One entry per route group of functions/local/routes.ts. A group without an entry fails synth and the CDK tests,
  * so a new group cannot be deployed with rights nobody decided on.
  */
 export const ROUTE_GROUP_PERMISSIONS: Readonly<Record<string, Permissions>> = {

@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { BUCKETS, TABLES, type BucketName, type TableName } from '../functions/platform/adapters/config.js';
 import type { Route } from '../functions/platform/api/http.js';
-import { systemRouteTables } from '../functions/platform/api/routes.js';
+import { systemRouteTables } from '../functions/local/routes.js';
 import { tasks as taskRegistry } from '../functions/control-plane/tasks/index.js';
 import { Alarms } from './constructs/alarms.js';
 import { ApplianceEmulator } from './constructs/appliance-emulator.js';
@@ -22,7 +22,7 @@ export type { DeployedFunction } from './constructs/function-deployer.js';
 
 export interface UpgradeStackProps extends StackProps {
   config: StageConfig;
-  /** Route tables by system; default functions/platform/api/routes.ts (tests pass their own to probe edge cases). */
+  /** Route tables by system; default functions/local/routes.ts (tests pass their own to probe edge cases). */
   routes?: Partial<Record<System, readonly Route[]>>;
   /** Defaults to the task names of functions/control-plane/tasks/index.ts. */
   tasks?: readonly string[];

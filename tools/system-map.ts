@@ -45,15 +45,12 @@ export const SYSTEM_MAP: ReadonlyMap<string, System> = new Map(
 export const PENDING: Readonly<Record<string, readonly string[]>> = {};
 
 /**
- * The other direction of the rule, still to be cut: imports from the platform, the emulator or the traffic
- * generator into another system (only functions/local, the composition root, may know every system).
- * Mostly the platform's composition (Services, the one route table, the app's site-host dispatch, auth's
- * token store). A ratchet like PENDING: the test fails on a new crossing and on an entry that is gone.
+ * The other direction of the rule: imports from the platform, the emulator or the traffic generator into
+ * another system (only functions/local, the composition root, may know every system). Empty since the
+ * platform's composition moved out (issue 19): operator identity is the platform's; site-host dispatch
+ * comes with the emulator's site routes (`Route.siteHosting`); each system wires its own adapters into
+ * Services (`SystemAdapters`, passed by its Lambda entries); the one route table joins the systems' tables
+ * in functions/local/routes.ts. A ratchet like PENDING: the test fails on any crossing not listed here and
+ * on any entry that is gone, so it can only stay empty.
  */
-export const CROSSINGS: Readonly<Record<string, readonly string[]>> = {
-  'functions/platform/adapters/services.ts': ['functions/control-plane/app/oidc-settings.ts', 'functions/control-plane/app/scheduler.ts', 'functions/control-plane/app/run-traffic.ts', 'functions/emulator/core/failover.ts', 'functions/control-plane/adapters/driver-credentials.ts', 'functions/control-plane/adapters/site-driver.ts', 'functions/control-plane/adapters/sfn-workflow-engine.ts', 'functions/emulator/adapters/route53-dns.ts', 'functions/control-plane/adapters/eventbridge-scheduler.ts'],
-  'functions/platform/api/app.ts': ['functions/emulator/app/site-hosts.ts', 'functions/emulator/api/site/site-address.ts', 'functions/emulator/api/site/site-mounts.ts', 'functions/emulator/api/site/public-site-handler.ts'],
-  'functions/platform/api/auth/operator-auth.ts': ['functions/control-plane/app/operator-tokens.ts', 'functions/control-plane/api/auth/oidc.ts'],
-  'functions/platform/api/http.ts': ['functions/control-plane/app/operator-tokens.ts', 'functions/emulator/app/site-hosts.ts'],
-  'functions/platform/api/routes.ts': ['functions/emulator/api/routes/appliance-routes.ts', 'functions/emulator/api/routes/site-root-routes.ts', 'functions/control-plane/api/routes/control-routes.ts', 'functions/emulator/api/routes/failover-routes.ts', 'functions/emulator/api/routes/sessions-routes.ts'],
-};
+export const CROSSINGS: Readonly<Record<string, readonly string[]>> = {};

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import type { Route } from '../../functions/platform/api/http.js';
-import { mountRoutes, type MountedRoute } from '../../functions/emulator/api/site/site-mounts.js';
+import { mountRoutes, type MountedRoute } from '../../functions/platform/api/site-mounts.js';
 import { pascal, toApiGatewayPaths } from '../sources.js';
 import type { StageConfig } from '../stage.js';
 
@@ -20,7 +20,7 @@ export class HttpApi extends Construct {
   readonly stage: apigw.HttpStage;
   readonly accessLogs: logs.LogGroup;
   /**
-   * Each concrete route (site routes once per mount, see functions/emulator/api/site/site-mounts.ts) with the API
+   * Each concrete route (site routes once per mount, see functions/platform/api/site-mounts.ts) with the API
    * Gateway routes generated for it. Site-root routes are host-routed inside the function: API Gateway
    * passes the Host header (the custom domain, or the execute-api name, which names no site).
    */

@@ -1,14 +1,14 @@
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { ROLES } from '../../functions/control-plane/app/operator-tokens.js';
+import { ROLES } from '../../functions/platform/app/operator-identity.js';
 import type { StageConfig } from '../stage.js';
 
 /**
  * Operator sign-in for the console and /v1: either a Cognito user pool the stack creates (one group per
  * role, a managed-login domain and a public app client for the console's authorization code + PKCE flow),
  * or an external OIDC issuer named in context. Produces the `OIDC_*` environment every API function
- * reads (functions/control-plane/app/oidc-settings.ts); operator tokens keep working beside it.
+ * reads (functions/platform/adapters/oidc-settings.ts); operator tokens keep working beside it.
  */
 export class OperatorSignIn extends Construct {
   readonly environment: Record<string, string>;

@@ -10,10 +10,13 @@ import { DynamoRecordStore } from '../platform/adapters/dynamo-record-store.js';
 import { buildServices, type Services } from '../platform/adapters/services.js';
 import { probeHealth } from '../platform/adapters/health.js';
 import { createApp } from '../platform/api/app.js';
+import { siteNotFound } from '../emulator/api/site/public-site-handler.js';
 import { FileDriverCredentials } from '../control-plane/adapters/driver-credentials.js';
+import { controlPlaneAdapters } from '../control-plane/adapters/control-plane-services.js';
+import { emulatorAdapters } from '../emulator/adapters/emulator-services.js';
 import { siteDrivers, type SiteTransport } from '../control-plane/adapters/site-driver.js';
 import { emulatorEnrolment, emulatorInventoryToken } from './driver-enrolment.js';
-import { routes } from '../platform/api/routes.js';
+import { routes } from './routes.js';
 import { runSeeds } from './app/seed.js';
 import { tasks } from '../control-plane/tasks/index.js';
 import { closeServer, listen, startEmulators, StartupError, type Emulators } from './emulators.js';
@@ -148,7 +151,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let siteListeners: SiteListeners | undefined;
     // Writes of appliance and DNS records may add or move a site hostname: the site listeners look.
     const services: Services = {
-      ...watchSiteWrites(withFaults(buildServices(config, undefined, baseEnv), options.faults), {
+      ...watchSiteWrites(withFaults(buildServices(config, undefined, baseEnv, [emulatorAdapters, controlPlaneAdapters]), options.faults), {
         written: (items) => siteListeners?.noticeWrites(items),
         deleted: () => siteListeners?.changed(),
       }),
@@ -190,7 +193,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         basePort: options.sites.basePort ?? DEFAULT_SITE_BASE_PORT,
         plainHttp: options.sites.plainHttp,
         services,
-        app: createApp(services, routes, { sitesOnly: true, headersAtServer: true }),
+        app: createApp(services, routes, { sitesOnly: { notFound: siteNotFound }, headersAtServer: true }),
         log: options.sites.log,
       });
       const started = siteListeners;

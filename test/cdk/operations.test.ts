@@ -4,7 +4,7 @@
  * or an external issuer) wired into every API function, and the console URL output.
  */
 import { describe, expect, it } from 'vitest';
-import { ROLES } from '../../functions/control-plane/app/operator-tokens.js';
+import { ROLES } from '../../functions/platform/app/operator-identity.js';
 import { METRICS_NAMESPACE } from '../../functions/platform/observability/metrics.js';
 import { resourcesOfType, synthStage } from './synth.js';
 

@@ -5,7 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import type { Route } from '../../functions/platform/api/http.js';
-import { routes } from '../../functions/platform/api/routes.js';
+import { routes } from '../../functions/local/routes.js';
 import { tasks } from '../../functions/control-plane/tasks/index.js';
 import { UpgradeStack } from '../../cdk/upgrade-stack.js';
 import { FEATURE_FLAGS } from '../../cdk/feature-flags.js';
@@ -126,7 +126,7 @@ describe('generic over the registries', () => {
   };
   const build = (props: { routes?: Route[]; tasks?: string[]; workflows?: WorkflowSource[] }) => {
     const app = new App({ context: { ...FEATURE_FLAGS, ...NO_BUNDLING, stage: 'probe' } });
-    // Routes of group `control` are the control plane's, any other the emulator's (as in functions/platform/api/routes.ts).
+    // Routes of group `control` are the control plane's, any other the emulator's (as in functions/local/routes.ts).
     const routes = props.routes && { emulator: props.routes.filter((r) => r.group !== 'control'), 'control-plane': props.routes.filter((r) => r.group === 'control') };
     return new UpgradeStack(app, 'Probe', { config: stageConfig(app.node), ...props, routes });
   };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Route } from '../../functions/platform/api/http.js';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { routes } from '../../functions/platform/api/routes.js';
+import { routes } from '../../functions/local/routes.js';
 import { apiEntry, definitionSubstitutions, pascal, routesByGroup, streamingGroups, toApiGatewayPaths } from '../../cdk/sources.js';
 
 describe('toApiGatewayPaths', () => {

@@ -5,8 +5,8 @@
  */
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { systemRouteTables } from '../../functions/platform/api/routes.js';
-import { mountRoutes } from '../../functions/emulator/api/site/site-mounts.js';
+import { systemRouteTables } from '../../functions/local/routes.js';
+import { mountRoutes } from '../../functions/platform/api/site-mounts.js';
 import { routeKeys } from '../../cdk/constructs/http-api.js';
 import { resourcesOfType, synthStage } from './synth.js';
 

@@ -2,11 +2,12 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { BUCKETS, loadConfig, ROUTE53_ZONE_ENV, TABLE_KEY_SCHEMA, TABLES } from '../../functions/platform/adapters/config.js';
 import { buildServices } from '../../functions/platform/adapters/services.js';
-import { routes, systemRouteTables } from '../../functions/platform/api/routes.js';
+import { emulatorAdapters } from '../../functions/emulator/adapters/emulator-services.js';
+import { routes, systemRouteTables } from '../../functions/local/routes.js';
 import { tasks } from '../../functions/control-plane/tasks/index.js';
 import { renderAsl, taskPlaceholder, tasksReferenced } from '../../functions/control-plane/tasks/task.js';
 import { routeKeys } from '../../cdk/constructs/http-api.js';
-import { mountRoutes } from '../../functions/emulator/api/site/site-mounts.js';
+import { mountRoutes } from '../../functions/platform/api/site-mounts.js';
 import { LAMBDA_RUNTIME } from '../../cdk/constructs/control-plane-function.js';
 import { HEALTH_PROBE_ACTIONS } from '../../cdk/grants.js';
 import type { Access } from '../../cdk/permissions.js';
@@ -168,14 +169,14 @@ describe('response streaming for routes marked `streaming` (API Gateway buffers 
 });
 
 describe('environment the functions read', () => {
-  it('every function with Route 53 rights gets the hosted zone under the name services.ts reads, and so a Route 53 publisher', () => {
+  it('every function with Route 53 rights gets the hosted zone under the name the emulator adapters read (emulator-services.ts), and so a Route 53 publisher', () => {
     const withDns = stack.functions.filter((f) => f.permissions.route53);
     expect(withDns.length).toBeGreaterThan(0);
     for (const f of stack.functions) {
       const env = json.Resources[logicalId(f.construct.fn)]!.Properties.Environment.Variables as Record<string, string>;
       expect(env[ROUTE53_ZONE_ENV], `${f.kind} ${f.name}`).toBe(f.permissions.route53 ? HOSTED_ZONE : undefined);
       const literal = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')); // tokens resolve at deploy time
-      if (f.permissions.route53) expect(buildServices(loadConfig({}), undefined, literal).dns?.name).toBe('route53');
+      if (f.permissions.route53) expect(buildServices(loadConfig({}), undefined, literal, [emulatorAdapters]).dns?.name).toBe('route53');
     }
   });
 });

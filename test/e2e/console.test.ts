@@ -18,7 +18,7 @@ import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { controlClient, issueTestTokens, TOKENS } from '../helpers/control.js';
 import { newRun, pairFixture } from '../helpers/workflow-fixture.js';
 import { createApp } from '../../functions/platform/api/app.js';
-import { routes } from '../../functions/platform/api/routes.js';
+import { routes } from '../../functions/local/routes.js';
 import { ROOT } from '../helpers/process.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((p): p is string => Boolean(p));

@@ -2,7 +2,8 @@ import { createAppliance } from '../../functions/emulator/app/appliance-store.js
 import type { AppContext } from '../../functions/platform/app/context.js';
 import { seedPackageCatalog } from '../../functions/emulator/app/appliance-seed.js';
 import type { CatalogPackage } from '../../functions/control-plane/app/fleet.js';
-import { issueOperatorToken, type Role } from '../../functions/control-plane/app/operator-tokens.js';
+import { issueOperatorToken } from '../../functions/control-plane/app/operator-tokens.js';
+import type { Role } from '../../functions/platform/app/operator-identity.js';
 import { switchPrimaryHostname } from '../../functions/emulator/app/primary-hostname.js';
 import type { Appliance } from '../../functions/platform/core/appliance.js';
 import { sampleAppliance } from './fixtures.js';

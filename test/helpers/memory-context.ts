@@ -6,7 +6,7 @@ import { MemoryDriverCredentials } from '../../functions/control-plane/adapters/
 import type { Services } from '../../functions/platform/adapters/services.js';
 import { siteDrivers } from '../../functions/control-plane/adapters/site-driver.js';
 import { createApp } from '../../functions/platform/api/app.js';
-import { routes } from '../../functions/platform/api/routes.js';
+import { routes } from '../../functions/local/routes.js';
 import { emulatorEnrolment, emulatorInventoryToken } from '../../functions/local/driver-enrolment.js';
 import type { Clock, WorkflowEngine } from '../../functions/platform/core/ports.js';
 

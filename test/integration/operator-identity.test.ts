@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueOperatorToken } from '../../functions/control-plane/app/operator-tokens.js';
 import { requireRun, updateRun } from '../../functions/control-plane/app/run-store.js';
 import { createUpgradeRun } from '../../functions/control-plane/app/runs.js';
-import { rolesFromClaims } from '../../functions/control-plane/api/auth/oidc.js';
+import { rolesFromClaims } from '../../functions/platform/api/auth/oidc.js';
 import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';

@@ -1,7 +1,7 @@
 /** The appliance's own admin credential on appliance-admin routes (Basic, a site administrator of that appliance). */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/platform/api/app.js';
-import { routes } from '../../functions/platform/api/routes.js';
+import { routes } from '../../functions/local/routes.js';
 import type { Services } from '../../functions/platform/adapters/services.js';
 import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
 import { createSiteUser } from '../../functions/emulator/app/site-users.js';

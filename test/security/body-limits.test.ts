@@ -10,8 +10,8 @@ import { createAppliance } from '../../functions/emulator/app/appliance-store.js
 import { issueOperatorToken } from '../../functions/control-plane/app/operator-tokens.js';
 import { BODY_LIMITS, bodyLimitOf } from '../../functions/platform/api/body-limit.js';
 import type { Route } from '../../functions/platform/api/http.js';
-import { routes as declared } from '../../functions/platform/api/routes.js';
-import { mountRoutes, type MountedRoute } from '../../functions/emulator/api/site/site-mounts.js';
+import { routes as declared } from '../../functions/local/routes.js';
+import { mountRoutes, type MountedRoute } from '../../functions/platform/api/site-mounts.js';
 import { oauthError, xmlError } from '../../functions/emulator/api/sessions/xml-response.js';
 import { htmlError, textError } from '../../functions/emulator/api/site/public-site-handler.js';
 import { sampleAppliance } from '../helpers/fixtures.js';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/platform/api/app.js';
-import { routes } from '../../functions/platform/api/routes.js';
+import { routes } from '../../functions/local/routes.js';
 import { createApiAccount, issueToken } from '../../functions/emulator/app/api-accounts.js';
 import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
 import { sampleAppliance } from '../helpers/fixtures.js';

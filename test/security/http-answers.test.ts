@@ -8,8 +8,8 @@ import { createApiAccount, issueToken } from '../../functions/emulator/app/api-a
 import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
 import type { Route } from '../../functions/platform/api/http.js';
 import { MAX_PATH_PARAM_BYTES, SERVER_MAX_HEADER_BYTES, URL_LIMITS } from '../../functions/platform/api/request-limits.js';
-import { routes as declared } from '../../functions/platform/api/routes.js';
-import { mountRoutes, type MountedRoute } from '../../functions/emulator/api/site/site-mounts.js';
+import { routes as declared } from '../../functions/local/routes.js';
+import { mountRoutes, type MountedRoute } from '../../functions/platform/api/site-mounts.js';
 import { oauthError, xmlError } from '../../functions/emulator/api/sessions/xml-response.js';
 import { htmlError, textError } from '../../functions/emulator/api/site/public-site-handler.js';
 import { sampleAppliance } from '../helpers/fixtures.js';

@@ -8,8 +8,8 @@ import { createApiAccount, issueToken } from '../../functions/emulator/app/api-a
 import { createAppliance } from '../../functions/emulator/app/appliance-store.js';
 import { issueOperatorToken } from '../../functions/control-plane/app/operator-tokens.js';
 import { requiredRole } from '../../functions/platform/api/auth/operator-auth.js';
-import { routes as declared } from '../../functions/platform/api/routes.js';
-import { mountRoutes, type MountedRoute } from '../../functions/emulator/api/site/site-mounts.js';
+import { routes as declared } from '../../functions/local/routes.js';
+import { mountRoutes, type MountedRoute } from '../../functions/platform/api/site-mounts.js';
 import { sampleAppliance } from '../helpers/fixtures.js';
 import { rawFetch, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { findSecrets, mark, noteSecret, recordsSince } from '../helpers/log-capture.js';

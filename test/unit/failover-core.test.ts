@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { Route53DnsPublisher } from '../../functions/emulator/adapters/route53-dns.js';
 import { buildServices } from '../../functions/platform/adapters/services.js';
+import { emulatorAdapters } from '../../functions/emulator/adapters/emulator-services.js';
 import { loadConfig } from '../../functions/platform/adapters/config.js';
 import { createAppliance, requireAppliance, updateAppliance } from '../../functions/emulator/app/appliance-store.js';
 import { seedDemoFailoverPair } from '../../functions/emulator/app/failover-seed.js';
@@ -154,8 +155,8 @@ describe('Route 53 adapter', () => {
     });
   });
   it('is only configured when a hosted zone is given', () => {
-    expect(buildServices(loadConfig({}), undefined, {}).dns).toBeUndefined();
-    expect(buildServices(loadConfig({}), undefined, { ROUTE53_HOSTED_ZONE_ID: 'Z1' }).dns?.name).toBe('route53');
+    expect(buildServices(loadConfig({}), undefined, {}, [emulatorAdapters]).dns).toBeUndefined();
+    expect(buildServices(loadConfig({}), undefined, { ROUTE53_HOSTED_ZONE_ID: 'Z1' }, [emulatorAdapters]).dns?.name).toBe('route53');
   });
 });
 

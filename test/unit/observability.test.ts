@@ -172,7 +172,7 @@ describe('GET /metrics outside the local runtime', () => {
 
 describe('OIDC settings', () => {
   it('is off without an issuer, and refuses bad values naming the variable', async () => {
-    const { oidcSettings } = await import('../../functions/control-plane/app/oidc-settings.js');
+    const { oidcSettings } = await import('../../functions/platform/adapters/oidc-settings.js');
     expect(oidcSettings({})).toBeUndefined();
     expect(oidcSettings({ OIDC_ISSUER: 'https://idp.example.com/', OIDC_AUDIENCE: 'api', OIDC_ROLE_MAP: '{"ops":["operator","approver"]}' })).toMatchObject({
       issuer: 'https://idp.example.com', audience: 'api', clientId: 'api', rolesClaim: 'groups', roleMap: { ops: ['operator', 'approver'] }, scope: 'openid email profile',

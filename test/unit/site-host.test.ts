@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeSites, siteHostname } from '../../functions/emulator/core/site-host.js';
 import type { Route } from '../../functions/platform/api/http.js';
-import { routes } from '../../functions/platform/api/routes.js';
-import { mountRoutes } from '../../functions/emulator/api/site/site-mounts.js';
+import { routes } from '../../functions/local/routes.js';
+import { mountRoutes } from '../../functions/platform/api/site-mounts.js';
 
 describe('siteHostname', () => {
   it.each([

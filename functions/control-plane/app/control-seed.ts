@@ -1,5 +1,6 @@
 import type { AppContext } from '../../platform/app/context.js';
-import { issueOperatorToken, type Role } from './operator-tokens.js';
+import { issueOperatorToken } from './operator-tokens.js';
+import type { Role } from '../../platform/app/operator-identity.js';
 
 /** Local demo credentials (documented in docs/control.md). Seeded only against the local emulators. */
 export const DEMO_TOKENS: { operatorId: string; roles: Role[]; token: string }[] = [

@@ -2,25 +2,18 @@
  * Operator tokens for the control API and console. A token is shown once when issued; only its SHA-256
  * is stored (runs table), so a leaked table does not leak usable credentials. Each token has a public
  * `tokenId` (the first 16 hex digits of that hash: it names the token without being usable) by which an
- * admin lists and revokes it; revoked tokens stay listed, with who revoked them and when.
+ * admin lists and revokes it; revoked tokens stay listed, with who revoked them and when. Verifying a
+ * token (and the roles) is the platform's (functions/platform/app/operator-identity.ts): both systems' APIs do it.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { DomainError, notFound, validationError } from '../../platform/core/errors.js';
+import { randomBytes } from 'node:crypto';
+import { notFound, validationError } from '../../platform/core/errors.js';
 import { queryAll, type StoredItem } from '../../platform/core/ports.js';
 import type { AppContext } from '../../platform/app/context.js';
 import { operatorTokenKey } from '../../platform/app/keys.js';
+import { operatorTokenHash as sha256, ROLES, type Operator, type Role } from '../../platform/app/operator-identity.js';
 
-export const ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
 /** Audit id (`RUN#operator-tokens`) under which token creation and revocation are recorded. */
 export const TOKEN_AUDIT_ID = 'operator-tokens';
-export type Role = (typeof ROLES)[number];
-
-export interface Operator {
-  operatorId: string;
-  displayName: string;
-  roles: Role[];
-}
-
 /** What an admin sees of a token: never the secret. */
 export interface OperatorTokenSummary extends Operator {
   tokenId: string;
@@ -32,14 +25,6 @@ export interface OperatorTokenSummary extends Operator {
   status: 'active' | 'expired' | 'revoked';
 }
 
-/**
- * Roles are independent grants, each including read access: `viewer` reads; `operator` plans, creates,
- * starts and cancels runs and campaigns; `approver` signs off interims and starts campaigns; `admin`
- * administers operator tokens.
- */
-export const hasRole = (operator: Operator, required: Role) => required === 'viewer' || operator.roles.includes(required);
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 export const tokenIdOf = (token: string) => sha256(token).slice(0, 16);
 const OPERATOR_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const TOKENS_INDEX = 'OPERATOR-TOKENS';
@@ -115,21 +100,4 @@ export async function revokeOperatorTokenById(ctx: AppContext, tokenId: string, 
 /** Deletes the token's record (tests and scripts holding the token itself). */
 export async function revokeOperatorToken(ctx: AppContext, token: string): Promise<void> {
   await ctx.records.runs.delete(operatorTokenKey(sha256(token)));
-}
-
-const unauthorized = (message: string) => new DomainError('unauthorized', 'Unauthorized', message);
-
-/** Resolves a bearer token to its operator; refuses unknown, revoked and expired tokens alike (401). */
-export async function authenticateToken(ctx: AppContext, token: string | undefined): Promise<Operator> {
-  if (!token) throw unauthorized('an operator token is required: Authorization: Bearer <token>');
-  const item = await ctx.records.runs.get(operatorTokenKey(sha256(token)));
-  const expired = typeof item?.expiresAt === 'number' && item.expiresAt * 1000 <= ctx.clock.now().getTime();
-  if (!item || expired || item.revokedAt) throw unauthorized('the operator token is not valid (unknown, revoked or expired)');
-  return { operatorId: String(item.operatorId), displayName: String(item.displayName), roles: (item.roles as Role[]) ?? [] };
-}
-
-export function requireRole(operator: Operator, required: Role): void {
-  if (!hasRole(operator, required)) {
-    throw new DomainError('forbidden', 'RoleRequired', `this action needs the ${required} role; ${operator.operatorId} has ${operator.roles.join(', ') || 'none'}`, { requiredRole: required, roles: operator.roles });
-  }
 }

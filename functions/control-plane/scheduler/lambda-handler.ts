@@ -1,4 +1,5 @@
 import { servicesFromEnvironment } from '../../platform/adapters/services.js';
+import { controlPlaneAdapters } from '../adapters/control-plane-services.js';
 import { advanceActiveCampaigns } from '../app/campaigns.js';
 import { fireSchedule, runDueSchedules } from '../app/scheduler.js';
 import { log } from '../../platform/observability/logger.js';
@@ -11,7 +12,7 @@ import { flushMetrics } from '../../platform/observability/metrics.js';
  */
 export const handler = async (event: { scheduleId?: unknown }, context?: Parameters<typeof log.addContext>[0]) => {
   if (context) log.addContext(context);
-  const services = servicesFromEnvironment();
+  const services = servicesFromEnvironment(controlPlaneAdapters);
   try {
     if (typeof event.scheduleId === 'string') {
       const schedule = await fireSchedule(services, event.scheduleId);

@@ -1,4 +1,5 @@
 import { servicesFromEnvironment } from '../../platform/adapters/services.js';
+import { controlPlaneAdapters } from '../adapters/control-plane-services.js';
 import { log } from '../../platform/observability/logger.js';
 import { tasks } from './index.js';
 import { instrumentTask } from './instrument.js';
@@ -9,5 +10,5 @@ export const handler = async (event: Record<string, unknown>, context?: Paramete
   const task = tasks[name];
   if (!task) throw new Error(`unknown TASK_NAME ${name}`);
   if (context) log.addContext(context);
-  return instrumentTask(name, task)(event, servicesFromEnvironment());
+  return instrumentTask(name, task)(event, servicesFromEnvironment(controlPlaneAdapters));
 };

@@ -8,7 +8,7 @@ import { ConditionFailedError } from '../core/ports.js';
 import { InvalidCursorError } from '../adapters/cursor.js';
 import type { Services } from '../adapters/services.js';
 import { bodyLimitErrorOf, bodyLimitOf, limitRequestBody } from './body-limit.js';
-import { problemJson, STATUS_BY_KIND, type AppEnv, type ErrorFormatter, type Route } from './http.js';
+import { problemJson, STATUS_BY_KIND, type AppEnv, type ErrorFormatter, type Route, type SiteHosting } from './http.js';
 import { authorizeRoute } from './auth/operator-auth.js';
 import { assertPathParams, assertRequestHead, headersTooLarge, isHeaderOverflow, urlLimitOf } from './request-limits.js';
 import { observeRequests } from './observe.js';
@@ -16,14 +16,14 @@ import { securityHeaders } from './response-headers.js';
 import { errorFields, log } from '../observability/logger.js';
 import { appendLogContext } from '../observability/log-context.js';
 import { recordMetric } from '../observability/metrics.js';
-import { unknownSite } from '../../emulator/app/site-hosts.js';
-import { addressSite, requestHost } from '../../emulator/api/site/site-address.js';
-import { mountRoutes } from '../../emulator/api/site/site-mounts.js';
-import { siteNotFound } from '../../emulator/api/site/public-site-handler.js';
+import { mountRoutes } from './site-mounts.js';
 
 export interface AppOptions {
-  /** Serve only the site-root paths, the site named by the listener (a per-site port); default false. */
-  sitesOnly?: boolean;
+  /**
+   * Serve only the site-root paths, the site named by the listener (a per-site port), answering any other
+   * path with the site's own 404 page (the composition root passes the emulator's); default: every route.
+   */
+  sitesOnly?: { notFound: (c: Context<AppEnv>) => Response };
   /**
    * Responses reach the client only once complete (API Gateway HTTP API in front of Lambda buffers them):
    * streams (the run's server-sent events) send what they have and tell the client to poll instead.
@@ -53,19 +53,19 @@ export function createApp(services: Services, routes: readonly Route[], options:
     const format = route.formatError ?? problemJson;
     const fallsThrough = shared.has(`${route.method} ${route.path}`);
     const limits = requestLimits(route);
+    const hosting: SiteHosting | undefined = route.siteHosting;
+    if (!hosting) throw new Error(`site route ${route.method} ${route.path} has no siteHosting: the routes that declare \`site\` bring it`);
     app.on(route.method, route.path, async (c, next) => {
       c.set('route', route.path);
       appendLogContext({ route: route.path });
       try {
         // A path the control plane shares (`GET /`) is refused in the format of whoever serves it, so the site is looked up first.
         if (!fallsThrough) limits(c);
-        const site = await addressSite(c);
-        if (!site) {
+        if (!(await hosting.enter(c))) {
           if (fallsThrough) return await next();
-          throw await unknownSite(services, requestHost(c));
+          throw await hosting.unknownSite(c);
         }
         if (fallsThrough) limits(c);
-        c.set('site', site);
         await authorizeRoute(c, route);
         return await route.handler(c);
       } catch (e) {
@@ -94,7 +94,7 @@ export function createApp(services: Services, routes: readonly Route[], options:
     c.set('errorCode', isHeaderOverflow(c.req.raw) ? 'RequestHeaderFieldsTooLarge' : matches.length === 0 ? 'RouteNotFound' : 'MethodNotAllowed');
     if (isHeaderOverflow(c.req.raw)) return renderError(headersTooLarge(), matches[0]?.[0].format ?? problemJson, c);
     if (matches.length === 0) {
-      return options.sitesOnly ? siteNotFound(c) : problemJson(new DomainError('not-found', 'RouteNotFound', `no route for ${c.req.method} ${c.req.path}`), 404, c);
+      return options.sitesOnly ? options.sitesOnly.notFound(c) : problemJson(new DomainError('not-found', 'RouteNotFound', `no route for ${c.req.method} ${c.req.path}`), 404, c);
     }
     const allowed = [...new Set(matches.flatMap(([m]) => m.methods))];
     const res = (matches[0]![0].format ?? problemJson)(

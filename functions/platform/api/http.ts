@@ -1,14 +1,25 @@
-import type { Operator } from '../../control-plane/app/operator-tokens.js';
+import type { Operator } from '../app/operator-identity.js';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError, type ErrorKind } from '../core/errors.js';
 import type { Services } from '../adapters/services.js';
-import type { SiteAddress } from '../../emulator/app/site-hosts.js';
 
 export interface AppEnv {
-  /** `site`: set when the request reached an appliance's site root (by Host header or the site's own port). */
   /** `buffered`: the response is delivered whole (API Gateway + Lambda), so a stream can only say so and end. */
-  Variables: { services: Services; site?: SiteAddress; buffered?: boolean };
+  /** (The site a site-root request reached, `site`, is the emulator's variable: functions/emulator/api/site/site-hosting.ts.) */
+  Variables: { services: Services; buffered?: boolean };
+}
+
+/**
+ * How a site route, mounted at the site root, finds the site its request addresses (the host names the
+ * appliance). The emulator's site routes bring it (functions/emulator/api/site/site-hosting.ts), so the
+ * app dispatches by host without knowing the emulator's site directory.
+ */
+export interface SiteHosting {
+  /** Looks up the site the request's host names and records it on the context; false when the host names none. */
+  enter(c: Context<AppEnv>): Promise<boolean>;
+  /** The refusal for a host that names no site (rendered in the route's format). */
+  unknownSite(c: Context<AppEnv>): Promise<Error>;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -41,10 +52,12 @@ export interface Route {
   streaming?: true;
   /**
    * A path of the appliance's own site, written relative to the site root (`/api/command`): `true` mounts
-   * it under `/appliances/:applianceId` and at the root of every site host (functions/emulator/api/site/site-mounts.ts);
+   * it under `/appliances/:applianceId` and at the root of every site host (functions/platform/api/site-mounts.ts);
    * `'root'` only at the site root (the public site `/`).
    */
   site?: true | 'root';
+  /** With `site`: how the site root finds the addressed site; the app refuses to mount a site route without it. */
+  siteHosting?: SiteHosting;
   /** Other site paths answering the same (the legacy `.ns` forms); only with `site`. */
   aliases?: readonly string[];
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routes } from '../../../functions/platform/api/routes.js';
+import { routes } from '../../../functions/local/routes.js';
 
 describe("routes the appliance's administrator may call", () => {
   it('each brings its check (the shared auth code has none of its own)', () => {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { CreateScheduleCommand, DeleteScheduleCommand, ConflictException } from '@aws-sdk/client-scheduler';
 import { EventBridgeWindowScheduler } from '../../../functions/control-plane/adapters/eventbridge-scheduler.js';
 import { withIdempotency } from '../../../functions/platform/app/idempotency.js';
-import { authenticateToken, issueOperatorToken, requireRole, revokeOperatorToken } from '../../../functions/control-plane/app/operator-tokens.js';
+import { issueOperatorToken, revokeOperatorToken } from '../../../functions/control-plane/app/operator-tokens.js';
+import { authenticateToken, requireRole } from '../../../functions/platform/app/operator-identity.js';
 import { operatorTokenKey } from '../../../functions/platform/app/keys.js';
 import { FakeClock, memoryContext } from '../../helpers/memory-context.js';
 

@@ -1,7 +1,7 @@
 /** The fleet inventory over the emulator's fleet API (in process, the same HTTP requests): answers and refusals. */
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../../functions/platform/api/app.js';
-import { routes } from '../../../functions/platform/api/routes.js';
+import { routes } from '../../../functions/local/routes.js';
 import type { Services } from '../../../functions/platform/adapters/services.js';
 import { createAppliance } from '../../../functions/emulator/app/appliance-store.js';
 import { issueOperatorToken } from '../../../functions/control-plane/app/operator-tokens.js';

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '../../../platform/api/http.js';
-import { consoleSignInConfig } from './oidc.js';
+import { consoleSignInConfig } from '../../../platform/api/auth/oidc.js';
 
 /** `GET /v1/auth/config`: what the console needs to offer OIDC sign-in (`{ oidc: null }` without an issuer). */
 export const getSignInConfig: RouteHandler = async (c) =>

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { RouteHandler } from '../../../platform/api/http.js';
-import { consoleSignInConfig } from '../auth/oidc.js';
+import { consoleSignInConfig } from '../../../platform/api/auth/oidc.js';
 
 /**
  * The operator console: plain HTML, CSS and JS (no framework, no build step) calling the /v1 API with the

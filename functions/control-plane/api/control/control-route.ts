@@ -13,7 +13,7 @@ import { parseOrThrow, readJsonBody } from '../../../platform/api/json-input.js'
 import type { AppContext } from '../../../platform/app/context.js';
 import { controlSettings } from '../../app/control-settings.js';
 import { requestFingerprint, withIdempotency } from '../../../platform/app/idempotency.js';
-import type { Operator, Role } from '../../app/operator-tokens.js';
+import type { Operator, Role } from '../../../platform/app/operator-identity.js';
 import { currentOperator, type RoleAwareRoute } from '../../../platform/api/auth/operator-auth.js';
 import type { AppEnv, HttpMethod } from '../../../platform/api/http.js';
 

@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
 import { isDomainError } from '../../../platform/core/errors.js';
 import { isIanaTimeZone, resolveWindow } from '../../../platform/core/schedule.js';
 import { integer, trimmed } from '../../../platform/core/validation.js';
-import { ROLES } from '../../app/operator-tokens.js';
+import { ROLES } from '../../../platform/app/operator-identity.js';
 
 export const schemas = z.registry<{ id: string; description?: string }>();
 const named = <T extends z.ZodMiniType>(id: string, schema: T, description?: string): T => {

@@ -5,7 +5,8 @@
  */
 import * as z from 'zod/mini';
 import { listAudit, appendAudit } from '../../app/run-store.js';
-import { issueOperatorToken, listOperatorTokens, MAX_TOKEN_TTL_HOURS, revokeOperatorTokenById, ROLES, TOKEN_AUDIT_ID } from '../../app/operator-tokens.js';
+import { issueOperatorToken, listOperatorTokens, MAX_TOKEN_TTL_HOURS, revokeOperatorTokenById, TOKEN_AUDIT_ID } from '../../app/operator-tokens.js';
+import { ROLES } from '../../../platform/app/operator-identity.js';
 import { trimmed } from '../../../platform/core/validation.js';
 import { controlRoute } from './control-route.js';
 import { schemas } from './schemas.js';

@@ -24,6 +24,7 @@ import {
   manualUpdateHandler,
 } from '../appliance/updates-handler.js';
 import { authenticateApplianceAdmin } from '../auth/appliance-admin-auth.js';
+import { onSites } from '../site/site-hosting.js';
 
 /** Routes the appliance's own administrator may call (HTTP Basic), beside operator tokens. */
 const APPLIANCE_ADMIN = { auth: 'appliance-admin', applianceAdmin: authenticateApplianceAdmin } as const;
@@ -38,7 +39,7 @@ const route = (r: Omit<Route, 'group' | 'formatError'>): Route => ({ bodyLimit: 
 const sitePage = (r: Omit<Route, 'group' | 'formatError' | 'site'>): Route => route({ ...r, site: true });
 
 /** Routes of the appliance area: the fleet emulator, namespaced per appliance. */
-export const applianceRoutes: Route[] = [
+export const applianceRoutes: Route[] = onSites([
   route({ method: 'GET', path: '/appliances', handler: listAppliancesHandler, auth: 'operator', summary: 'List the emulated fleet' }),
   route({ method: 'POST', path: '/appliances', handler: createApplianceHandler, ...APPLIANCE_ADMIN, summary: 'Add an appliance to the fleet' }),
   route({ method: 'GET', path: '/packages', handler: listPackagesHandler, auth: 'operator', summary: 'List stored packages (catalog and uploads)' }),
@@ -79,5 +80,5 @@ export const applianceRoutes: Route[] = [
   sitePage({ method: 'GET', path: `${TEAMS}/:teamId`, handler: people.getTeamHandler, ...APPLIANCE_ADMIN, summary: 'One support team' }),
   sitePage({ method: 'PATCH', path: `${TEAMS}/:teamId`, handler: people.updateTeamHandler, ...APPLIANCE_ADMIN, summary: 'Change a support team (name, members, issues)' }),
   sitePage({ method: 'DELETE', path: `${TEAMS}/:teamId`, handler: people.deleteTeamHandler, ...APPLIANCE_ADMIN, summary: 'Delete a support team' }),
-];
+]);
 

@@ -9,6 +9,7 @@ import { reportingHandler } from '../sessions/reporting-handler.js';
 import { commandXsdHandler, reportingXsdHandler } from '../sessions/xsd-handler.js';
 import { oauthError, xmlError } from '../sessions/xml-response.js';
 import { liveSessionRoutes } from './live-session-routes.js';
+import { onSites } from '../site/site-hosting.js';
 
 // Site paths (relative to the site root; mounted under /appliances/:applianceId and at the site root), with the legacy `.ns` forms.
 const xml = { group: 'sessions', formatError: xmlError, site: true } as const;
@@ -17,7 +18,7 @@ const ns = (path: string) => ({ aliases: [`${path}.ns`] });
 const params = { bodyLimit: BODY_LIMITS.form, urlLimit: URL_LIMITS.siteApi } as const;
 
 /** Routes of the sessions area: the appliance's public APIs (XML, OAuth2, backup) and IC exports. */
-export const sessionsRoutes: Route[] = [
+export const sessionsRoutes: Route[] = onSites([
   { method: 'GET', path: '/api/reporting', handler: reportingHandler, ...params, auth: 'api-account', summary: 'Reporting API (SupportSession, SupportSessionListing, SupportSessionSummary, exit surveys, SupportTeam, LicenseUsage), streamed XML', streaming: true, ...xml, ...ns('/api/reporting') },
   { method: 'POST', path: '/api/reporting', handler: reportingHandler, ...params, auth: 'api-account', summary: 'Reporting API with url-encoded form parameters', streaming: true, ...xml, ...ns('/api/reporting') },
   { method: 'GET', path: '/api/command', handler: commandHandler, ...params, auth: 'api-account', summary: 'Command API: the actions of the appliance version, with username+password or a bearer token', ...xml, ...ns('/api/command') },
@@ -32,4 +33,4 @@ export const sessionsRoutes: Route[] = [
   { method: 'POST', path: '/v1/appliances/:applianceId/ic-exports', handler: icExportHandler, bodyLimit: BODY_LIMITS.small, group: 'sessions', auth: 'operator', summary: 'Integration Client export (SQL, CSV, 10.6 migration) into S3' },
   // The live session lifecycle (issue 14): the customer's request and end, the representative console.
   ...liveSessionRoutes,
-];
+]);

@@ -6,10 +6,10 @@
  * `'api-account'` routes authenticate with the appliance's OAuth2 tokens in their own handlers.
  */
 import type { Context } from 'hono';
-import { authenticateToken, requireRole, type Operator, type Role } from '../../../control-plane/app/operator-tokens.js';
+import { authenticateToken, requireRole, type Operator, type Role } from '../../app/operator-identity.js';
 import type { AppEnv, Route } from '../http.js';
 import { appendLogContext } from '../../observability/log-context.js';
-import { looksLikeJwt, verifyOperatorJwt } from '../../../control-plane/api/auth/oidc.js';
+import { looksLikeJwt, verifyOperatorJwt } from './oidc.js';
 
 declare module 'hono' {
   interface ContextVariableMap {

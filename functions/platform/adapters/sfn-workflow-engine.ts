@@ -1,8 +1,8 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { conflict } from '../../platform/core/errors.js';
-import type { ExecutionDetail, ExecutionStatus, ExecutionSummary, WorkflowEngine } from '../../platform/core/ports.js';
-import { once } from '../../platform/adapters/lazy.js';
-import { currentRequestId } from '../../platform/observability/log-context.js';
+import { conflict } from '../core/errors.js';
+import type { ExecutionDetail, ExecutionStatus, ExecutionSummary, WorkflowEngine } from '../core/ports.js';
+import { once } from './lazy.js';
+import { currentRequestId } from '../observability/log-context.js';
 
 /** Command classes, imported on first use (see clients.ts). */
 const sdk = once(() => import('@aws-sdk/client-sfn'));

@@ -1,11 +1,11 @@
 /**
  * OIDC settings (environment): with `OIDC_ISSUER` and `OIDC_AUDIENCE` set, the API accepts bearer JWTs
- * from that issuer (functions/control-plane/api/auth/oidc.ts verifies them). Read once when the services are built, so
+ * from that issuer (functions/platform/api/auth/oidc.ts verifies them). Read once when the services are built, so
  * a bad value fails the cold start with the variable's name.
  */
 import * as z from 'zod/mini';
-import { trimmed } from '../../platform/core/validation.js';
-import { ROLES, type Role } from './operator-tokens.js';
+import { trimmed } from '../core/validation.js';
+import { ROLES, type Role } from '../app/operator-identity.js';
 
 export interface OidcSettings {
   issuer: string;

@@ -11,9 +11,9 @@
  * `jose` (its JWT-verify and remote-JWKS modules only) is imported on the first JWT, so a cold start that
  * never sees one does not evaluate it.
  */
-import { DomainError } from '../../../platform/core/errors.js';
-import type { OidcSettings } from '../../app/oidc-settings.js';
-import { ROLES, type Operator, type Role } from '../../app/operator-tokens.js';
+import { DomainError } from '../../core/errors.js';
+import type { OidcSettings } from '../../adapters/oidc-settings.js';
+import { ROLES, type Operator, type Role } from '../../app/operator-identity.js';
 
 /** A compact JWS: three base64url parts, the header a JSON object. */
 export const looksLikeJwt = (token: string) => /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);

@@ -2,9 +2,10 @@
  * Where the route table's site paths are served. A route declared `site` once, with a site-relative path,
  * is mounted under `/appliances/:applianceId` (the control plane's addressing, kept) and at the root of
  * the site (the host names the appliance). Consumers that need concrete paths (the Hono app, the CDK
- * HTTP API, the security walk) use `mountRoutes`, never their own copy.
+ * HTTP API, the security walk) use `mountRoutes`, never their own copy. Plumbing of the route table (it
+ * reads only `Route.site` and `aliases`), so the platform's app and CDK mount without the emulator.
  */
-import type { Route } from '../../../platform/api/http.js';
+import type { Route } from './http.js';
 
 export const APPLIANCE_MOUNT = '/appliances/:applianceId';
 
