@@ -3,7 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { Route } from '../../functions/platform/api/http.js';
 import type { GrantTargets } from '../grants.js';
-import { apiEntry, kebab, pascal, routesByGroup, streamingGroups } from '../sources.js';
+import { apiEntry, kebab, pascal, streamingGroups } from '../sources.js';
 import type { StageConfig } from '../stage.js';
 import type { FunctionDeployer } from './function-deployer.js';
 import { HttpApi } from './http-api.js';
@@ -32,20 +32,7 @@ export class ApplianceEmulator extends Construct {
   ) {
     super(scope, id);
     const { config, deployer, targets } = props;
-    const groupFunctions = new Map(props.shared);
-    for (const group of routesByGroup(props.routes).keys()) {
-      if (groupFunctions.has(group)) continue;
-      const fn = deployer.deploy(this, 'emulator', {
-        kind: 'route group',
-        name: group,
-        physicalName: `api-${kebab(group)}`,
-        entry: apiEntry(group),
-        description: `HTTP routes of group ${group} (functions/emulator/api)`,
-        // API Gateway gives up after 30 s; fail first so the client sees our error.
-        timeout: Duration.seconds(25),
-      }, targets);
-      groupFunctions.set(group, fn.fn);
-    }
+    const groupFunctions = deployer.deployRouteGroups(this, 'emulator', props.routes, props.shared, targets, { folder: 'functions/emulator/api' });
 
     // API Gateway buffers Lambda responses (6 MB at most): routes marked `streaming` are also served by a
     // response-streaming Function URL. Authentication stays in the app (the API's own credentials), as behind API Gateway.

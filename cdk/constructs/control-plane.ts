@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import type { Route } from '../../functions/platform/api/http.js';
 import type { GrantTargets } from '../grants.js';
 import type { Permissions } from '../permissions.js';
-import { apiEntry, kebab, routesByGroup, SCHEDULER_ENTRY, TASK_ENTRY, type WorkflowSource } from '../sources.js';
+import { kebab, SCHEDULER_ENTRY, TASK_ENTRY, type WorkflowSource } from '../sources.js';
 import type { StageConfig } from '../stage.js';
 import type { FunctionDeployer } from './function-deployer.js';
 import { HttpApi } from './http-api.js';
@@ -67,21 +67,11 @@ export class ControlPlane extends Construct {
       taskFunctions.set(task, construct.fn);
     }
 
-    const groupFunctions = new Map(props.shared);
-    for (const group of routesByGroup(props.routes).keys()) {
-      if (groupFunctions.has(group)) continue;
-      const { fn } = deployer.deploy(this, 'control-plane', {
-        kind: 'route group',
-        name: group,
-        physicalName: `api-${kebab(group)}`,
-        entry: apiEntry(group),
-        description: `HTTP routes of group ${group} (functions/control-plane/api)`,
-        copyIntoBundle: [{ from: 'functions/control-plane/api/console/assets', to: 'assets' }],
-        // API Gateway gives up after 30 s; fail first so the client sees our error.
-        timeout: Duration.seconds(25),
-      }, targets, environmentFor);
-      groupFunctions.set(group, fn);
-    }
+    const groupFunctions = deployer.deployRouteGroups(this, 'control-plane', props.routes, props.shared, targets, {
+      folder: 'functions/control-plane/api',
+      copyIntoBundle: [{ from: 'functions/control-plane/api/console/assets', to: 'assets' }],
+      environmentFor,
+    });
 
     const scheduler = deployer.deploy(this, 'control-plane', {
       kind: 'scheduler',

@@ -1,9 +1,11 @@
-import type { Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { BUCKETS, ROUTE53_ZONE_ENV, TABLES } from '../../functions/platform/adapters/config.js';
 import { applyPermissions, type GrantTargets } from '../grants.js';
 import { permissionsFor, type Permissions } from '../permissions.js';
-import { pascal } from '../sources.js';
+import type { Route } from '../../functions/platform/api/http.js';
+import { apiEntry, kebab, pascal, routesByGroup } from '../sources.js';
 import type { StageConfig, System } from '../stage.js';
 import { ControlPlaneFunction } from './control-plane-function.js';
 import type { Storage } from './storage.js';
@@ -61,6 +63,36 @@ export class FunctionDeployer {
     applyPermissions(scope, `${pascal(spec.kind)}${pascal(spec.name)}`, construct.role, permissions, targets);
     this.functions.push({ kind: spec.kind, name: spec.name, system, construct, permissions });
     return construct;
+  }
+
+  /**
+   * One function per route group of `routes` (`api-<group>`), but for the groups `shared` already serves
+   * (the platform's health probe): what each system's HTTP API integrates, by group.
+   */
+  deployRouteGroups(
+    scope: Construct,
+    system: System,
+    routes: readonly Route[],
+    shared: ReadonlyMap<string, IFunction>,
+    targets: GrantTargets,
+    options: { folder: string; copyIntoBundle?: FunctionSpec['copyIntoBundle']; environmentFor?: (p: Permissions) => Record<string, string> },
+  ): Map<string, IFunction> {
+    const groupFunctions = new Map(shared);
+    for (const group of routesByGroup(routes).keys()) {
+      if (groupFunctions.has(group)) continue;
+      const { fn } = this.deploy(scope, system, {
+        kind: 'route group',
+        name: group,
+        physicalName: `api-${kebab(group)}`,
+        entry: apiEntry(group),
+        description: `HTTP routes of group ${group} (${options.folder})`,
+        copyIntoBundle: options.copyIntoBundle,
+        // API Gateway gives up after 30 s; fail first so the client sees our error.
+        timeout: Duration.seconds(25),
+      }, targets, options.environmentFor);
+      groupFunctions.set(group, fn);
+    }
+    return groupFunctions;
   }
 
   /** Names of the stack's tables and buckets (a system deployed alone has only its own), the workflows' ARN prefix, the cursor key, the hosted zone. */
