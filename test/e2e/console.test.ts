@@ -33,9 +33,12 @@ if (!browserPath) {
 
 const SHOTS = join(ROOT, 'test-output', 'e2e');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-// 40 ms per modelled minute: a 17-minute install takes 0.7 s (long enough to stop the runtime during it).
-const RUNTIME_ENV = { SCHEDULER_INTERVAL_MS: '0', TIME_SCALE_MS_PER_MINUTE: '40' };
+// 100 ms per modelled minute: a 17-minute install takes 1.7 s, long enough for a loaded machine to see it in the
+// page and stop the runtime during it (at 40 ms, 0.7 s, that was a race under load).
+const RUNTIME_ENV = { SCHEDULER_INTERVAL_MS: '0', TIME_SCALE_MS_PER_MINUTE: '100' };
 
+// Waits poll for their condition; the deadlines (60 s per wait, 300 s per test; expect.poll's default is 15 s in
+// vitest.config.ts) only bound a condition that never comes, sized for a loaded shared machine.
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
@@ -127,7 +130,7 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     await page.getByLabel('Start each window automatically at its scheduled time').uncheck();
     await page.getByRole('button', { name: 'Create run' }).click();
     // Creating a run enrols both appliances with the driver and places the holds over HTTP first.
-    await expect.poll(() => page.locator('#view-title').textContent(), { timeout: 10_000 }).toMatch(/^Run run-/);
+    await expect.poll(() => page.locator('#view-title').textContent(), { timeout: 60_000 }).toMatch(/^Run run-/);
     const runId = (await page.locator('#view-title').textContent())!.replace('Run ', '');
     await expect.poll(() => runStatus()).toBe('scheduled');
     // The pipeline is the plan's steps, in order, window by window; times in the window's zone with its offset.
@@ -166,8 +169,8 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     expect(await runStatus()).toBe('scheduled');
     await page.getByRole('button', { name: 'Start window 1…' }).click();
     await confirm.getByRole('button', { name: 'Start window 1 now' }).click();
-    await expect.poll(runStatus, { timeout: 20_000 }).toBe('interim');
-    await expect.poll(() => page.locator('#run-interim').textContent(), { timeout: 30_000 }).toContain('passed');
+    await expect.poll(runStatus, { timeout: 60_000 }).toBe('interim');
+    await expect.poll(() => page.locator('#run-interim').textContent(), { timeout: 60_000 }).toContain('passed');
     await snap('interim-checks');
 
     // The approver opens the override dialog: it names the pair and insists on a reason; she keeps things as they are.
@@ -201,25 +204,25 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     // Mid-window (A's install running) the API goes away: a banner, actions disabled, "Offline". The runtime,
     // and with it the window's execution, is stopped and restarted on the same port and data; the page
     // recovers by itself and shows the window interrupted, to be resumed without repeating finished steps.
-    await expect.poll(() => page.locator('#current-step').textContent(), { timeout: 20_000, interval: 50 }).toMatch(/Install Bomgar-10\.6\.0 on e2e-a/);
+    await expect.poll(() => page.locator('#current-step').textContent(), { timeout: 60_000, interval: 50 }).toMatch(/Install Bomgar-10\.6\.0 on e2e-a/);
     const port = Number(new URL(runtime.url).port);
     const dataDir = runtime.dataDir;
     await runtime.stop();
-    await expect.poll(() => page.locator('#offline').isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => page.locator('#offline').isVisible(), { timeout: 60_000 }).toBe(true);
     expect(await page.locator('#offline').textContent()).toContain('Cannot reach the control API');
     expect(await page.getByRole('button', { name: 'Cancel run…' }).isDisabled()).toBe(true);
     expect(await page.locator('#live').textContent()).toContain('Offline');
     await snap('lost-connection-mid-window');
     runtime = await startTestRuntime({ port, dataDir, env: RUNTIME_ENV });
-    await expect.poll(() => page.locator('#offline').isVisible(), { timeout: 15_000 }).toBe(false);
+    await expect.poll(() => page.locator('#offline').isVisible(), { timeout: 60_000 }).toBe(false);
     await expect.poll(() => page.getByRole('button', { name: 'Cancel run…' }).isDisabled()).toBe(false);
     expect(await page.locator('#live').textContent()).toMatch(/last updated \d\d:\d\d:\d\d/);
-    await expect.poll(() => page.locator('#run-window-2').textContent(), { timeout: 15_000 }).toContain('interrupted');
+    await expect.poll(() => page.locator('#run-window-2').textContent(), { timeout: 60_000 }).toContain('interrupted');
     await snap('reconnected-window-interrupted');
     await page.getByRole('button', { name: 'Resume window 2…' }).click();
     expect(await confirm.textContent()).toContain('the steps it finished are not repeated');
     await confirm.getByRole('button', { name: 'Resume window 2 now' }).click();
-    await expect.poll(runStatus, { timeout: 30_000 }).toBe('succeeded');
+    await expect.poll(runStatus, { timeout: 60_000 }).toBe('succeeded');
     await snap('succeeded');
 
     // No live traffic on this run: no downtime section. Once the traffic area stores its measurements on the
@@ -260,7 +263,7 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
     expect((await getAppliance(runtime.services, b))?.productVersion).toBe('10.6.0');
     expect((await getAppliance(runtime.services, b))?.failover).toMatchObject({ role: 'primary', pairStatus: 'established' });
     expect((await listRuns(runtime.services)).runs.find((r) => r.runId === runId)?.status).toBe('succeeded');
-  }, 120_000);
+  }, 300_000);
 
   it('where responses are buffered (API Gateway HTTP API on AWS) the run page falls back to ETag polling and still follows the run', async () => {
     // The Lambda entry's app (bufferedResponses, as functions/platform/api/lambda-handler.ts builds it) answers the
@@ -284,11 +287,11 @@ describe.skipIf(!browserPath)('operator console in headless Chromium', () => {
       // A change made elsewhere (the API, another operator) reaches the page by polling.
       const cancelled = await controlClient(runtime.url, TOKENS.carol).post(`/v1/runs/${run.runId}/cancel`, { reason: 'fallback test' }, { 'idempotency-key': `fb-${run.runId}` });
       expect(cancelled.status).toBeLessThan(300);
-      await expect.poll(runStatus, { timeout: 10_000 }).toBe('cancelled');
+      await expect.poll(runStatus, { timeout: 60_000 }).toBe('cancelled');
       await snap('buffered-fallback-polling');
     } finally {
       await page.unroute('**/v1/runs/*/events');
     }
     // As long as the first test's: a clean CI machine runs this file while the rest of the suite transforms.
-  }, 120_000);
+  }, 300_000);
 });

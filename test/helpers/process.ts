@@ -38,7 +38,7 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
   });
 }
 
-export async function startRuntimeProcess(env: Record<string, string>, timeoutMs = 15_000): Promise<StartedProcess> {
+export async function startRuntimeProcess(env: Record<string, string>, timeoutMs = 45_000): Promise<StartedProcess> {
   const started = performance.now();
   const child = spawnRuntime(env);
   let out = '';

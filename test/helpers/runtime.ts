@@ -58,8 +58,12 @@ export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promi
   };
 }
 
-/** Polls until `fn` returns a value that is not undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000, intervalMs = 10): Promise<T> {
+/**
+ * Polls until `fn` returns a value that is not undefined, or fails after `timeoutMs`. The default deadline is a
+ * bound for a condition that never comes, sized for a loaded machine (a window that takes 5 s quiet took over
+ * 30 s at load 8); it returns as soon as the condition holds.
+ */
+export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 45_000, intervalMs = 10): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();

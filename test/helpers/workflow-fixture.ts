@@ -53,7 +53,7 @@ export const waitForExecution = (ctx: AppContext, executionArn: string) =>
   eventually(async () => {
     const d = await ctx.workflows.describe(executionArn);
     return d.status === 'RUNNING' ? undefined : d;
-  }, 20_000);
+  }, 45_000); // a bound for a hung execution (within the 60 s test timeout), not a speed claim
 
 /** Session identity that survives the 10.6 migration and failover copies. */
 export const identity = (s: SupportSession) => `${s.recordedBy}:${s.legacyLsid ?? s.sourceLsid ?? s.lsid}`;

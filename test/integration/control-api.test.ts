@@ -352,7 +352,7 @@ describe('campaigns through the API', () => {
       await runtime.scheduler.tick();
       const c = S.CampaignOnly.parse(await (await viewer.get(`/v1/campaigns/${campaign.campaignId}`)).json()).campaign;
       return c.status === 'succeeded' || c.status === 'halted' ? c : undefined;
-    }, 20_000);
+    }, 45_000);
     expect(done.status).toBe('succeeded');
     expect(done.targets.every((t) => t.status === 'succeeded')).toBe(true);
     for (const id of ['staging-1', 'fleet-1-a', 'fleet-1-b', 'fleet-3-a', 'fleet-3-b']) expect((await getAppliance(runtime.services, id))?.productVersion).toBe('11.1.1');
@@ -380,7 +380,7 @@ describe('campaigns through the API', () => {
       await runtime.scheduler.tick();
       const now = S.CampaignOnly.parse(await (await viewer.get(`/v1/campaigns/${campaign.campaignId}`)).json()).campaign;
       return now.targets[0]!.status === 'succeeded' ? now : undefined;
-    }, 20_000);
+    }, 45_000);
     expect(settled.status).toBe('halted');
     expect(settled.targets.filter((t) => t.runId).map((t) => t.targetId)).toEqual(['staging-halt']);
     expect((await listAudit(runtime.services, campaign.campaignId)).filter((e) => e.step === 'campaign.halt')).toHaveLength(1);

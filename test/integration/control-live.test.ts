@@ -20,7 +20,10 @@ let carol: ReturnType<typeof controlClient>;
 let amy: ReturnType<typeof controlClient>;
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ env: { SCHEDULER_INTERVAL_MS: '0' } });
+  // 40 ms per modelled minute (not the tests' usual 1 ms): the install's window deadline guard counts real time
+  // since the window started on the modelled clock, so a 1440-minute window gave 1.4 s at 1 ms, which a loaded
+  // machine spends before the install (WindowTooShort, and the run never reached the interim). 57 s at 40 ms.
+  runtime = await startTestRuntime({ env: { SCHEDULER_INTERVAL_MS: '0', TIME_SCALE_MS_PER_MINUTE: '40' } });
   await issueTestTokens(runtime.services);
   ({ a, b } = await pairFixture(runtime.services, 'live'));
   pairId = (await (await controlClient(runtime.url, TOKENS.viewer).get(`/v1/appliances/${a}`)).json()).appliance.failover.pairId;
@@ -70,19 +73,27 @@ function sse(res: Response) {
   })().catch(() => {
     done = true;
   });
+  const lastRun = () => {
+    try {
+      const { run } = JSON.parse(queue.at(-1)!.data) as { run: { status: string; statusReason?: string } };
+      return `${run.status}${run.statusReason ? ` (${run.statusReason})` : ''}`;
+    } catch {
+      return 'none';
+    }
+  };
   return {
     queue,
     get done() {
       return done;
     },
     pump,
-    /** The next event that satisfies `test`, waiting up to `ms`. */
-    async next(test: (e: SseEvent) => boolean, ms = 10_000): Promise<SseEvent & { at: number }> {
+    /** The next event that satisfies `test`, waiting up to `ms` (a bound for an event that never comes). */
+    async next(test: (e: SseEvent) => boolean, ms = 45_000): Promise<SseEvent & { at: number }> {
       const deadline = Date.now() + ms;
       for (;;) {
         const i = queue.findIndex(test);
         if (i >= 0) return { ...queue.splice(0, i + 1)[i]!, at: Date.now() };
-        if (done || Date.now() > deadline) throw new Error(`no matching event within ${ms} ms (got ${queue.map((x) => x.event).join(', ') || 'nothing'})`);
+        if (done || Date.now() > deadline) throw new Error(`no matching event within ${ms} ms (got ${queue.map((x) => x.event).join(', ') || 'nothing'}; last run: ${lastRun()})`);
         await new Promise((r) => setTimeout(r, 10));
       }
     },
@@ -128,7 +139,7 @@ describe('a run\'s live state over HTTP (real option-2 workflow)', () => {
 
     // Events: the snapshot at once, then each change.
     const stream = sse(await rawFetch(`${runtime.url}/v1/runs/${runId}/events`, { headers: { authorization: `Bearer ${TOKENS.viewer}`, accept: 'text/event-stream' } }));
-    const snapshot = await stream.next((e) => e.event === 'run', 3_000);
+    const snapshot = await stream.next((e) => e.event === 'run', 15_000);
     expect(detailOf(snapshot).run.status).toBe('scheduled');
 
     const started = await carol.post(`/v1/runs/${runId}/windows/1/start`);
@@ -136,7 +147,8 @@ describe('a run\'s live state over HTTP (real option-2 workflow)', () => {
     // The starter's replaced schedule is marked as replaced, not failed.
     const replaced = (await (await carol.get(`/v1/runs/${runId}`)).json()).schedules.find((s: { window: number }) => s.window === 1);
     expect(replaced).toMatchObject({ status: 'cancelled', supersededBy: { by: 'carol' } });
-    const interim = await stream.next((e) => detailOf(e).run.status === 'interim', 30_000);
+    // Window 1 takes about 5 s on a quiet machine and over 30 s at load 8: the deadline bounds a hung window only.
+    const interim = await stream.next((e) => detailOf(e).run.status === 'interim', 120_000);
     const w1 = detailOf(interim).pipeline.steps.filter((s) => s.window === 1);
     expect(w1.map((s) => s.status).every((s) => s === 'succeeded')).toBe(true);
     expect(w1.find((s) => s.action === 'dns-switch')!.outputs).toEqual([{ label: 'DNS change', value: `live.example.com → ${b}` }]);
@@ -156,7 +168,7 @@ describe('a run\'s live state over HTTP (real option-2 workflow)', () => {
     expect(revalidated.headers.get('etag')).not.toBe(etag);
 
     expect((await carol.post(`/v1/runs/${runId}/windows/2/start`)).status).toBe(202);
-    const finished = await stream.next((e) => detailOf(e).run.status === 'succeeded', 30_000);
+    const finished = await stream.next((e) => detailOf(e).run.status === 'succeeded', 120_000);
     await stream.cancel();
     const steps = detailOf(finished).pipeline.steps;
     expect(steps.map((s) => s.status)).toEqual(steps.map(() => 'succeeded'));
@@ -165,7 +177,7 @@ describe('a run\'s live state over HTTP (real option-2 workflow)', () => {
     expect(outputs('force-sync', 1)['sessions synced']).toMatch(/^\d+$/);
     expect(outputs('reestablish-failover', 2)).toMatchObject({ primary: b, backup: a, 'sessions exported': expect.stringMatching(/^\d+$/), 'sessions re-imported': expect.stringMatching(/^\d+$/) });
     expect(outputs('backup', 2)[`backup of ${a}`]).toBeTruthy();
-  }, 90_000);
+  }, 300_000);
 
   it('measured downtime and the reconciliation appear on the run once live traffic stored them (absent before)', async () => {
     const before = await (await carol.get(`/v1/runs/${runId}`)).json();

@@ -7,6 +7,7 @@ import { cp, rm } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerFile } from '../../functions/traffic/ledger-file.js';
+import type { LedgerEntry } from '../../functions/traffic/ledger.js';
 import { startRuntimeProcess } from '../helpers/process.js';
 import { startTestRuntime, tempDir } from '../helpers/runtime.js';
 import { pairFixture } from '../helpers/workflow-fixture.js';
@@ -42,11 +43,16 @@ describe('live traffic across a runtime kill and restart', () => {
           await cp(template, dir, { recursive: true });
           const env = { DATA_DIR: dir, PORT: '0', TIME_SCALE_MS_PER_MINUTE: String(SCALE), TRAFFIC_SESSIONS_PER_HOUR: String(rate), TRAFFIC_MEDIAN_MINUTES: '1', TRAFFIC_REPS_PER_TEAM: '8', TRAFFIC_SEED: String(seed) };
           const from = new Date().toISOString();
-          const first = await startRuntimeProcess(env, 30_000);
+          const first = await startRuntimeProcess(env, 45_000);
           await sleep(killAfterMs);
+          // The kill must hit running traffic: on a loaded machine the first customer may not be through after
+          // `killAfterMs`, so the kill waits (up to 60 s) for one success of this site in the ledger.
+          const ledger = new LedgerFile(join(dir, 'traffic', 'ledger.jsonl'));
+          const servedBy = async (at: string) => (await ledger.read().catch(() => ({ entries: [] as LedgerEntry[] }))).entries.some((e) => e.kind === 'success' && e.hostname === hostname && e.at < at);
+          for (const deadline = Date.now() + 60_000; !(await servedBy(new Date().toISOString())) && Date.now() < deadline; ) await sleep(100);
           const killedAt = new Date().toISOString();
           expect(await first.stop('SIGKILL')).toBeNull();
-          const second = await startRuntimeProcess({ ...env, TRAFFIC_SEED: String(seed + 1) }, 30_000);
+          const second = await startRuntimeProcess({ ...env, TRAFFIC_SEED: String(seed + 1) }, 45_000);
           await sleep(6000);
           await second.stop('SIGTERM');
           const to = new Date().toISOString();
@@ -69,5 +75,5 @@ describe('live traffic across a runtime kill and restart', () => {
       ),
       { numRuns: 2, seed: 14, endOnFailure: true },
     );
-  }, 120_000);
+  }, 300_000);
 });

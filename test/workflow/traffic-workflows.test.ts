@@ -32,12 +32,12 @@ async function runWindow(ctx: TestRuntime['services'], runId: string, window: Wi
   const execution = await eventually(async () => {
     const d = await ctx.workflows.describe(arn);
     return d.status === 'RUNNING' ? undefined : d;
-  }, 120_000, 50);
+  }, 300_000, 50); // bounds a hung execution: under load (2 workers, load 8-10) window 2 took over 120 s
   return { execution, run: await requireRun(ctx, runId) };
 }
 
 /** Waits (real time) until the generator saw `n` more sessions complete: traffic is really on. */
-async function sessionsComplete(n: number, timeoutMs = 30_000) {
+async function sessionsComplete(n: number, timeoutMs = 90_000) {
   const target = rt.traffic.status().completed + n;
   const deadline = Date.now() + timeoutMs;
   while (rt.traffic.status().completed < target) {
@@ -76,7 +76,7 @@ function expectNoSessionLost(traffic: RunTraffic, primaryId: string, downWindow?
   expect({ missing: r.missing, duplicated: r.duplicated, present: r.present, keys: r.missingKeys ?? [] }).toEqual({ missing: 0, duplicated: 0, present: r.completed, keys: [] });
 }
 
-describe('live traffic through the upgrade workflows', { timeout: 180_000 }, () => {
+describe('live traffic through the upgrade workflows', { timeout: 600_000 }, () => {
   it('option 2, pre-10.6 pair crossing 10.6: DNS moves to B, customers follow it; downtime within the estimate, nothing lost', async () => {
     const { b, run, traffic } = await upgradeWithTraffic('tr-o2', 'option2');
     expectNoSessionLost(traffic, b);
