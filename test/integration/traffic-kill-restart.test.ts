@@ -53,7 +53,11 @@ describe('live traffic across a runtime kill and restart', () => {
           const killedAt = new Date().toISOString();
           expect(await first.stop('SIGKILL')).toBeNull();
           const second = await startRuntimeProcess({ ...env, TRAFFIC_SEED: String(seed + 1) }, 45_000);
+          // Traffic runs on after the restart: at least 6 s, and (a loaded machine is slower) until a session
+          // of this site has ended normally since the kill, up to 60 s.
           await sleep(6000);
+          const endedSince = async () => (await ledger.read().catch(() => ({ entries: [] as LedgerEntry[] }))).entries.some((e) => e.kind === 'session' && e.hostname === hostname && e.endedAt > killedAt);
+          for (const deadline = Date.now() + 54_000; !(await endedSince()) && Date.now() < deadline; ) await sleep(200);
           await second.stop('SIGTERM');
           const to = new Date().toISOString();
 
